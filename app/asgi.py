@@ -1,0 +1,4 @@
+"""Import path for `uvicorn app.asgi:app` (several workers): settings from the environment."""
+from app.main import create_app
+
+app = create_app()

@@ -1,0 +1,101 @@
+"""The `alveole` command."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import click
+
+from app import settings as settings_module
+
+
+def _settings() -> settings_module.Settings:
+    try:
+        return settings_module.load()
+    except settings_module.SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+async def _with_database(work):  # type: ignore[no-untyped-def]
+    from app.database import close_database, open_database
+
+    await open_database(_settings())
+    try:
+        return await work()
+    finally:
+        await close_database()
+
+
+@click.group(help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command(help="Run the server (GraphQL and GraphiQL at /graphql).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--demo", is_flag=True, help="Seed a demo agency on an empty database and print its logins.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. More than one only with PostgreSQL.")
+def serve(host: str, port: int, demo: bool, workers: int) -> None:
+    import uvicorn
+
+    settings = _settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
+    if demo:
+        from app.demo import DEMO_PASSWORD, seed_demo
+
+        logins = asyncio.run(_with_database(seed_demo))
+        if logins is None:
+            click.echo("Database already holds data: demo not seeded.")
+        else:
+            click.echo("Demo agency seeded. Log in with any of these (password: %s):" % DEMO_PASSWORD)
+            for login in logins:
+                click.echo(f"  {login.email:32} {login.role:8} {login.team or ''}")
+    else:
+        asyncio.run(_with_database(_noop))  # migrate once, before the workers start
+    click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    if workers > 1:
+        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    else:
+        from app.main import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _noop() -> None:
+    return None
+
+
+@main.command("create-agency", help="Create an agency and its first ADMIN (password from ALVEOLE_PASSWORD or a prompt).")
+@click.argument("name")
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", default="Administrator", show_default=True)
+def create_agency(name: str, admin_email: str, admin_name: str) -> None:
+    from auth.errors import BadInput
+    from resolvers.organisation import create_agency as create
+
+    password = os.environ.get("ALVEOLE_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.ClickException("set ALVEOLE_PASSWORD or run in a terminal to be prompted")
+        password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+
+    async def work():  # type: ignore[no-untyped-def]
+        return await create(name, admin_email, admin_name, password)
+
+    try:
+        agency, admin = asyncio.run(_with_database(work))
+    except BadInput as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created agency {agency.name!r} with ADMIN {admin.email}")
+
+
+@main.command(help="Print the GraphQL schema (SDL).")
+def schema() -> None:
+    from schema import print_sdl
+
+    click.echo(print_sdl(), nl=False)

@@ -1,0 +1,130 @@
+"""The only module that reads the environment (12-factor)."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("alveole.settings")
+
+DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
+
+
+class Secret(str):
+    """A string that never prints itself, so logs and tracebacks cannot leak it."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
+    # Sessions: an absolute lifetime and an idle timeout (OWASP ASVS 7.3).
+    token_lifetime_minutes: int = 12 * 60
+    token_idle_minutes: int = 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_lockout_minutes: int = 15
+    export_link_minutes: int = 10
+    cors_origins: tuple[str, ...] = ()
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_directives: int = 50
+    max_query_cost: int = 20000
+    max_body_bytes: int = 1_000_000
+    request_timeout_seconds: int = 30
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.split("://", 1)[1].split("?", 1)[0])
+
+    @property
+    def tortoise_db_url(self) -> str:
+        url = self.database_url
+        if url.startswith("postgresql://"):
+            url = "postgres://" + url[len("postgresql://") :]
+        return url
+
+
+def _secret_key(env: dict[str, str], database_url: str) -> Secret:
+    configured = env.get("ALVEOLE_SECRET_KEY")
+    if configured:
+        if len(configured) < 32:
+            raise SettingsError("ALVEOLE_SECRET_KEY must be at least 32 characters")
+        return Secret(configured)
+    if not database_url.startswith("sqlite"):
+        raise SettingsError("ALVEOLE_SECRET_KEY must be set when the database is not SQLite")
+    db_file = Path(database_url.split("://", 1)[1].split("?", 1)[0])
+    key_file = db_file.with_name(db_file.name + ".secret")
+    if key_file.exists():
+        return Secret(key_file.read_text().strip())
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    log.warning(
+        "ALVEOLE_SECRET_KEY is not set: generated one in %s. Production must set ALVEOLE_SECRET_KEY.",
+        key_file,
+    )
+    return Secret(key_file.read_text().strip())
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    database_url = env.get("ALVEOLE_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+        raise SettingsError("ALVEOLE_DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
+    cors = tuple(o.strip() for o in env.get("ALVEOLE_CORS_ORIGINS", "").split(",") if o.strip())
+    return Settings(
+        database_url=database_url,
+        secret_key=_secret_key(env, database_url),
+        token_lifetime_minutes=_int(env, "ALVEOLE_TOKEN_LIFETIME_MINUTES", 12 * 60),
+        token_idle_minutes=_int(env, "ALVEOLE_TOKEN_IDLE_MINUTES", 60),
+        login_max_failures_per_account=_int(env, "ALVEOLE_LOGIN_MAX_FAILURES", 5),
+        login_max_failures_per_address=_int(env, "ALVEOLE_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        login_lockout_minutes=_int(env, "ALVEOLE_LOGIN_LOCKOUT_MINUTES", 15),
+        export_link_minutes=_int(env, "ALVEOLE_EXPORT_LINK_MINUTES", 10),
+        cors_origins=cors,
+        max_query_depth=_int(env, "ALVEOLE_MAX_QUERY_DEPTH", 12),
+        max_aliases=_int(env, "ALVEOLE_MAX_ALIASES", 30),
+        max_tokens=_int(env, "ALVEOLE_MAX_TOKENS", 2000),
+        max_directives=_int(env, "ALVEOLE_MAX_DIRECTIVES", 50),
+        max_query_cost=_int(env, "ALVEOLE_MAX_QUERY_COST", 20000),
+        max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
+        request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
+    )

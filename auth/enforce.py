@@ -1,0 +1,132 @@
+"""The one place that applies auth.policy. Every resolver reads contacts and requests through here."""
+from __future__ import annotations
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from auth.errors import Forbidden, Unauthenticated
+from auth.policy import (
+    ANYONE,
+    API_KEY_OPERATIONS,
+    API_KEY_READABLE_VISIBILITIES,
+    EXTRA_PUBLIC_FIELDS,
+    OPERATIONS,
+    ROLES_MANAGING_ANY_CONTACT,
+    ROLES_SEEING_ALL_PERSONAL_DATA,
+    VISIBILITY_AUDIENCES,
+    Audience,
+)
+from auth.principal import Principal
+from models.crm import Contact, Traveler, TravelRequest
+from models.declarations import DECLARATIONS
+from models.enums import Visibility
+
+# -- operations ---------------------------------------------------------------------------------
+
+
+def authorize(principal: Principal | None, operation: str) -> None:
+    allowed = OPERATIONS.get(operation)
+    if allowed == ANYONE:
+        return
+    if principal is None:
+        raise Unauthenticated()
+    if principal.is_api_key:
+        if not any(operation in API_KEY_OPERATIONS.get(scope, ()) for scope in principal.scopes):
+            raise Forbidden(f"This API key's scopes do not allow '{operation}'")
+        return
+    if allowed is None or principal.role not in allowed:
+        raise Forbidden(f"Your role may not perform '{operation}'")
+
+
+def require_user(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    if not principal.is_user:
+        raise Forbidden("This operation needs a signed-in user, not an API key")
+    return principal
+
+
+def may_manage_contact(principal: Principal, contact: Contact) -> bool:
+    return principal.role in ROLES_MANAGING_ANY_CONTACT or contact.owner_id == principal.user_id  # type: ignore[attr-defined]
+
+
+# -- rows -----------------------------------------------------------------------------------------
+
+
+def _api_key_visibilities(principal: Principal) -> frozenset[Visibility]:
+    readable: set[Visibility] = set()
+    for scope in principal.scopes:
+        readable |= API_KEY_READABLE_VISIBILITIES.get(scope, frozenset())
+    return frozenset(readable)
+
+
+def contact_row_filter(principal: Principal, prefix: str = "") -> Q:
+    """The contacts this principal may list at all: its agency's (an API key: fewer)."""
+    q = Q(**{f"{prefix}agency_id": principal.agency_id})
+    if principal.is_api_key:
+        q &= Q(**{f"{prefix}visibility__in": sorted(_api_key_visibilities(principal))})
+    return q
+
+
+def contacts(principal: Principal) -> QuerySet[Contact]:
+    return Contact.filter(contact_row_filter(principal))
+
+
+def travel_requests(principal: Principal) -> QuerySet[TravelRequest]:
+    q = Q(agency_id=principal.agency_id)
+    if principal.is_api_key:
+        q &= contact_row_filter(principal, prefix="contact__")
+    return TravelRequest.filter(q)
+
+
+# -- personal fields --------------------------------------------------------------------------------
+
+
+def _audiences(principal: Principal, contact: Contact) -> set[Audience]:
+    audiences = {Audience.AGENCY}
+    if principal.user_id is not None and contact.owner_id == principal.user_id:  # type: ignore[attr-defined]
+        audiences.add(Audience.OWNER)
+    if principal.team_id is not None and contact.team_id == principal.team_id:  # type: ignore[attr-defined]
+        audiences.add(Audience.TEAM)
+    return audiences
+
+
+def sees_personal_data(principal: Principal, contact: Contact) -> bool:
+    if contact.agency_id != principal.agency_id:  # type: ignore[attr-defined]
+        return False
+    if principal.is_api_key:
+        return contact.visibility in _api_key_visibilities(principal)
+    if principal.role in ROLES_SEEING_ALL_PERSONAL_DATA:
+        return True
+    return bool(_audiences(principal, contact) & VISIBILITY_AUDIENCES[Visibility(contact.visibility)])
+
+
+def personal_data_filter(principal: Principal, prefix: str = "") -> Q:
+    """SQL twin of sees_personal_data: search, filters and ordering on personal data use it."""
+    if principal.is_api_key:
+        return Q(**{f"{prefix}visibility__in": sorted(_api_key_visibilities(principal))})
+    if principal.role in ROLES_SEEING_ALL_PERSONAL_DATA:
+        return Q(**{f"{prefix}agency_id": principal.agency_id})
+    by_audience = {
+        Audience.AGENCY: Q(),
+        Audience.OWNER: Q(**{f"{prefix}owner_id": principal.user_id}),
+        Audience.TEAM: Q(**{f"{prefix}team_id": principal.team_id}) if principal.team_id else None,
+    }
+    clauses = []
+    for visibility, audiences in VISIBILITY_AUDIENCES.items():
+        for audience in audiences:
+            condition = by_audience[audience]
+            if condition is not None:
+                clauses.append(Q(**{f"{prefix}visibility": visibility.value}) & condition)
+    combined = Q(*clauses, join_type=Q.OR)
+    return Q(**{f"{prefix}agency_id": principal.agency_id}) & combined
+
+
+_MODEL_BY_TYPE = {"Contact": Contact, "TravelRequest": TravelRequest, "Traveler": Traveler}
+
+
+def public_fields(type_name: str) -> frozenset[str]:
+    """Fields of a data subject's GraphQL type shown outside the compartment; all others are masked."""
+    model = _MODEL_BY_TYPE[type_name]
+    declared_public = {name for name, decl in DECLARATIONS[model].items() if decl is None}
+    return frozenset(declared_public) | EXTRA_PUBLIC_FIELDS.get(type_name, frozenset())

@@ -1,0 +1,47 @@
+"""Domain errors. schema.errors maps each to the contract's extensions.code, in one place."""
+from __future__ import annotations
+
+
+class AlveoleError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class Unauthenticated(AlveoleError):
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "Authentication required: send 'Authorization: Bearer <token>'") -> None:
+        super().__init__(message)
+
+
+class Forbidden(AlveoleError):
+    code = "FORBIDDEN"
+
+
+class NotFound(AlveoleError):
+    code = "NOT_FOUND"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+
+
+class BadInput(AlveoleError):
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}", field=field)
+        self.field = field
+
+
+class RateLimited(AlveoleError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many failed attempts; try again in {retry_after_seconds} seconds",
+            retryAfterSeconds=retry_after_seconds,
+        )

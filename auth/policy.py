@@ -1,0 +1,97 @@
+"""The compartment policy, as data: who sees which rows, whose personal fields, who may do what.
+
+auth.enforce is the only module that applies it. Deny by default: an audience, role or operation
+that is not listed here gets nothing.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from models.enums import ApiScope, Role, Visibility
+
+
+class Audience(str, Enum):
+    OWNER = "OWNER"  # the contact's owner (advisor)
+    TEAM = "TEAM"  # a member of the contact's team (the owner's current team)
+    AGENCY = "AGENCY"  # any user of the contact's agency
+
+
+# Which audiences a contact's visibility lets see its personal fields.
+VISIBILITY_AUDIENCES: dict[Visibility, frozenset[Audience]] = {
+    Visibility.ADVISOR: frozenset({Audience.OWNER}),
+    Visibility.TEAM: frozenset({Audience.OWNER, Audience.TEAM}),
+    Visibility.AGENCY: frozenset({Audience.OWNER, Audience.TEAM, Audience.AGENCY}),
+}
+
+# Roles that see every contact's personal fields in their own agency, whatever the visibility.
+# ADMIN manages users and teams but is deliberately NOT above the compartments.
+ROLES_SEEING_ALL_PERSONAL_DATA: frozenset[Role] = frozenset({Role.DPO})
+
+# Row filter for API keys: the contacts (and their requests) a key may read at all.
+API_KEY_READABLE_VISIBILITIES: dict[ApiScope, frozenset[Visibility]] = {
+    ApiScope.READ_CONTACTS: frozenset({Visibility.AGENCY}),
+}
+
+# GraphQL fields of the data subjects' types that are public (listed for the whole agency) although
+# they are not model columns. Every other field not declared NOT_PERSONAL in models.declarations
+# is personal and masked outside the compartment.
+EXTRA_PUBLIC_FIELDS: dict[str, frozenset[str]] = {
+    "Contact": frozenset({"personal_data_visible", "requests"}),
+    "TravelRequest": frozenset({"personal_data_visible"}),
+    "Traveler": frozenset(),
+}
+
+ANY_USER = frozenset(Role)
+ANYONE = "ANYONE"  # no credentials needed
+
+# Root operations: the roles allowed, and the API-key scopes allowed. Not listed: refused.
+OPERATIONS: dict[str, frozenset[Role] | str] = {
+    "login": ANYONE,
+    "logout": ANY_USER,
+    "me": ANY_USER,
+    "agency": ANY_USER,
+    "users": ANY_USER,
+    "teams": ANY_USER,
+    "contact": ANY_USER,
+    "contacts": ANY_USER,
+    "travelRequest": ANY_USER,
+    "travelRequests": ANY_USER,
+    "createContact": ANY_USER,
+    "updateContact": ANY_USER,
+    "setContactVisibility": ANY_USER,  # further limited to the owner or the DPO
+    "transferContact": ANY_USER,  # further limited to the owner or the DPO
+    "createTravelRequest": ANY_USER,
+    "updateTravelRequest": ANY_USER,
+    "consentHistory": ANY_USER,
+    "recordConsent": ANY_USER,
+    "createTeam": frozenset({Role.ADMIN}),
+    "createUser": frozenset({Role.ADMIN}),
+    "setUserTeam": frozenset({Role.ADMIN}),
+    "deactivateUser": frozenset({Role.ADMIN}),
+    "endUserSessions": frozenset({Role.ADMIN}),
+    "updateAgencySettings": frozenset({Role.DPO}),
+    "createApiKey": frozenset({Role.ADMIN, Role.DPO}),
+    "revokeApiKey": frozenset({Role.ADMIN, Role.DPO}),
+    "apiKeys": frozenset({Role.ADMIN, Role.DPO}),
+    "personalDataInventory": frozenset({Role.ADMIN, Role.DPO}),
+    "subjectAccessExport": frozenset({Role.DPO}),
+    "subjectRequests": frozenset({Role.DPO}),
+    "openSubjectRequest": frozenset({Role.DPO}),
+    "closeSubjectRequest": frozenset({Role.DPO}),
+    "extendSubjectRequest": frozenset({Role.DPO}),
+    "restrictProcessing": frozenset({Role.DPO}),
+    "eraseContact": frozenset({Role.DPO}),
+    "deleteTravelRequests": frozenset({Role.DPO}),
+    "retentionPreview": frozenset({Role.DPO}),
+    "applyRetention": frozenset({Role.DPO}),
+    "auditLog": frozenset({Role.DPO}),
+    "verifyAuditChain": frozenset({Role.DPO}),
+}
+
+API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {
+    ApiScope.INTAKE: frozenset({"submitContactForm"}),
+    ApiScope.READ_CONTACTS: frozenset({"contact", "contacts"}),
+}
+
+# Only the owner or one of these roles may change a contact's visibility or owner.
+ROLES_MANAGING_ANY_CONTACT: frozenset[Role] = frozenset({Role.DPO})

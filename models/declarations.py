@@ -1,0 +1,192 @@
+"""Every model field, declared personal (with its category) or not: the one place that says so.
+
+The Art. 30 inventory, the GraphQL masking of data subjects' fields and the erasure scan are
+all generated from this table; a test fails when a model field is missing from it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.models import Model
+
+from models.credentials import ApiKey, LoginFailure, Session
+from models.crm import Contact, Traveler, TravelRequest
+from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.organisation import Agency, Team, User
+
+# Categories
+IDENTITY = "identity"
+CONTACT_DETAILS = "contact"
+BIRTH_DATE = "birth date"
+FREE_TEXT = "free text"
+TRAVEL_COMPANIONS = "travel companions"
+CONSENT = "consent"
+SEARCH_INDEX = "search index"
+STAFF = "staff identity"
+SECURITY = "security log"
+
+# Who sees it (the compartment rules of auth.policy, in words for the register)
+SUBJECT_SCOPE = "the contact's compartment: owner; TEAM adds the owner's team; AGENCY adds the agency; the DPO always"
+NEVER_SERVED = "never served through the API (internal)"
+AGENCY_USERS = "users of the same agency"
+DPO_ONLY = "the DPO"
+
+# How long it is kept
+CONTACT_RETENTION = "until erasure, or the agency's retention period after the contact's last activity"
+REQUEST_RETENTION = "until erasure, or the agency's retention period after the request's last activity"
+STAFF_RETENTION = "while the account exists (accounts are deactivated, not deleted)"
+SESSION_RETENTION = "until the session expires"
+THROTTLE_RETENTION = "the login lockout window"
+AUDIT_RETENTION = "kept for accountability; holds no data of the data subject"
+
+
+@dataclass(frozen=True)
+class Personal:
+    category: str
+    visible_to: str
+    retention: str
+
+
+def _subject(category: str, retention: str = CONTACT_RETENTION) -> Personal:
+    return Personal(category, SUBJECT_SCOPE, retention)
+
+
+NOT_PERSONAL = None
+
+DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
+    Agency: {
+        "id": NOT_PERSONAL,
+        "name": NOT_PERSONAL,
+        "retention_months": NOT_PERSONAL,
+        "default_visibility": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+    },
+    Team: {"id": NOT_PERSONAL, "agency": NOT_PERSONAL, "name": NOT_PERSONAL, "created_at": NOT_PERSONAL},
+    User: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "team": NOT_PERSONAL,
+        "email": Personal(STAFF, AGENCY_USERS, STAFF_RETENTION),
+        "name": Personal(STAFF, AGENCY_USERS, STAFF_RETENTION),
+        "role": NOT_PERSONAL,
+        "active": NOT_PERSONAL,
+        "password_hash": Personal(SECURITY, NEVER_SERVED, STAFF_RETENTION),
+        "created_at": NOT_PERSONAL,
+    },
+    Session: {
+        "id": NOT_PERSONAL,
+        "user": NOT_PERSONAL,
+        "token_hash": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "last_seen_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "revoked": NOT_PERSONAL,
+    },
+    LoginFailure: {
+        "id": NOT_PERSONAL,
+        "key": Personal(SECURITY, NEVER_SERVED, THROTTLE_RETENTION),
+        "at": NOT_PERSONAL,
+    },
+    ApiKey: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "name": NOT_PERSONAL,
+        "secret_hash": NOT_PERSONAL,
+        "scopes": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "revoked": NOT_PERSONAL,
+    },
+    Contact: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "owner": NOT_PERSONAL,
+        "team": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "visibility": NOT_PERSONAL,
+        "restricted": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "last_activity_at": NOT_PERSONAL,
+        "first_name": _subject(IDENTITY),
+        "last_name": _subject(IDENTITY),
+        "email": _subject(CONTACT_DETAILS),
+        "phone": _subject(CONTACT_DETAILS),
+        "birth_date": _subject(BIRTH_DATE),
+        "address": _subject(CONTACT_DETAILS),
+        "notes": _subject(FREE_TEXT),
+        "search_text": Personal(SEARCH_INDEX, NEVER_SERVED, CONTACT_RETENTION),
+    },
+    TravelRequest: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "advisor": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "destination": NOT_PERSONAL,
+        "departure_date": NOT_PERSONAL,
+        "return_date": NOT_PERSONAL,
+        "traveler_count": NOT_PERSONAL,
+        "budget_cents": NOT_PERSONAL,
+        "notes": _subject(FREE_TEXT, REQUEST_RETENTION),
+        "created_at": NOT_PERSONAL,
+        "last_activity_at": NOT_PERSONAL,
+    },
+    Traveler: {
+        "id": NOT_PERSONAL,
+        "request": NOT_PERSONAL,
+        "position": NOT_PERSONAL,
+        "first_name": _subject(TRAVEL_COMPANIONS, REQUEST_RETENTION),
+        "last_name": _subject(TRAVEL_COMPANIONS, REQUEST_RETENTION),
+        "birth_date": _subject(TRAVEL_COMPANIONS, REQUEST_RETENTION),
+    },
+    ConsentRecord: {
+        "id": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "purpose": _subject(CONSENT),
+        "granted": _subject(CONSENT),
+        "recorded_at": _subject(CONSENT),
+        "source": _subject(CONSENT),
+        "wording": _subject(CONSENT),
+        "recorded_by": Personal(STAFF, SUBJECT_SCOPE, CONTACT_RETENTION),
+    },
+    SubjectRequest: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "received_at": NOT_PERSONAL,
+        "due_at": NOT_PERSONAL,
+        "closed_at": NOT_PERSONAL,
+        "extended": NOT_PERSONAL,
+    },
+    AuditEvent: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "at": NOT_PERSONAL,
+        "actor": Personal(STAFF, DPO_ONLY, AUDIT_RETENTION),
+        "action": NOT_PERSONAL,
+        "contact_ref": NOT_PERSONAL,
+        "detail": NOT_PERSONAL,
+        "prev_hash": NOT_PERSONAL,
+        "hash": NOT_PERSONAL,
+    },
+}
+
+
+def declared_fields(model: type[Model]) -> dict[str, Personal | None]:
+    return DECLARATIONS.get(model, {})
+
+
+def is_public(model: type[Model], field_name: str) -> bool:
+    """Default deny: a field nobody declared is personal."""
+    fields = DECLARATIONS.get(model, {})
+    return field_name in fields and fields[field_name] is None
+
+
+def personal_fields() -> list[tuple[type[Model], str, Personal]]:
+    return [
+        (model, name, decl)
+        for model, fields in DECLARATIONS.items()
+        for name, decl in fields.items()
+        if decl is not None
+    ]

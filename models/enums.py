@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Role(str, Enum):
+    ADVISOR = "ADVISOR"
+    ADMIN = "ADMIN"
+    DPO = "DPO"
+
+
+class Visibility(str, Enum):
+    ADVISOR = "ADVISOR"
+    TEAM = "TEAM"
+    AGENCY = "AGENCY"
+
+
+class ContactKind(str, Enum):
+    PROSPECT = "PROSPECT"
+    CLIENT = "CLIENT"
+
+
+class RequestStatus(str, Enum):
+    NEW = "NEW"
+    QUOTED = "QUOTED"
+    BOOKED = "BOOKED"
+    LOST = "LOST"
+    CANCELLED = "CANCELLED"
+
+
+class ConsentPurpose(str, Enum):
+    MARKETING_EMAIL = "MARKETING_EMAIL"
+    MARKETING_SMS = "MARKETING_SMS"
+    NEWSLETTER = "NEWSLETTER"
+    PARTNER_SHARING = "PARTNER_SHARING"
+
+
+class SubjectRightKind(str, Enum):
+    ACCESS = "ACCESS"
+    RECTIFICATION = "RECTIFICATION"
+    ERASURE = "ERASURE"
+    PORTABILITY = "PORTABILITY"
+    RESTRICTION = "RESTRICTION"
+    OBJECTION = "OBJECTION"
+
+
+class SubjectRequestStatus(str, Enum):
+    OPEN = "OPEN"
+    DONE = "DONE"
+    REJECTED = "REJECTED"
+
+
+class ApiScope(str, Enum):
+    INTAKE = "INTAKE"
+    READ_CONTACTS = "READ_CONTACTS"

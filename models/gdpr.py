@@ -1,0 +1,67 @@
+"""Proof of consent, data-subject requests and the audit trail."""
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.crm import Contact
+from models.enums import ConsentPurpose, SubjectRequestStatus, SubjectRightKind
+from models.organisation import Agency
+
+
+# Append-only: never updated; deleted only with the person (erasure).
+class ConsentRecord(Model):
+
+    id = fields.IntField(primary_key=True)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="consent_records", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharEnumField(ConsentPurpose, max_length=32)
+    granted = fields.BooleanField()
+    recorded_at = fields.DatetimeField()
+    source = fields.CharField(max_length=500)
+    wording = fields.TextField()
+    recorded_by = fields.CharField(max_length=254)
+
+    class Meta:
+        table = "consent_record"
+
+
+class SubjectRequest(Model):
+    id = fields.IntField(primary_key=True)
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
+        "models.Agency", related_name="subject_requests", on_delete=fields.CASCADE
+    )
+    # Kept after an erasure (the deadline record is accountability), but unlinked from the person.
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="subject_requests", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharEnumField(SubjectRightKind, max_length=16)
+    status = fields.CharEnumField(SubjectRequestStatus, max_length=16, default=SubjectRequestStatus.OPEN)
+    received_at = fields.DatetimeField()
+    due_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+    extended = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "subject_request"
+
+
+# Hash-chained per agency; refers to people by opaque id only, so erasure leaves it intact.
+class AuditEvent(Model):
+
+    id = fields.IntField(primary_key=True)
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
+        "models.Agency", related_name="audit_events", on_delete=fields.CASCADE
+    )
+    at = fields.DatetimeField()
+    actor = fields.CharField(max_length=254)
+    action = fields.CharField(max_length=32)
+    contact_ref = fields.CharField(max_length=64, null=True, db_index=True)
+    detail = fields.TextField(default="")
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_event"
+        indexes = (("agency_id", "action"), ("agency_id", "actor"))

@@ -1,0 +1,1 @@
+"""Plain async functions per domain. No Strawberry types here; rows are read through auth.enforce."""

@@ -1,0 +1,88 @@
+"""Per-request DataLoaders: one query per kind of row whatever the page size (no N+1).
+
+Built for each request by the schema's context, so caches never cross requests or agencies.
+Batch functions only fetch by id within rows already scoped; masking happens in the schema.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from auth import enforce
+from auth.principal import Principal
+from models.crm import Contact, Traveler, TravelRequest
+from models.gdpr import ConsentRecord
+from models.organisation import Team, User
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _by_id(rows: Iterable[V], keys: list[int]) -> list[V | None]:
+    found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+    return [found.get(key) for key in keys]
+
+
+def _grouped(rows: Iterable[V], attr: str, keys: list[int]) -> list[list[V]]:
+    groups: dict[int, list[V]] = defaultdict(list)
+    for row in rows:
+        groups[getattr(row, attr)].append(row)
+    return [groups.get(key, []) for key in keys]
+
+
+@dataclass
+class Loaders:
+    user: DataLoader[int, User | None]
+    team: DataLoader[int, Team | None]
+    team_members: DataLoader[int, list[User]]
+    contact: DataLoader[int, Contact | None]
+    requests_of_contact: DataLoader[int, list[TravelRequest]]
+    travelers: DataLoader[int, list[Traveler]]
+    consents: DataLoader[int, list[ConsentRecord]]
+
+
+def build_loaders(principal: Principal | None) -> Loaders:
+    agency_id = principal.agency_id if principal else -1
+
+    async def users(keys: list[int]) -> list[User | None]:
+        return _by_id(await User.filter(id__in=keys, agency_id=agency_id), keys)
+
+    async def teams(keys: list[int]) -> list[Team | None]:
+        return _by_id(await Team.filter(id__in=keys, agency_id=agency_id), keys)
+
+    async def members(keys: list[int]) -> list[list[User]]:
+        rows = await User.filter(team_id__in=keys, agency_id=agency_id).order_by("name", "id")
+        return _grouped(rows, "team_id", keys)
+
+    async def contacts(keys: list[int]) -> list[Contact | None]:
+        if principal is None:
+            return [None] * len(keys)
+        return _by_id(await enforce.contacts(principal).filter(id__in=keys), keys)
+
+    async def requests(keys: list[int]) -> list[list[TravelRequest]]:
+        if principal is None:
+            return [[] for _ in keys]
+        rows = await enforce.travel_requests(principal).filter(contact_id__in=keys).order_by("-id")
+        return _grouped(rows, "contact_id", keys)
+
+    async def travelers(keys: list[int]) -> list[list[Traveler]]:
+        rows = await Traveler.filter(request_id__in=keys).order_by("request_id", "position", "id")
+        return _grouped(rows, "request_id", keys)
+
+    async def consents(keys: list[int]) -> list[list[ConsentRecord]]:
+        rows = await ConsentRecord.filter(contact_id__in=keys).order_by("id")
+        return _grouped(rows, "contact_id", keys)
+
+    return Loaders(
+        user=DataLoader(users),
+        team=DataLoader(teams),
+        team_members=DataLoader(members),
+        contact=DataLoader(contacts),
+        requests_of_contact=DataLoader(requests),
+        travelers=DataLoader(travelers),
+        consents=DataLoader(consents),
+    )

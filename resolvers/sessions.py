@@ -1,0 +1,131 @@
+"""Signing in and out, and turning a bearer secret into a Principal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from auth import passwords
+from auth.credentials import API_KEY_PREFIX, new_session_token, secret_hash
+from auth.errors import Unauthenticated
+from auth.principal import Principal
+from models.credentials import ApiKey, LoginFailure, Session
+from models.enums import ApiScope
+from models.organisation import User
+from resolvers import audit, throttle
+from resolvers.clock import now
+
+# Refreshing last_seen_at at most this often keeps the idle timeout without a write per request.
+LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    lifetime: timedelta
+    idle: timedelta
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    user: User
+    expires_at: datetime
+
+
+class LoginFailed(Unauthenticated):
+    def __init__(self) -> None:
+        super().__init__("Unknown email or wrong password")
+
+
+def principal_for_user(user: User, session_id: int | None = None) -> Principal:
+    return Principal(
+        agency_id=user.agency_id,  # type: ignore[attr-defined]
+        actor=user.email,
+        user_id=user.id,
+        team_id=user.team_id,  # type: ignore[attr-defined]
+        role=user.role,
+        session_id=session_id,
+    )
+
+
+async def login(
+    email: str, password: str, client: str, policy: SessionPolicy, limits: throttle.Limits
+) -> LoginResult:
+    email = (email or "").strip().lower()[:254]
+    keys = [throttle.account_key(email), throttle.address_key(client)]
+    await throttle.check(keys, limits)
+    user = await User.filter(email=email).first()
+    valid = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password[:1024])
+    if not valid or user is None or not user.active:
+        await throttle.fail(keys)
+        if user is not None:
+            await audit.record(None, "LOGIN_FAILED", agency_id=user.agency_id, actor=user.email)  # type: ignore[attr-defined]
+        raise LoginFailed()
+    token = new_session_token()
+    at = now()
+    expires = at + policy.lifetime
+    async with in_transaction() as conn:
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+            await user.save(update_fields=["password_hash"], using_db=conn)
+        await Session.create(
+            user=user, token_hash=secret_hash(token), created_at=at, last_seen_at=at, expires_at=expires,
+            using_db=conn,
+        )
+        await LoginFailure.filter(key=keys[0]).using_db(conn).delete()
+        await audit.record(principal_for_user(user), "LOGIN", connection=conn)
+    return LoginResult(token=token, user=user, expires_at=expires)
+
+
+async def logout(principal: Principal) -> bool:
+    if principal.session_id is None:
+        return False
+    await Session.filter(id=principal.session_id).update(revoked=True)
+    return True
+
+
+async def end_sessions(user_id: int) -> int:
+    return await Session.filter(user_id=user_id, revoked=False).update(revoked=True)
+
+
+async def authenticate(secret: str | None, policy: SessionPolicy) -> Principal | None:
+    """The principal behind a bearer secret, or None when it is missing, unknown, expired or revoked."""
+    if not secret or len(secret) > 256:
+        return None
+    digest = secret_hash(secret)
+    if secret.startswith(API_KEY_PREFIX):
+        key = await ApiKey.filter(secret_hash=digest, revoked=False).first()
+        if key is None:
+            return None
+        return Principal(
+            agency_id=key.agency_id,  # type: ignore[attr-defined]
+            actor=f"api-key:{key.name}",
+            api_key_id=key.id,
+            scopes=frozenset(ApiScope(s) for s in key.scopes.split(",") if s),
+        )
+    session = await Session.filter(token_hash=digest, revoked=False).select_related("user").first()
+    if session is None:
+        return None
+    at = now()
+    if session.expires_at <= at or session.last_seen_at + policy.idle <= at or not session.user.active:
+        return None
+    if at - session.last_seen_at > LAST_SEEN_GRANULARITY:
+        await Session.filter(id=session.id).update(last_seen_at=at)
+    return principal_for_user(session.user, session.id)
+
+
+def session_policy(settings: Any) -> SessionPolicy:
+    return SessionPolicy(
+        lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+        idle=timedelta(minutes=settings.token_idle_minutes),
+    )
+
+
+def login_limits(settings: Any) -> throttle.Limits:
+    return throttle.Limits(
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_address,
+        window=timedelta(minutes=settings.login_lockout_minutes),
+    )

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import strawberry
+from starlette.requests import Request
+
+
+from auth.errors import Unauthenticated
+from auth.principal import Principal
+from resolvers.loaders import Loaders
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+@dataclass
+class Context:
+    request: Request | None
+    settings: Settings
+    principal: Principal | None
+    loaders: Loaders
+    # Contacts whose personal fields this response revealed: one VIEW_PERSONAL event each, written at the end.
+    viewed_contacts: set[int] = field(default_factory=set)
+
+    @property
+    def viewer(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+    @property
+    def client_address(self) -> str:
+        if self.request is None or self.request.client is None:
+            return "unknown"
+        return self.request.client.host
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,43 @@
+"""The one mapping from exceptions to the contract's error codes; anything unexpected is masked."""
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from auth.errors import AlveoleError
+
+log = logging.getLogger("alveole.errors")
+
+UNEXPECTED = "Unexpected error"
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, AlveoleError):
+        return GraphQLError(
+            original.message, nodes=error.nodes, source=error.source, positions=error.positions,
+            path=error.path, extensions={"code": original.code, **original.extensions},
+        )
+    if original is None:
+        # Syntax, validation and variable errors: the client's mistake, with graphql-core's useful message.
+        extensions = dict(error.extensions or {})
+        extensions.setdefault("code", "BAD_USER_INPUT")
+        return GraphQLError(
+            error.message, nodes=error.nodes, source=error.source, positions=error.positions,
+            path=error.path, extensions=extensions,
+        )
+    # Never the exception's text: it may hold SQL or personal data. Only its type is logged.
+    log.error("unexpected %s at path %s", type(original).__name__, error.path)
+    return GraphQLError(
+        UNEXPECTED, nodes=error.nodes, source=error.source, positions=error.positions,
+        path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+class ErrorCodes(MaskErrors):
+    """MaskErrors' hooks (normal and streamed results alike), with our mapping instead of blanket masking."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [coded(error) for error in errors]
