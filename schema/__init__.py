@@ -35,7 +35,7 @@ def build_schema() -> strawberry.Schema:
     return AlveoleSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorCodes(), ViewLog()],
+        extensions=[ErrorCodes, ViewLog],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
 
