@@ -1,0 +1,136 @@
+"""Leak tests: every query the schema offers, run as every outsider, never shows a hidden contact's data."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from graphql.pyutils import Undefined
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
+
+from models import Visibility
+from schema import build_schema
+from tests.world import World, gid, make_world, personal_values
+
+DEPTH = 5
+OUTSIDERS_OF_ADVISOR_CONTACT = ["mate", "other_team", "no_team", "admin", "foreign_dpo", "foreign_advisor"]
+
+
+def _named(t):  # type: ignore[no-untyped-def]
+    while isinstance(t, (GraphQLNonNull, GraphQLList)):
+        t = t.of_type
+    return t
+
+
+def selection(t: GraphQLObjectType, depth: int) -> str:
+    parts = []
+    for name, field in t.fields.items():
+        if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        target = _named(field.type)
+        if is_leaf_type(target):
+            parts.append(name)
+        elif depth > 0 and isinstance(target, GraphQLObjectType):
+            inner = selection(target, depth - 1)
+            if inner:
+                parts.append(f"{name} {{ {inner} }}")
+    return " ".join(parts)
+
+
+def root_queries(schema: GraphQLSchema, args: dict[str, str]) -> dict[str, str]:
+    """One document per root query field, with every field reachable to DEPTH levels."""
+    documents = {}
+    for name, field in schema.query_type.fields.items():  # type: ignore[union-attr]
+        arguments = []
+        for arg_name, arg in field.args.items():
+            if arg_name in args.get(name, {}):
+                arguments.append(f"{arg_name}: {json.dumps(args[name][arg_name])}")
+            elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
+                arguments.append(f"{arg_name}: {json.dumps(args['*'][arg_name])}")  # type: ignore[index]
+        target = _named(field.type)
+        call = f"{name}({', '.join(arguments)})" if arguments else name
+        body = f" {{ {selection(target, DEPTH)} }}" if isinstance(target, GraphQLObjectType) else ""
+        documents[name] = f"{{ {call}{body} }}"
+    return documents
+
+
+@pytest.fixture
+async def world(client) -> World:  # noqa: ANN001
+    return await make_world()
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS_OF_ADVISOR_CONTACT)
+async def test_no_query_reveals_a_hidden_contact(client, world: World, outsider: str) -> None:
+    hidden = world.contacts[Visibility.ADVISOR]
+    request = await hidden.requests.all().first()
+    contact_id = gid("Contact", hidden.id)
+    args = {
+        "*": {"id": contact_id, "contactId": contact_id},
+        "travelRequest": {"id": gid("TravelRequest", request.id)},
+        "contacts": {"search": hidden.last_name},
+        "travelRequests": {"filter": None},
+    }
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    documents = root_queries(schema, args)
+    documents["travelRequestsOfContact"] = (
+        f'{{ travelRequests(filter: {{contactId: "{contact_id}"}}) {{ edges {{ node {{ notes travelers {{ firstName lastName }} '
+        f"contact {{ firstName lastName email phone notes address consents {{ purpose }} }} }} }} }} }}"
+    )
+    secrets = personal_values(hidden)
+    assert len(documents) >= 10
+    for name, document in documents.items():
+        body = await client.post(document, token=world.tokens[outsider])
+        if name in ("contact", "travelRequest") and not outsider.startswith("foreign"):
+            assert body["data"][name]["id"], body  # listed, but masked
+        text = json.dumps(body, ensure_ascii=False)
+        for value in secrets:
+            assert value not in text, f"{name} as {outsider} leaked {value!r}: {text[:500]}"
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS_OF_ADVISOR_CONTACT)
+async def test_refused_mutations_do_not_leak_in_errors(client, world: World, outsider: str) -> None:
+    hidden = world.contacts[Visibility.ADVISOR]
+    contact_id = gid("Contact", hidden.id)
+    attempts = [
+        ('mutation($id: ID!) { updateContact(id: $id, patch: {notes: "x"}) { notes firstName } }', {"id": contact_id}),
+        ('mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) { notes contact { firstName } } }',
+         {"id": contact_id}),
+        ('mutation($id: ID!) { recordConsent(input: {contactId: $id, purpose: NEWSLETTER, granted: true, source: "s", wording: "w"}) { id } }',
+         {"id": contact_id}),
+        ("query($id: ID!) { consentHistory(contactId: $id) { wording source } }", {"id": contact_id}),
+        ("mutation($id: ID!) { setContactVisibility(id: $id, visibility: AGENCY) { firstName } }", {"id": contact_id}),
+    ]
+    for document, variables in attempts:
+        body = await client.post(document, variables, world.tokens[outsider])
+        assert body.get("errors"), (document, body)
+        assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
+        text = json.dumps(body, ensure_ascii=False)
+        for value in personal_values(hidden):
+            assert value not in text
+    await hidden.refresh_from_db()
+    assert hidden.notes == "NoteXADVISORQ" and hidden.visibility == Visibility.ADVISOR
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS_OF_ADVISOR_CONTACT)
+async def test_search_is_no_oracle(client, world: World, outsider: str) -> None:
+    hidden = world.contacts[Visibility.ADVISOR]
+    token = world.tokens[outsider]
+    query = "query($s: String) { contacts(search: $s) { totalCount edges { node { id } } } }"
+    for term in (hidden.first_name, hidden.last_name.lower(), hidden.email, hidden.phone, hidden.phone.replace(" ", "")):
+        data = await client.data(query, {"s": term}, token)
+        assert gid("Contact", hidden.id) not in json.dumps(data)
+        assert data["contacts"]["totalCount"] == 0
+
+
+async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) -> None:
+    """Control: the same documents and searches, as the owner, do show the values the outsiders never get."""
+    hidden = world.contacts[Visibility.ADVISOR]
+    contact_id = gid("Contact", hidden.id)
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    documents = root_queries(schema, {"*": {"id": contact_id, "contactId": contact_id}})
+    body = await client.post(documents["contact"], token=world.tokens["owner"])
+    text = json.dumps(body, ensure_ascii=False)
+    assert all(value in text for value in [hidden.first_name, hidden.email, "ReqNoteXADVISORQ0", "VoyageurXADVISORQ"])
+    query = "query($s: String) { contacts(search: $s) { totalCount edges { node { id } } } }"
+    for term in ("prénomxadvisorq", hidden.email.upper(), hidden.phone.replace(" ", "")):
+        data = await client.data(query, {"s": term}, world.tokens["owner"])
+        assert data["contacts"]["totalCount"] == 1, term
