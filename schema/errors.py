@@ -20,8 +20,9 @@ def coded(error: GraphQLError) -> GraphQLError:
             original.message, nodes=error.nodes, source=error.source, positions=error.positions,
             path=error.path, extensions={"code": original.code, **original.extensions},
         )
-    if original is None:
-        # Syntax, validation and variable errors: the client's mistake, with graphql-core's useful message.
+    if original is None or error.path is None:
+        # Syntax, validation and variable-coercion errors happen before any resolver runs (no path):
+        # the client's mistake, with graphql-core's useful message.
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "BAD_USER_INPUT")
         return GraphQLError(
