@@ -99,3 +99,7 @@ def schema() -> None:
     from schema import print_sdl
 
     click.echo(print_sdl(), nl=False)
+
+
+if __name__ == "__main__":
+    main()
