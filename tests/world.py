@@ -1,6 +1,7 @@
 """Worlds for tests: agencies, teams, users with sessions, and contacts in every compartment, in one call."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -18,6 +19,7 @@ from resolvers.ids import encode_id
 from resolvers.search import search_text
 
 PASSWORD = "correct-horse-battery-staple"
+_phone_serial = itertools.count(1)  # unique phone numbers, so a leaked phone is unambiguous
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +65,8 @@ async def make_contact(
     at = now() - timedelta(days=age_days)
     first, last = f"Prenom{tag}", f"Nom{tag}"
     email = f"mail{tag.lower()}@example.org"
-    phone = f"+33 6 {abs(hash(tag)) % 90 + 10} 00 00 00"
+    serial = next(_phone_serial)
+    phone = f"+33 6 {serial // 100 % 100:02d} {serial % 100:02d} 47 {len(tag):02d}"
     contact = await Contact.create(
         agency=agency, owner=owner, team_id=owner.team_id, visibility=visibility,  # type: ignore[attr-defined]
         first_name=first, last_name=last, email=email, phone=phone, birth_date=date(1980, 5, 17),

@@ -1,0 +1,33 @@
+"""Art. 17: erasing a contact, definitively (resolvers.deletion says what that covers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from auth.principal import Principal
+from resolvers import audit, deletion
+from resolvers.clock import now
+from resolvers.contacts import get_contact
+
+
+@dataclass(frozen=True)
+class Receipt:
+    erased_at: datetime
+    requests_deleted: int
+    consent_records_deleted: int
+
+
+async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
+    contact = await get_contact(principal, contact_id)
+    async with in_transaction() as conn:
+        requests, consents = await deletion.delete_contacts([contact.id], conn)
+        # The event names the person by opaque id only: it must outlive them without identifying them.
+        await audit.record(
+            principal, "ERASE", contact.id, f"requests {requests}, consent records {consents}", connection=conn
+        )
+    erased_at = now()
+    # Only after commit: the freed pages and the WAL can be scrubbed once the delete is durable.
+    await deletion.scrub_free_space()
+    return Receipt(erased_at=erased_at, requests_deleted=requests, consent_records_deleted=consents)
