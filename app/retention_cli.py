@@ -1,0 +1,52 @@
+"""`alveole retention apply`: the retention policy for every agency (or one), as cron runs it."""
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from auth.principal import SYSTEM_ACTOR
+from models.organisation import Agency
+from resolvers import retention
+
+
+async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
+    """Prints the counts per agency; returns how many agencies failed (the others still run)."""
+    query = Agency.all().order_by("name")
+    if agency_name is not None:
+        query = query.filter(name=agency_name)
+    agencies = await query
+    if agency_name is not None and not agencies:
+        raise click.ClickException(f"Unknown agency: {agency_name!r} (names are matched exactly)")
+    console = Console()
+    failures = 0
+    for agency in agencies:
+        try:
+            if console.is_terminal and not dry_run:
+                report = await _purge_with_progress(console, agency)
+            else:
+                report = await retention.purge(agency, SYSTEM_ACTOR, dry_run=dry_run)
+        except Exception as error:
+            # The type only: a database error's text may quote the rows it was deleting.
+            click.echo(f"{agency.name}: FAILED ({type(error).__name__}); batches already committed stay deleted, "
+                       "run again to finish", err=True)
+            failures += 1
+            continue
+        verb = "would be deleted" if dry_run else "deleted"
+        click.echo(f"{agency.name}: {report.request_count} requests, {report.contact_count} contacts {verb} "
+                   f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC)")
+    return failures
+
+
+async def _purge_with_progress(console: Console, agency: Agency) -> retention.Report:
+    cutoff = retention.cutoff_for(agency)
+    expected = await retention.preview(agency, cutoff)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        requests = progress.add_task(f"{agency.name}: requests", total=expected.request_count)
+        contacts = progress.add_task(f"{agency.name}: contacts", total=expected.contact_count)
+
+        def advance(kind: str, count: int) -> None:
+            progress.advance(contacts if kind == retention.CONTACTS else requests, count)
+
+        return await retention.purge(agency, SYSTEM_ACTOR, dry_run=False, on_batch=advance, cutoff=cutoff)

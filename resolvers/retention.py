@@ -1,0 +1,169 @@
+"""Storage limitation (Art. 5(1)(e)): what outlives the agency's retention period is deleted for good.
+
+A request expires when its last activity is older than the cutoff (now minus the agency's
+retention_months, in calendar months). A contact expires when no request of it is left once the
+expired ones are gone and its own last activity is older than the cutoff. Contacts under
+restriction of processing (Art. 18) are kept, with their requests: restriction is often asked
+precisely so that the data is not deleted (Art. 18(1)(b), (c)).
+
+A purge deletes in short transactions of `batch_size` rows, so it never holds the write lock for
+long and can stop anywhere: each batch removes whole requests (with their travelers) or whole
+contacts (with everything of theirs), and a rerun picks up what is left.
+"""
+from __future__ import annotations
+
+import asyncio
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from auth import enforce
+from auth.errors import BadInput, NotFound
+from auth.principal import Principal
+from models.crm import Contact, TravelRequest
+from models.organisation import Agency
+from resolvers import audit, deletion
+from resolvers.clock import now
+
+BATCH_SIZE = 1000
+DELETE_MAX = 1000
+
+REQUESTS = "requests"
+CONTACTS = "contacts"
+
+# Called after each committed batch with its kind (REQUESTS or CONTACTS) and the rows it deleted.
+OnBatch = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Report:
+    cutoff: datetime
+    dry_run: bool
+    request_count: int
+    contact_count: int
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same wall-clock moment `months` calendar months earlier; the 31st falls back to the month's end."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def cutoff_for(agency: Agency, at: datetime | None = None) -> datetime:
+    return months_before(at or now(), agency.retention_months)
+
+
+def expired_requests(agency_id: int, cutoff: datetime) -> QuerySet[TravelRequest]:
+    return TravelRequest.filter(agency_id=agency_id, last_activity_at__lt=cutoff, contact__restricted=False)
+
+
+def expired_contacts(agency_id: int, cutoff: datetime) -> QuerySet[Contact]:
+    # Requests still in retention are exactly those that outlive the purge of expired ones.
+    kept = TravelRequest.filter(agency_id=agency_id, last_activity_at__gte=cutoff).values("contact_id")
+    return Contact.filter(agency_id=agency_id, last_activity_at__lt=cutoff, restricted=False).exclude(
+        id__in=Subquery(kept)
+    )
+
+
+async def preview(agency: Agency, cutoff: datetime | None = None) -> Report:
+    cutoff = cutoff or cutoff_for(agency)
+    return Report(
+        cutoff=cutoff,
+        dry_run=True,
+        request_count=await expired_requests(agency.id, cutoff).count(),
+        contact_count=await expired_contacts(agency.id, cutoff).count(),
+    )
+
+
+async def _purge_batch(kind: str, agency_id: int, cutoff: datetime, batch_size: int) -> tuple[int, int]:
+    """One transaction; returns (requests, contacts) deleted. The ids are chosen inside it, so a row
+    touched since the run started is judged on its current state."""
+    async with in_transaction() as conn:
+        expired = expired_requests(agency_id, cutoff) if kind == REQUESTS else expired_contacts(agency_id, cutoff)
+        ids = list(await expired.using_db(conn).order_by("id").limit(batch_size).values_list("id", flat=True))
+        if kind == REQUESTS:
+            return await deletion.delete_requests(ids, conn), 0  # type: ignore[arg-type]
+        requests, _consents = await deletion.delete_contacts(ids, conn)  # type: ignore[arg-type]
+        return requests, len(ids)
+
+
+async def purge(
+    agency: Agency,
+    actor: str,
+    *,
+    dry_run: bool,
+    batch_size: int = BATCH_SIZE,
+    on_batch: OnBatch | None = None,
+    cutoff: datetime | None = None,
+) -> Report:
+    """Applies the policy to one agency. A dry run deletes nothing and writes no audit event."""
+    cutoff = cutoff or cutoff_for(agency)
+    if dry_run:
+        return await preview(agency, cutoff)
+    requests = contacts = 0
+    try:
+        for kind in (REQUESTS, CONTACTS):
+            while True:
+                batch_requests, batch_contacts = await _purge_batch(kind, agency.id, cutoff, batch_size)
+                if not batch_requests and not batch_contacts:
+                    break
+                requests += batch_requests
+                contacts += batch_contacts
+                if on_batch is not None:
+                    on_batch(kind, batch_contacts if kind == CONTACTS else batch_requests)
+    except (Exception, asyncio.CancelledError):
+        # Also on Ctrl-C (asyncio.run cancels the task): what did commit is put on record; the next
+        # run deletes the rest.
+        if requests or contacts:
+            await _record(agency.id, actor, cutoff, requests, contacts, interrupted=True)
+        await deletion.scrub_free_space()
+        raise
+    await _record(agency.id, actor, cutoff, requests, contacts, interrupted=False)
+    await deletion.scrub_free_space()
+    return Report(cutoff=cutoff, dry_run=False, request_count=requests, contact_count=contacts)
+
+
+async def _record(
+    agency_id: int, actor: str, cutoff: datetime, requests: int, contacts: int, *, interrupted: bool
+) -> None:
+    detail = f"cutoff {cutoff.isoformat()}: {requests} requests, {contacts} contacts deleted"
+    if interrupted:
+        detail += " (interrupted; the next run deletes the rest)"
+    await audit.record(None, "PURGE", agency_id=agency_id, actor=actor, detail=detail)
+
+
+# -- the API (the DPO); the cron runs purge() for every agency, as "system" -----------------------
+
+
+async def retention_preview(principal: Principal) -> Report:
+    return await preview(await Agency.get(id=principal.agency_id))
+
+
+async def apply_retention(principal: Principal, dry_run: bool) -> Report:
+    return await purge(await Agency.get(id=principal.agency_id), principal.actor, dry_run=dry_run)
+
+
+async def delete_travel_requests(principal: Principal, request_ids: list[int]) -> int:
+    """All or nothing: one id outside the agency (or unknown) and nothing is deleted."""
+    wanted = sorted(set(request_ids))
+    if not wanted:
+        return 0
+    if len(wanted) > DELETE_MAX:
+        raise BadInput("ids", f"must list at most {DELETE_MAX} requests; delete in several calls")
+    async with in_transaction() as conn:
+        scoped = enforce.travel_requests(principal).filter(id__in=wanted).using_db(conn)
+        rows = await scoped.values_list("id", "contact_id")
+        if len(rows) != len(wanted):
+            raise NotFound("TravelRequest")
+        deleted = await deletion.delete_requests(wanted, conn)
+        entries = [audit.Entry("DELETE_REQUEST", contact, f"request {request}") for request, contact in rows]
+        await audit.record_many(principal.agency_id, principal.actor, entries, conn)
+    await deletion.scrub_free_space()
+    return deleted
