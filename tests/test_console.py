@@ -1,0 +1,167 @@
+"""The DPO's console (GET /graphql in a browser), in a real browser against a real server.
+
+Debian's Chromium (/usr/bin/chromium) driven by playwright, which is used with that executable only:
+no `playwright install`, no browser download. The server is `alveole serve --demo` in a subprocess on
+a temporary SQLite file; the page must load nothing from anywhere else and run under the app's CSP.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is missing: pip install -e '.[test]' (it uses the system Chromium only)"
+)
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+DPO_EMAIL = "dpo@demo.alveole.test"
+DEMO_PASSWORD = "demo-alveole-2026"
+EXAMPLE_TABS = ["FindAndExport", "SubjectAccessExport", "RestrictVisibility", "RetentionPreview"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("console")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
+    env["ALVEOLE_DATABASE_URL"] = f"sqlite://{folder / 'alveole.sqlite3'}"
+    env["ALVEOLE_SECRET_KEY"] = "console-test-secret-" + "x" * 40
+    log_path = folder / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer /health within 30 s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
+    page = httpx.get(f"{server}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script>" not in page.text  # no inline script: the page's own JS is a static file
+    assert 'src="http' not in page.text and 'href="http' not in page.text  # nothing from a CDN
+    for path in ("vendor/graphiql/graphiql.min.js", "vendor/graphiql/graphiql.min.css",
+                 "vendor/react/react.production.min.js", "vendor/react-dom/react-dom.production.min.js",
+                 "console.js", "examples.js", "console.css"):
+        assert f'"static/graphiql/{path}"' in page.text
+        assert httpx.get(f"{server}/static/graphiql/{path}").status_code == 200, path
+    # The API is unchanged: POST with JSON.
+    answer = httpx.post(f"{server}/graphql", json={"query": "{ me { email } }"})
+    assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
+    expect = sync_api.expect
+    outside: list[str] = []
+    problems: list[str] = []
+    find_requests: list[dict[str, str]] = []
+
+    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+        if not request.url.startswith(server + "/") and not request.url.startswith("data:"):
+            outside.append(request.url)
+        if request.method == "POST" and "FindAndExport" in (request.post_data or ""):
+            find_requests.append(request.headers)
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(f"console {message.type}: {message.text}")
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.on("request", on_request)
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.goto(f"{server}/graphql")
+
+            # GraphiQL is up, with the seed's cases as ready tabs.
+            tabs = page.locator(".graphiql-tab")
+            expect(tabs).to_have_count(len(EXAMPLE_TABS))
+            assert [text.strip() for text in tabs.all_inner_texts()] == EXAMPLE_TABS
+
+            # Log in through the form, not by pasting a token.
+            page.fill("#login-form input[name=email]", DPO_EMAIL)
+            page.fill("#login-form input[name=password]", DEMO_PASSWORD)
+            page.click("#login-form button[type=submit]")
+            expect(page.locator("#session")).to_be_visible()
+            expect(page.locator("#session-user")).to_contain_text(DPO_EMAIL)
+            expect(page.locator("#login-form")).to_be_hidden()
+
+            # Cas 1: the find operation, from its ready tab, with its variables shown.
+            page.locator(".graphiql-tab", has_text="FindAndExport").click()
+            expect(page.locator(".graphiql-query-editor")).to_contain_text("contacts(search: $search)")
+            expect(page.locator(".graphiql-editor-tool")).to_contain_text("Pierre Martin")
+            page.click(".graphiql-execute-button")
+            response = page.locator(".graphiql-response")
+            expect(response).to_contain_text("Martin")
+            expect(response).to_contain_text('"totalCount": 1')
+            assert find_requests and find_requests[-1].get("authorization", "").startswith("Bearer alv_ses_")
+
+            # The menu opens an example in a new tab.
+            page.select_option("#examples", "retention")
+            expect(tabs).to_have_count(len(EXAMPLE_TABS) + 1)
+            expect(page.locator(".graphiql-tab-active")).to_contain_text("RetentionPreview")
+            expect(page.locator(".graphiql-query-editor")).to_contain_text("applyRetention(dryRun: true)")
+
+            # Nothing in localStorage; the token only in this tab's sessionStorage, until logout.
+            assert page.evaluate("() => Object.keys(window.localStorage)") == []
+            assert page.evaluate("() => window.sessionStorage.getItem('alveole:token')")
+
+            # Logout revokes the session and wipes the screen.
+            page.click("#logout")
+            expect(page.locator("#login-form")).to_be_visible()
+            expect(page.locator("#console-status")).to_have_text("Logged out.")
+            expect(tabs).to_have_count(len(EXAMPLE_TABS))
+            expect(response).not_to_contain_text("Martin")
+            assert page.evaluate("() => window.sessionStorage.getItem('alveole:token')") is None
+        finally:
+            browser.close()
+
+    token = find_requests[-1]["authorization"]
+    revoked = httpx.post(f"{server}/graphql", json={"query": "{ me { email } }"}, headers={"Authorization": token})
+    assert revoked.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert outside == [], f"the page reached outside the app: {outside}"
+    assert problems == [], problems
