@@ -1,0 +1,192 @@
+"""HTTP-level defences, as pure ASGI middleware so streamed responses pass through untouched.
+
+- RequestGuard: POST /graphql only as application/json (no form or multipart posts: CSRF), a body
+  size limit, and a time limit on the answer; GET /graphql only serves the GraphiQL page.
+- SecurityHeaders: no-store, nosniff, no framing, and a strict CSP on every response.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# The GraphiQL page loads only its own vendored files; its styles are partly inline.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+async def _json_error(send: Send, status: int, message: str, code: str) -> None:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, timeout_seconds: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.timeout_seconds = timeout_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["path"] == "/graphql":
+            refusal = self._refusal(scope["method"], headers)
+            if refusal:
+                await _json_error(send, *refusal)
+                return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+            return
+
+        if scope["path"] == "/graphql" and scope["method"] == "POST":
+            body = await self._read_body(receive)
+            if body is None:
+                await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+                return
+            problem = _graphql_body_problem(body)
+            if problem:
+                await _json_error(send, 400, problem, "BAD_USER_INPUT")
+                return
+            receive = _replay(body, receive)
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+        except TimeoutError:
+            if not started:
+                await _json_error(send, 503, f"The request took longer than {self.timeout_seconds} s", "TIMEOUT")
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    @staticmethod
+    def _refusal(method: str, headers: dict[str, str]) -> tuple[int, str, str] | None:
+        if method == "POST":
+            content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if content_type not in JSON_TYPES:
+                return 415, "POST /graphql takes Content-Type: application/json only", "BAD_USER_INPUT"
+            return None
+        if method in ("GET", "HEAD"):
+            if "text/html" not in headers.get("accept", ""):
+                return 405, "Queries and mutations are accepted over POST only", "BAD_USER_INPUT"
+            return None
+        return None
+
+
+def _graphql_body_problem(body: bytes) -> str | None:
+    """Junk is answered here with a 400, before the GraphQL view sees it."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "The body is not valid UTF-8"
+    except ValueError:
+        return "The body is not valid JSON"
+    if isinstance(payload, list):
+        return "Batched requests are not supported: send one operation per request"
+    if not isinstance(payload, dict):
+        return "The body must be a JSON object with a 'query'"
+    if not isinstance(payload.get("query"), str):
+        return "'query' must be a string"
+    if not isinstance(payload.get("variables"), (dict, type(None))):
+        return "'variables' must be an object"
+    if not isinstance(payload.get("operationName"), (str, type(None))):
+        return "'operationName' must be a string"
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        # Then the real channel: a streamed answer (@stream, @defer) listens on it for the client's
+        # disconnect, and an immediate one would cut it off after its first byte.
+        return await receive()
+
+    return replayed
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OVERRIDDEN]
+                content_type = dict(existing).get(b"content-type", b"")
+                csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
+                message = {**message, "headers": existing + [
+                    (b"cache-control", b"no-store"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"content-security-policy", csp.encode()),
+                ]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+_OVERRIDDEN = {b"cache-control", b"x-content-type-options", b"x-frame-options", b"referrer-policy",
+               b"content-security-policy"}
+
+
+def cors_kwargs(origins: tuple[str, ...]) -> dict[str, Any]:
+    return {"allow_origins": list(origins), "allow_methods": ["POST"], "allow_headers": ["Authorization", "Content-Type"],
+            "allow_credentials": False, "max_age": 600}
