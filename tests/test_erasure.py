@@ -64,11 +64,12 @@ async def test_erasure_deletes_every_row_of_the_person(client, world: World) -> 
         assert value not in dump, value
 
     # The deadline record stays, unlinked; the audit event names the person by opaque id only.
-    listed = (await client.data("{ subjectRequests { id contact { id } } }", token=world.tokens["dpo"]))["subjectRequests"]
-    assert listed == [{"id": subject_request, "contact": None}]
+    listed = (await client.data("{ subjectRequests { id contact { id } status closedAt } }", token=world.tokens["dpo"]))["subjectRequests"]
+    assert len(listed) == 1 and listed[0]["id"] == subject_request and listed[0]["contact"] is None
+    assert listed[0]["status"] == "DONE" and listed[0]["closedAt"]  # the erasure fulfilled the erasure request
     event = await AuditEvent.get(action="ERASE")
     assert (event.actor, event.contact_ref, event.detail) == (
-        world.users["dpo"].email, contact_id, "requests 1, consent records 2"
+        world.users["dpo"].email, contact_id, "requests 1, consent records 2, erasure requests closed 1"
     )
     read = "query($id: ID!) { contact(id: $id) { id } }"
     assert await client.error_code(read, {"id": contact_id}, world.tokens["dpo"]) == "NOT_FOUND"
