@@ -1,0 +1,127 @@
+"""Art. 15 access and Art. 20 portability: everything held on one person, for the DPO.
+
+Requests and audit events are read in id-ordered keyset chunks, each its own short query: a
+streamed export never holds a transaction (or the whole list) across a yield.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from auth import enforce, export_links
+from auth.export_links import ExportLink, InvalidLink
+from auth.principal import Principal
+from models.crm import Contact, Traveler, TravelRequest
+from models.enums import Role
+from models.gdpr import AuditEvent, ConsentRecord
+from models.organisation import Agency, User
+from resolvers import audit, consent, rights_notice
+from resolvers.clock import now
+from resolvers.contacts import get_contact, get_visible_contact
+from resolvers.sessions import principal_for_user
+
+CHUNK = 200
+
+
+@dataclass(frozen=True)
+class Export:
+    contact: Contact
+    generated_at: datetime
+    token: str  # signs the csvUrl / jsonUrl download links
+
+
+async def generate(principal: Principal, contact_id: int, *, secret: str, link_lifetime: timedelta) -> Export:
+    viewer = enforce.require_user(principal)
+    contact = await get_visible_contact(viewer, contact_id, "export this contact's data")
+    at = now()
+    link = ExportLink(
+        agency_id=viewer.agency_id, contact_id=contact.id, user_id=viewer.user_id, actor=viewer.actor  # type: ignore[arg-type]
+    )
+    token = export_links.sign(secret, link, issued_at=at, lifetime=link_lifetime)
+    minutes = int(link_lifetime.total_seconds() // 60)
+    await audit.record(viewer, "EXPORT", contact.id, f"subject access export; download links valid {minutes} min")
+    return Export(contact=contact, generated_at=at, token=token)
+
+
+async def open_download(token: str, *, secret: str, file_format: str) -> tuple[Principal, Export]:
+    """The DPO and export behind a download link; FORBIDDEN when the link is bad, NOT_FOUND once the person is erased."""
+    link = export_links.verify(secret, token, at=now())
+    user = await User.filter(id=link.user_id, agency_id=link.agency_id, role=Role.DPO, active=True).first()
+    if user is None:
+        # The link carries the DPO's authority: it ends with their account or their role.
+        raise InvalidLink()
+    principal = principal_for_user(user)
+    contact = await get_contact(principal, link.contact_id)
+    await audit.record(principal, "EXPORT", contact.id, f"download {file_format}", actor=link.actor)
+    return principal, Export(contact=contact, generated_at=now(), token=token)
+
+
+async def requests_after(principal: Principal, contact_id: int, after_id: int, limit: int) -> list[TravelRequest]:
+    query = enforce.travel_requests(principal).filter(contact_id=contact_id, id__gt=after_id)
+    return await query.order_by("id").limit(limit)
+
+
+async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[TravelRequest]]:
+    """The person's requests, oldest first, CHUNK rows per query."""
+    last = 0
+    while True:
+        rows = await requests_after(principal, contact_id, last, CHUNK)
+        if rows:
+            yield rows
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1].id
+
+
+async def travelers_by_request(request_ids: list[int]) -> dict[int, list[Traveler]]:
+    grouped: dict[int, list[Traveler]] = {request_id: [] for request_id in request_ids}
+    for traveler in await Traveler.filter(request_id__in=request_ids).order_by("request_id", "position", "id"):
+        grouped[traveler.request_id].append(traveler)  # type: ignore[attr-defined]
+    return grouped
+
+
+async def access_log_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[AuditEvent]]:
+    """Who viewed or changed the person's data, newest first, CHUNK events per query."""
+    query = AuditEvent.filter(agency_id=principal.agency_id, contact_ref=audit.contact_ref(contact_id))
+    last: int | None = None
+    while True:
+        page = query.filter(id__lt=last) if last is not None else query
+        rows = await page.order_by("-id").limit(CHUNK)
+        if rows:
+            yield rows
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1].id
+
+
+async def access_log(principal: Principal, contact_id: int) -> list[AuditEvent]:
+    return [event async for chunk in access_log_chunks(principal, contact_id) for event in chunk]
+
+
+async def consent_history(principal: Principal, contact_id: int) -> list[ConsentRecord]:
+    # A handful of decisions per purpose: small enough to read at once, oldest first.
+    return await consent.history(principal, contact_id)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What every form of the export opens with: the person, their advisor, consents and agency."""
+
+    contact: Contact
+    owner: User
+    consents: list[ConsentRecord]
+    agency: Agency
+
+    @property
+    def notice(self) -> str:
+        return rights_notice.compose(self.agency, self.contact, self.owner, self.consents)
+
+
+async def subject(principal: Principal, contact: Contact) -> Subject:
+    return Subject(
+        contact=contact,
+        owner=await User.get(id=contact.owner_id, agency_id=principal.agency_id),  # type: ignore[attr-defined]
+        consents=await consent_history(principal, contact.id),
+        agency=await Agency.get(id=principal.agency_id),
+    )

@@ -1,0 +1,73 @@
+"""Root field: the subject access export (Art. 15 + Art. 20), for the DPO."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import strawberry
+
+from auth import enforce
+from resolvers import export
+from resolvers.ids import decode_id
+from schema.audit_types import AuditEvent
+from schema.context import Info
+from schema.types import Contact, ConsentRecord, TravelRequest
+
+
+@strawberry.type(description="Everything held on one person (Art. 15), with portable downloads (Art. 20).")
+class SubjectAccessExport:
+    bundle: strawberry.Private[export.Export]
+
+    @strawberry.field
+    def generated_at(self) -> datetime:
+        return self.bundle.generated_at
+
+    @strawberry.field
+    def contact(self, info: Info) -> Contact:
+        return Contact.of(self.bundle.contact, info)
+
+    @strawberry.field(description="Oldest first. Supports @stream: read and sent in chunks.")
+    async def requests(self, info: Info) -> strawberry.Streamable[TravelRequest]:
+        contact = self.bundle.contact
+        visible = enforce.sees_personal_data(info.context.viewer, contact)
+        async for chunk in export.request_chunks(info.context.viewer, contact.id):
+            for row in chunk:
+                yield TravelRequest(row=row, contact_row=contact, personal_data_visible=visible)
+
+    @strawberry.field(description="Oldest first.")
+    async def consent_history(self, info: Info) -> list[ConsentRecord]:
+        rows = await export.consent_history(info.context.viewer, self.bundle.contact.id)
+        return [ConsentRecord(row=r) for r in rows]
+
+    @strawberry.field(description="Who viewed or changed this person's data, newest first.")
+    async def access_log(self, info: Info) -> list[AuditEvent]:
+        return [AuditEvent(row=r) for r in await export.access_log(info.context.viewer, self.bundle.contact.id)]
+
+    @strawberry.field(description="Art. 15(1)(a)-(h): purposes, categories, recipients, retention, rights, source.")
+    async def rights_notice(self, info: Info) -> str:
+        return (await export.subject(info.context.viewer, self.bundle.contact)).notice
+
+    @strawberry.field(description="Short-lived link to a CSV file: GET it with no other credential.")
+    def csv_url(self, info: Info) -> str:
+        return _download_url(info, self.bundle.token, "csv")
+
+    @strawberry.field(description="Short-lived link to a JSON file (portability): GET it with no other credential.")
+    def json_url(self, info: Info) -> str:
+        return _download_url(info, self.bundle.token, "json")
+
+
+def _download_url(info: Info, token: str, extension: str) -> str:
+    request = info.context.request
+    assert request is not None, "export links are made for HTTP requests"
+    return f"{request.base_url}exports/{token}.{extension}"
+
+
+@strawberry.type
+class ExportQueries:
+    @strawberry.field(description="DPO. Everything held on one person; each export is recorded in the audit trail.")
+    async def subject_access_export(self, info: Info, contact_id: strawberry.ID) -> SubjectAccessExport:
+        settings = info.context.settings
+        bundle = await export.generate(
+            info.context.viewer, decode_id("Contact", contact_id),
+            secret=settings.secret_key, link_lifetime=timedelta(minutes=settings.export_link_minutes),
+        )
+        return SubjectAccessExport(bundle=bundle)

