@@ -1,0 +1,108 @@
+"""The baselines' database access: the app's own drivers (aiosqlite, asyncpg), no ORM, `?` placeholders."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from app.database import SQLITE_PRAGMAS
+
+
+class RawDatabase:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite")
+        self._conn: Any = None  # aiosqlite: one connection, as Tortoise has
+        self._pool: Any = None  # asyncpg: a pool the size of Tortoise's default (1 to 5)
+        self._write = asyncio.Lock()
+        self._pg_sql: dict[str, str] = {}
+
+    async def open(self) -> None:
+        if self.sqlite:
+            import aiosqlite
+
+            self._conn = await aiosqlite.connect(self.url.split("://", 1)[1], isolation_level=None)
+            for pragma, value in SQLITE_PRAGMAS.items():
+                await self._conn.execute(f"PRAGMA {pragma}={value}")
+        else:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(self.url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+        if self._pool is not None:
+            await self._pool.close()
+
+    def sql(self, text: str) -> str:
+        if self.sqlite:
+            return text
+        converted = self._pg_sql.get(text)
+        if converted is None:
+            counter = iter(range(1, 10_000))
+            converted = self._pg_sql[text] = re.sub(r"\?", lambda _: f"${next(counter)}", text)
+        return converted
+
+    @staticmethod
+    def marks(values: Sequence[Any]) -> str:
+        return ",".join("?" * len(values))
+
+    def timestamp(self, value: Any) -> datetime:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    def stamp(self, value: datetime) -> Any:
+        return value.isoformat(" ") if self.sqlite else value
+
+    async def fetch(self, text: str, *args: Any) -> list[Sequence[Any]]:
+        if self.sqlite:
+            async with self._conn.execute(text, args) as cursor:
+                return list(await cursor.fetchall())
+        return list(await self._pool.fetch(self.sql(text), *args))
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        if self.sqlite:
+            async with self._write:
+                await self._conn.execute("BEGIN")
+                try:
+                    yield Transaction(self, self._conn)
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+        else:
+            async with self._pool.acquire() as connection, connection.transaction():
+                yield Transaction(self, connection)
+
+
+class Transaction:
+    def __init__(self, db: RawDatabase, connection: Any) -> None:
+        self.db, self.connection = db, connection
+
+    async def fetch(self, text: str, *args: Any) -> list[Sequence[Any]]:
+        if self.db.sqlite:
+            async with self.connection.execute(text, args) as cursor:
+                return list(await cursor.fetchall())
+        return list(await self.connection.fetch(self.db.sql(text), *args))
+
+    async def execute(self, text: str, *args: Any) -> int:
+        if self.db.sqlite:
+            async with self.connection.execute(text, args) as cursor:
+                return int(cursor.rowcount)
+        status = await self.connection.execute(self.db.sql(text), *args)
+        return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
+
+    async def execute_many(self, text: str, rows: list[Sequence[Any]]) -> None:
+        if self.db.sqlite:
+            await self.connection.executemany(text, rows)
+        else:
+            await self.connection.executemany(self.db.sql(text), rows)
+
+    async def lock_agency(self, agency_id: int) -> None:
+        # The app serialises appends to an agency's audit chain the same way; SQLite has one writer anyway.
+        if not self.db.sqlite:
+            await self.connection.execute("SELECT id FROM agency WHERE id = $1 FOR UPDATE", agency_id)

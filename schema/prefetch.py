@@ -1,0 +1,102 @@
+"""Loads what a page of contacts will ask for before its fields ask, through the same DataLoaders.
+
+Batching alone already keeps the number of queries flat; this also lets the fields of a page
+(owner, team, consents, requests, advisor) resolve synchronously from the loaders' caches, so
+executing a 50-contact page does not create hundreds of asyncio tasks. It only ever loads through
+the request's loaders, so what a field finds in the cache is exactly what it would have loaded;
+personal data is only prefetched for contacts whose compartment the viewer is in.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+import models
+from auth import enforce
+from resolvers.pagination import MAX_PAGE
+from schema.context import Info
+
+K = TypeVar("K")
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R]) -> R | Awaitable[R]:
+    """`wrap(value)` at once when this request's loader already holds the value, else an awaitable of it."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return wrap(future.result())
+
+    async def later() -> R:
+        return wrap(await loader.load(key))
+
+    return later()
+
+
+def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
+    """The fields selected under a field, fragments flattened (the first of same-named fields wins)."""
+    found: dict[str, SelectedField] = {}
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.setdefault(selection.name, selection)
+        elif isinstance(selection, (FragmentSpread, InlineFragment)):
+            for name, field in _children(selection.selections).items():
+                found.setdefault(name, field)
+    return found
+
+
+def _node_fields(field: SelectedField | None) -> dict[str, SelectedField]:
+    """A connection field's `edges { node { ... } }` selection."""
+    if field is None:
+        return {}
+    edges = _children(field.selections).get("edges")
+    node = _children(edges.selections).get("node") if edges is not None else None
+    return _children(node.selections) if node is not None else {}
+
+
+def _request_limit(requests: SelectedField) -> int | None:
+    """The head size Contact.requests will load for these arguments, or None when it pages by cursor."""
+    if requests.arguments.get("after") is not None:
+        return None
+    first = requests.arguments.get("first", 50)
+    if first is None:
+        first = 50
+    if isinstance(first, str):  # a literal in the query comes as its text; a variable comes coerced
+        first = int(first) if first.lstrip("-").isdigit() else None
+    if not isinstance(first, int) or isinstance(first, bool) or first < 0:
+        return None  # the field itself reports the bad argument
+    return min(first, MAX_PAGE) + 1
+
+
+async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
+    """For the `contacts` connection: owners, teams, consents, request heads and their advisors."""
+    if not rows or not info.selected_fields:
+        return
+    root = info.selected_fields[0]
+    node = _node_fields(root) if isinstance(root, SelectedField) else {}
+    if not node:
+        return
+    loaders, viewer = info.context.loaders, info.context.viewer
+    jobs: list[Awaitable[Any]] = []
+    if "team" in node:
+        jobs.append(loaders.team.load_many(sorted({r.team_id for r in rows if r.team_id is not None})))  # type: ignore[attr-defined]
+    if "consents" in node:
+        jobs.append(loaders.consents.load_many([r.id for r in rows if enforce.sees_personal_data(viewer, r)]))
+    requests = node.get("requests")
+    limit = _request_limit(requests) if requests is not None else None
+    heads: list[Any] = []
+    if limit is not None:
+        heads_job = loaders.request_heads.load_many([(r.id, limit) for r in rows])
+        heads = (await asyncio.gather(heads_job, *jobs))[0]
+    elif jobs:
+        await asyncio.gather(*jobs)
+    users: set[int] = {r.owner_id for r in rows} if "owner" in node else set()  # type: ignore[attr-defined]
+    if requests is not None and "advisor" in _node_fields(requests):
+        users |= {request.advisor_id for head in heads for request in head.items}
+    if users:
+        # Owners and advisors in one batch: one query for both.
+        await loaders.user.load_many(sorted(users))
