@@ -1,0 +1,100 @@
+"""A real `alveole serve` in a subprocess on a free loopback port, for tools that need a URL."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from tests.conftest import SECRET
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_SECONDS = 60
+T = TypeVar("T")
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:PORT
+    stdout: Path
+    stderr: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    def logs(self) -> str:
+        return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(database_url: str, logs_dir: Path, *, workers: int = 1) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
+    stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
+    try:
+        _wait_for_health(server, process)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_for_health(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.logs()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer /health within {STARTUP_SECONDS} s:\n{server.logs()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # Its own session (start_new_session): with --workers the group holds the workers too.
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+async def seed(database_url: str, build: Callable[[], Awaitable[T]]) -> T:
+    """Run `build` on a fresh database (PostgreSQL is reset first), before a server is started on it."""
+    from app.database import close_database, open_database
+    from tests.conftest import make_settings, reset_postgres
+
+    if not database_url.startswith("sqlite"):
+        await reset_postgres(database_url)
+    EXECUTOR_CACHE.clear()  # as conftest's client fixture: the backend may differ from the previous test's
+    await open_database(make_settings(database_url))
+    try:
+        return await build()
+    finally:
+        await close_database()
