@@ -5,6 +5,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,12 +59,14 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     else:
         asyncio.run(_with_database(_noop))  # migrate once, before the workers start
     click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    from app.serving import LOOP
+
     if workers > 1:
-        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info", loop=LOOP)
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", loop=LOOP)
 
 
 async def _noop() -> None:
@@ -99,6 +102,49 @@ def schema() -> None:
     from schema import print_sdl
 
     click.echo(print_sdl(), nl=False)
+
+
+@main.command(help="Print the Art. 30 register of personal data, generated from the models' declarations.")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True)
+def inventory(output_format: str) -> None:
+    from resolvers.inventory import inventory as rows, to_csv, to_markdown
+
+    render = to_csv if output_format == "csv" else to_markdown
+    click.echo(render(rows()), nl=False)
+
+
+@main.group(help="Storage limitation (Art. 5(1)(e)): delete what the agencies' retention periods have expired.")
+def retention() -> None:
+    pass
+
+
+@retention.command("apply", help="Apply the retention policy to every agency (for cron), or to one.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@click.option("--agency", "agency_name", help="Only this agency (its exact name).")
+def retention_apply(dry_run: bool, agency_name: str | None) -> None:
+    from app.retention_cli import run_retention
+
+    failures = asyncio.run(_with_database(lambda: run_retention(dry_run=dry_run, agency_name=agency_name)))
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+
+@main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")
+@click.option("--database-url", help="postgres://... of an EMPTY database it may reset (default: a temporary SQLite file).")
+@click.option("--contacts", type=click.IntRange(100), help="Contacts of the main agency (default 20000; --quick 2000).")
+@click.option("--requests", type=click.IntRange(100), help="Their travel requests (default 100000; --quick 5000).")
+@click.option("--quick", is_flag=True, help="Small data and 1-2 s per measurement: a smoke run.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the results (default bench-results/bench-<database>.json).")
+def bench(database_url: str | None, contacts: int | None, requests: int | None, quick: bool, json_path: Path | None) -> None:
+    from bench.runner import run
+    from bench.storage import BenchError
+
+    try:
+        run(database_url, contacts, requests, quick, json_path)
+    except BenchError as error:
+        raise click.ClickException(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         path = database_url.split("://", 1)[1].split("?", 1)[0]
         credentials = {"file_path": path, **SQLITE_PRAGMAS}
-        connection: dict[str, Any] = {"engine": "tortoise.backends.sqlite", "credentials": credentials}
+        # Tortoise's SQLite client with BEGIN IMMEDIATE and native date parsing: see app.sqlite_backend.
+        connection: dict[str, Any] = {"engine": "app.sqlite_backend", "credentials": credentials}
     else:
         connection = database_url.replace("postgresql://", "postgres://", 1)  # type: ignore[assignment]
     return {

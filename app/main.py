@@ -4,15 +4,22 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from app import log_redaction
 from app import settings as settings_module
 from app.database import close_database, open_database
+from app.exports import routes as export_routes
 from app.graphql_view import AlveoleGraphQL
+from app.security import RequestGuard, SecurityHeaders, cors_kwargs
 from app.settings import Settings
 from schema import build_schema
 
@@ -29,6 +36,7 @@ async def root(request: Request) -> RedirectResponse:
 
 def create_app(settings: Settings | None = None, *, on_startup: list | None = None) -> Starlette:
     settings = settings or settings_module.load()
+    log_redaction.install()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -40,12 +48,22 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         finally:
             await close_database()
 
-    graphql = AlveoleGraphQL(build_schema(), settings)
+    graphql = AlveoleGraphQL(build_schema(max_tokens=settings.max_tokens), settings)
     routes = [
         Route("/", root),
         Route("/health", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        # The GraphiQL console's own files (vendored: the page loads nothing from elsewhere).
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        *export_routes,
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost first: headers on every answer, then the request guard, then CORS when configured.
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, timeout_seconds=settings.request_timeout_seconds),
+    ]
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, **cors_kwargs(settings.cors_origins)))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.settings = settings
     return app

@@ -19,6 +19,7 @@ PAGE_CSP = (
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
+UNTIMED_PREFIXES = ("/exports/", "/static/")
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
@@ -84,7 +85,10 @@ class RequestGuard:
             await send(message)
 
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            # Downloads stream a person's whole file at the client's pace (TCP backpressure bounds the
+            # work per chunk); cutting them off would hand the DPO a silently truncated export.
+            limit = None if scope["path"].startswith(UNTIMED_PREFIXES) else self.timeout_seconds
+            async with asyncio.timeout(limit):
                 await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:

@@ -48,6 +48,7 @@ ANYONE = "ANYONE"  # no credentials needed
 OPERATIONS: dict[str, frozenset[Role] | str] = {
     "login": ANYONE,
     "logout": ANY_USER,
+    "changePassword": ANY_USER,
     "me": ANY_USER,
     "agency": ANY_USER,
     "users": ANY_USER,

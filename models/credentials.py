@@ -20,6 +20,7 @@ class Session(Model):
 
     class Meta:
         table = "session"
+        indexes = (("user_id", "revoked"),)
 
 
 # One failed login, keyed by account and by client address, counted over a sliding window.
@@ -46,3 +47,4 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_key"
+        indexes = (("agency_id", "revoked"),)

@@ -41,7 +41,11 @@ class Contact(Model):
 
     class Meta:
         table = "contact"
-        indexes = (("agency_id", "visibility"), ("agency_id", "owner_id"), ("agency_id", "team_id"))
+        # The compartment predicate (agency + visibility / owner / team), the newest-first pages, retention.
+        indexes = (
+            ("agency_id", "visibility"), ("agency_id", "owner_id"), ("agency_id", "team_id"), ("agency_id", "id"),
+            ("agency_id", "last_activity_at"),
+        )
 
 
 class TravelRequest(Model):
@@ -69,7 +73,13 @@ class TravelRequest(Model):
 
     class Meta:
         table = "travel_request"
-        indexes = (("agency_id", "created_at"), ("agency_id", "last_activity_at"), ("agency_id", "status"))
+        # Every filter of travelRequests and the newest-first pages; (contact_id, agency_id, id) serves a
+        # page's requests (contact_id IN ... within the agency: both columns, or SQLite's planner, without
+        # statistics, prefers scanning the agency) and the cascade when a contact is deleted.
+        indexes = (
+            ("agency_id", "created_at"), ("agency_id", "last_activity_at"), ("agency_id", "status"),
+            ("agency_id", "id"), ("contact_id", "agency_id", "id"),
+        )
 
 
 class Traveler(Model):
@@ -84,3 +94,4 @@ class Traveler(Model):
 
     class Meta:
         table = "traveler"
+        indexes = (("request_id", "position"),)

@@ -25,6 +25,7 @@ class ConsentRecord(Model):
 
     class Meta:
         table = "consent_record"
+        indexes = (("contact_id", "id"),)
 
 
 class SubjectRequest(Model):
@@ -45,6 +46,7 @@ class SubjectRequest(Model):
 
     class Meta:
         table = "subject_request"
+        indexes = (("agency_id", "due_at"), ("contact_id",))
 
 
 # Hash-chained per agency; refers to people by opaque id only, so erasure leaves it intact.
@@ -64,4 +66,5 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
-        indexes = (("agency_id", "action"), ("agency_id", "actor"))
+        # (agency_id, id): the chain's last event, read on every append, and the newest-first log.
+        indexes = (("agency_id", "action"), ("agency_id", "actor"), ("agency_id", "id"))

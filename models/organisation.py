@@ -53,3 +53,4 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+        indexes = (("agency_id", "name"), ("team_id", "name"))

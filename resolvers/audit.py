@@ -55,11 +55,14 @@ async def record_many(
 
 async def _append(agency_id: int, actor: str, entries: list[Entry], conn: BaseDBAsyncClient) -> None:
     # Locking the agency row serialises appends to its chain across processes (PostgreSQL);
-    # SQLite serialises writers by itself.
-    await Agency.filter(id=agency_id).select_for_update().using_db(conn).first()
+    # SQLite serialises writers by itself. FOR NO KEY UPDATE, not FOR UPDATE: the transaction has often
+    # just inserted a row referencing the agency (a contact, a request), which holds a KEY SHARE lock
+    # on it; FOR UPDATE conflicts with the other writers' KEY SHARE locks and deadlocks under load.
+    await Agency.filter(id=agency_id).select_for_update(no_key=True).using_db(conn).first()
     last = await AuditEvent.filter(agency_id=agency_id).using_db(conn).order_by("-id").first()
     prev = last.hash if last else GENESIS
     at = now()
+    events = []
     for entry in entries:
         event = AuditEvent(
             agency_id=agency_id,
@@ -71,8 +74,11 @@ async def _append(agency_id: int, actor: str, entries: list[Entry], conn: BaseDB
             prev_hash=prev,
         )
         event.hash = _digest(event)
-        await event.save(using_db=conn)
+        events.append(event)
         prev = event.hash
+    # One statement for the whole batch (a page of 50 contacts viewed is 50 events): rows are
+    # inserted in list order, so ids follow the chain.
+    await AuditEvent.bulk_create(events, using_db=conn)
 
 
 async def record(

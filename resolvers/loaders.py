@@ -17,6 +17,7 @@ from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import ConsentRecord
 from models.organisation import Team, User
+from resolvers.pagination import Head, heads
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -41,6 +42,9 @@ class Loaders:
     team_members: DataLoader[int, list[User]]
     contact: DataLoader[int, Contact | None]
     requests_of_contact: DataLoader[int, list[TravelRequest]]
+    # (contact id, limit) -> the contact's `limit` newest requests and its request count: a page
+    # without cursor reads only what it shows, however many requests a contact has.
+    request_heads: DataLoader[tuple[int, int], Head[TravelRequest]]
     travelers: DataLoader[int, list[Traveler]]
     consents: DataLoader[int, list[ConsentRecord]]
 
@@ -66,8 +70,19 @@ def build_loaders(principal: Principal | None) -> Loaders:
     async def requests(keys: list[int]) -> list[list[TravelRequest]]:
         if principal is None:
             return [[] for _ in keys]
-        rows = await enforce.travel_requests(principal).filter(contact_id__in=keys).order_by("-id")
-        return _grouped(rows, "contact_id", keys)
+        # Sorted here, not in SQL: an ORDER BY id would steer SQLite to the agency-wide (agency_id, id) index.
+        rows = await enforce.travel_requests(principal).filter(contact_id__in=keys)
+        return _grouped(sorted(rows, key=lambda r: r.id, reverse=True), "contact_id", keys)
+
+    async def request_heads(keys: list[tuple[int, int]]) -> list[Head[TravelRequest]]:
+        if principal is None:
+            return [Head(items=[], total=0) for _ in keys]
+        found: dict[tuple[int, int], Head[TravelRequest]] = {}
+        for limit in {limit for _, limit in keys}:  # one query per page size asked (usually one)
+            contact_ids = sorted({contact_id for contact_id, wanted in keys if wanted == limit})
+            by_contact = await heads(enforce.travel_requests(principal), "contact_id", contact_ids, limit)
+            found.update({(contact_id, limit): head for contact_id, head in by_contact.items()})
+        return [found[key] for key in keys]
 
     async def travelers(keys: list[int]) -> list[list[Traveler]]:
         rows = await Traveler.filter(request_id__in=keys).order_by("request_id", "position", "id")
@@ -83,6 +98,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         team_members=DataLoader(members),
         contact=DataLoader(contacts),
         requests_of_contact=DataLoader(requests),
+        request_heads=DataLoader(request_heads),
         travelers=DataLoader(travelers),
         consents=DataLoader(consents),
     )

@@ -6,6 +6,9 @@ import binascii
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from pypika_tortoise import Order
+from pypika_tortoise.analytics import Count, RowNumber
+from pypika_tortoise.terms import Star
 from tortoise.queryset import QuerySet
 
 from auth.errors import BadInput
@@ -77,4 +80,49 @@ def page_of(items: list[T], first: int | None, after: str | None) -> Page[T]:
         cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
         has_next_page=len(items) > size,
         total_count=total,
+    )
+
+
+@dataclass
+class Head(Generic[T]):
+    """A group's newest rows (at most the limit asked for) and how many rows the group has."""
+
+    items: list[T]
+    total: int
+
+
+async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> dict[int, Head[T]]:
+    """The `limit` newest rows (by id) of each group, and each group's count, in ONE query whatever
+    the number of groups: a window function (SQLite 3.25+, PostgreSQL) filtered in an outer SELECT,
+    which Tortoise's query builder cannot express, hence pypika on the query's own SQL."""
+    if not keys:
+        return {}
+    model = query.model
+    table = model._meta.basetable
+    ranked = query.filter(**{f"{group}__in": keys}).annotate(
+        page_rank=RowNumber().over(table[group]).orderby(table.id, order=Order.desc),
+        page_total=Count(Star()).over(table[group]),
+    )
+    ranked.sql()  # builds ranked.query, the scoped SELECT with both window columns, and picks its connection
+    inner = ranked.query
+    db = ranked._db  # the query's own connection: a transaction's when the query was given one
+    sql, params = db.query_class.from_(inner).select("*").where(inner.page_rank <= limit).get_parameterized_sql()
+    rows = await db.executor_class(model=model, db=db).execute_select(sql, params, custom_fields=["page_total"])
+    found: dict[int, Head[T]] = {key: Head(items=[], total=0) for key in keys}
+    for row in sorted(rows, key=lambda r: r.id, reverse=True):  # type: ignore[attr-defined]
+        head = found[getattr(row, group)]
+        head.items.append(row)
+        head.total = row.page_total  # type: ignore[attr-defined]
+    return found
+
+
+def page_of_head(head: Head[T], first: int | None) -> Page[T]:
+    """The first page (no cursor) from a group's head fetched with limit page_size(first) + 1."""
+    size = page_size(first)
+    chunk = head.items[:size]
+    return Page(
+        items=chunk,
+        cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
+        has_next_page=len(head.items) > size,
+        total_count=head.total,
     )

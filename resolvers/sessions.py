@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from auth import passwords
 from auth.credentials import API_KEY_PREFIX, new_session_token, secret_hash
-from auth.errors import Unauthenticated
+from auth.errors import BadInput, Unauthenticated
 from auth.principal import Principal
 from models.credentials import ApiKey, LoginFailure, Session
 from models.enums import ApiScope
@@ -129,3 +129,19 @@ def login_limits(settings: Any) -> throttle.Limits:
         per_address=settings.login_max_failures_per_address,
         window=timedelta(minutes=settings.login_lockout_minutes),
     )
+
+
+async def change_password(principal: Principal, current: str, new: str) -> int:
+    """Changes the viewer's password and ends every one of their sessions; returns how many ended."""
+    user = await User.get(id=principal.user_id)
+    if not passwords.verify_password(user.password_hash, current[:1024]):
+        raise BadInput("currentPassword", "is wrong")
+    problem = passwords.password_problem(new)
+    if problem:
+        raise BadInput("newPassword", problem)
+    async with in_transaction() as conn:
+        user.password_hash = passwords.hash_password(new)
+        await user.save(update_fields=["password_hash"], using_db=conn)
+        ended = await Session.filter(user_id=user.id, revoked=False).using_db(conn).update(revoked=True)
+        await audit.record(principal, "PASSWORD_CHANGE", detail=f"{ended} sessions ended", connection=conn)
+    return ended

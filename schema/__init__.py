@@ -2,25 +2,33 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from schema.accountability import AccountabilityQueries
+from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.errors import ErrorCodes
+from schema.export import ExportQueries
+from schema.guards import QueryGuards
+from schema.gdpr import GdprMutations, GdprQueries
+from schema.intake import IntakeMutations
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
+from schema.retention import RetentionMutations, RetentionQueries
 from schema.view_log import ViewLog
 
 
 @authorized_root
 @strawberry.type
-class Query(OrganisationQueries, ContactQueries, ConsentQueries):
+class Query(OrganisationQueries, ContactQueries, ConsentQueries, ApiKeyQueries, GdprQueries, AccountabilityQueries, RetentionQueries, ExportQueries):
     pass
 
 
 @authorized_root
 @strawberry.type
-class Mutation(OrganisationMutations, ContactMutations, ConsentMutations):
+class Mutation(OrganisationMutations, ContactMutations, ConsentMutations, ApiKeyMutations, IntakeMutations, GdprMutations, RetentionMutations):
     pass
 
 
@@ -31,12 +39,17 @@ class AlveoleSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
+DEFAULT_MAX_TOKENS = 2000
+
+
+def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
     return AlveoleSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorCodes, ViewLog],
-        config=StrawberryConfig(disable_field_suggestions=True),
+        # Order matters: errors are coded last, after the guards and the token limit have refused.
+        extensions=[lambda: MaxTokensLimiter(max_token_count=max_tokens), QueryGuards, ErrorCodes, ViewLog],
+        # Incremental delivery: subjectAccessExport.requests supports @stream (schema.export).
+        config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )
 
 

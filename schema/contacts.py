@@ -15,6 +15,7 @@ from schema.inputs import (
     TravelRequestPatch,
     provided,
 )
+from schema.prefetch import prefetch_contact_page
 from schema.types import Contact, ContactConnection, TravelRequest, TravelRequestConnection, travel_requests_of
 
 CONTACT_FIELDS = ("kind", "first_name", "last_name", "email", "phone", "birth_date", "address", "notes")
@@ -41,6 +42,7 @@ class ContactQueries:
         self, info: Info, search: str | None = None, first: int | None = 50, after: str | None = None
     ) -> ContactConnection:
         page = await contacts.list_contacts(info.context.viewer, search, first, after)
+        await prefetch_contact_page(info, page.items)
         return ContactConnection.of(page, [Contact.of(row, info) for row in page.items])
 
     @strawberry.field

@@ -21,8 +21,10 @@ class Context:
     settings: Settings
     principal: Principal | None
     loaders: Loaders
-    # Contacts whose personal fields this response revealed: one VIEW_PERSONAL event each, written at the end.
+    # Contacts whose personal fields this response revealed: one VIEW_PERSONAL event each (schema.view_log).
     viewed_contacts: set[int] = field(default_factory=set)
+    # Those already written: @stream / @defer frames reveal more after the first (schema.incremental).
+    logged_contacts: set[int] = field(default_factory=set)
 
     @property
     def viewer(self) -> Principal:

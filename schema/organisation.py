@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import strawberry
 
+from auth import enforce
 from resolvers import organisation, sessions
 from resolvers.ids import decode_id
 from resolvers.loaders import build_loaders
@@ -52,6 +53,11 @@ class OrganisationMutations:
     @strawberry.mutation
     async def logout(self, info: Info) -> bool:
         return await sessions.logout(info.context.viewer)
+
+    @strawberry.mutation(description="Changes your password; every one of your sessions ends (sign in again).")
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
+        await sessions.change_password(enforce.require_user(info.context.principal), current_password, new_password)
+        return True
 
     @strawberry.mutation(description="ADMIN. Ends every open session of a user (they must sign in again).")
     async def end_user_sessions(self, info: Info, user_id: strawberry.ID) -> int:

@@ -1,6 +1,7 @@
 """GraphQL object types. Each wraps a row; data subjects' types are compartmented (schema.masking)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -10,10 +11,11 @@ from auth import enforce
 from models.enums import ContactKind, RequestStatus, Role, Visibility
 from resolvers import consent as consent_resolvers
 from resolvers.ids import encode_id
-from resolvers.pagination import Page, page_of
+from resolvers.pagination import Head, Page, page_of, page_of_head, page_size
 from schema.context import Info
 from schema.enums import ApiScope, ConsentPurpose
 from schema.masking import compartmented
+from schema.prefetch import now_or_later
 
 
 @strawberry.type
@@ -85,18 +87,38 @@ class User:
         return self.row.active
 
     @strawberry.field
-    async def team(self, info: Info) -> Team | None:
-        team_id = self.row.team_id  # type: ignore[attr-defined]
-        if team_id is None:
-            return None
-        row = await info.context.loaders.team.load(team_id)
-        return Team(row=row) if row else None
+    def team(self, info: Info) -> Team | None:
+        return team_of(info, self.row.team_id)  # type: ignore[attr-defined, return-value]
 
 
-async def load_user(info: Info, user_id: int) -> User:
-    row = await info.context.loaders.user.load(user_id)
+# Relations resolve from the request's DataLoaders: at once when the page prefetched them
+# (schema.prefetch), else as an awaitable batched with the other rows' loads.
+
+
+def _team(row: models.Team | None) -> Team | None:
+    return Team(row=row) if row else None
+
+
+def team_of(info: Info, team_id: int | None) -> Team | None | Awaitable[Team | None]:
+    if team_id is None:
+        return None
+    return now_or_later(info.context.loaders.team, team_id, _team)
+
+
+def _user(row: models.User | None) -> User:
     assert row is not None, "rows of an agency only reference users of that agency"
     return User(row=row)
+
+
+def user_of(info: Info, user_id: int) -> User | Awaitable[User]:
+    return now_or_later(info.context.loaders.user, user_id, _user)
+
+
+def _consent_states(records: list[models.ConsentRecord]) -> list[ConsentState]:
+    return [
+        ConsentState(purpose=ConsentPurpose(r.purpose), granted=r.granted, since=r.recorded_at)
+        for r in consent_resolvers.current_state(records)
+    ]
 
 
 @strawberry.type
@@ -183,16 +205,12 @@ class Contact:
         return ContactKind(self.row.kind)
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
-        return await load_user(info, self.row.owner_id)  # type: ignore[attr-defined]
+    def owner(self, info: Info) -> User:
+        return user_of(info, self.row.owner_id)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field
-    async def team(self, info: Info) -> Team | None:
-        team_id = self.row.team_id  # type: ignore[attr-defined]
-        if team_id is None:
-            return None
-        row = await info.context.loaders.team.load(team_id)
-        return Team(row=row) if row else None
+    def team(self, info: Info) -> Team | None:
+        return team_of(info, self.row.team_id)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field
     def visibility(self) -> Visibility:
@@ -239,22 +257,30 @@ class Contact:
         return self.row.notes
 
     @strawberry.field
-    async def consents(self, info: Info) -> list[ConsentState] | None:
-        records = await info.context.loaders.consents.load(self.row.id)
-        return [
-            ConsentState(purpose=ConsentPurpose(r.purpose), granted=r.granted, since=r.recorded_at)
-            for r in consent_resolvers.current_state(records)
-        ]
+    def consents(self, info: Info) -> list[ConsentState] | None:
+        return now_or_later(info.context.loaders.consents, self.row.id, _consent_states)  # type: ignore[return-value]
 
     @strawberry.field
-    async def requests(
-        self, info: Info, first: int | None = 50, after: str | None = None
-    ) -> TravelRequestConnection:
-        rows = await info.context.loaders.requests_of_contact.load(self.row.id)
-        page = page_of(rows, first, after)
-        return TravelRequestConnection.of(page, [TravelRequest(row=r, contact_row=self.row,
-                                                               personal_data_visible=self.personal_data_visible)
-                                                 for r in page.items])
+    def requests(self, info: Info, first: int | None = 50, after: str | None = None) -> TravelRequestConnection:
+        if after is None:
+            # The newest page of requests only, whatever the contact's count (one windowed query per page).
+            def connection(head: Head[models.TravelRequest]) -> TravelRequestConnection:
+                return self._request_connection(page_of_head(head, first))
+
+            key = (self.row.id, page_size(first) + 1)
+            return now_or_later(info.context.loaders.request_heads, key, connection)  # type: ignore[return-value]
+
+        # A cursor is rare (the UI pages contacts, not their requests): all of the contact's requests.
+        async def later() -> TravelRequestConnection:
+            rows = await info.context.loaders.requests_of_contact.load(self.row.id)
+            return self._request_connection(page_of(rows, first, after))
+
+        return later()  # type: ignore[return-value]
+
+    def _request_connection(self, page: Page[models.TravelRequest]) -> TravelRequestConnection:
+        nodes = [TravelRequest(row=r, contact_row=self.row, personal_data_visible=self.personal_data_visible)
+                 for r in page.items]
+        return TravelRequestConnection.of(page, nodes)
 
 
 @compartmented("TravelRequest")
@@ -277,8 +303,8 @@ class TravelRequest:
         return Contact(row=self.contact_row, personal_data_visible=self.personal_data_visible)
 
     @strawberry.field
-    async def advisor(self, info: Info) -> User:
-        return await load_user(info, self.row.advisor_id)  # type: ignore[attr-defined]
+    def advisor(self, info: Info) -> User:
+        return user_of(info, self.row.advisor_id)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field
     def status(self) -> RequestStatus:

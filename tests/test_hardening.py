@@ -150,3 +150,15 @@ async def test_cors_is_off_by_default(client) -> None:
     response = await client.http.options("/graphql", headers={
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_export_tokens_are_redacted_from_access_logs() -> None:
+    import logging
+
+    from app.log_redaction import RedactExportTokens
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', (
+        "127.0.0.1:5000", "GET", "/exports/eyJhIjoxfQ.c2lnbmF0dXJl.csv", "1.1", 200), None)
+    RedactExportTokens().filter(record)
+    line = record.getMessage()
+    assert "eyJhIjoxfQ" not in line and "/exports/<redacted>.csv" in line

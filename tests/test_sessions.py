@@ -88,3 +88,28 @@ async def test_missing_or_bad_credentials_are_unauthenticated(client, world: Wor
     response = await client.http.post("/graphql", json={"query": "{ contacts { totalCount } }"}, headers=headers)
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_password_change_ends_every_session(client, world: World) -> None:
+    mutation = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
+    token = world.tokens["owner"]
+    assert await client.error_code(mutation, {"c": "wrong-password-0", "n": "a-brand-new-passphrase"}, token) == "BAD_USER_INPUT"
+    assert await client.error_code(mutation, {"c": PASSWORD, "n": "short"}, token) == "BAD_USER_INPUT"
+    assert (await client.data(mutation, {"c": PASSWORD, "n": "a-brand-new-passphrase"}, token))["changePassword"] is True
+    assert await client.error_code("{ me { email } }", token=token) == "UNAUTHENTICATED"
+    email = world.users["owner"].email
+    assert await client.error_code(LOGIN, {"e": email, "p": PASSWORD}) == "UNAUTHENTICATED"
+    assert (await client.data(LOGIN, {"e": email, "p": "a-brand-new-passphrase"}))["login"]["token"]
+
+
+async def test_login_rehashes_weaker_hashes(client, world: World) -> None:
+    from argon2 import PasswordHasher
+
+    from models import User
+
+    user = world.users["mate"]
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    await User.filter(id=user.id).update(password_hash=weak)
+    await client.data(LOGIN, {"e": user.email, "p": PASSWORD})
+    stored = (await User.get(id=user.id)).password_hash
+    assert stored != weak and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
