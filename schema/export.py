@@ -29,7 +29,14 @@ class SubjectAccessExport:
     async def requests(self, info: Info) -> strawberry.Streamable[TravelRequest]:
         contact = self.bundle.contact
         visible = enforce.sees_personal_data(info.context.viewer, contact)
+        travelers = info.context.loaders.travelers
+        previous: list[int] = []
         async for chunk in export.request_chunks(info.context.viewer, contact.id):
+            # One travelers query per chunk, not per streamed item; the previous chunk's entries are
+            # dropped from the request's cache so memory stays flat however many requests there are.
+            travelers.clear_many(previous)
+            previous = [row.id for row in chunk]
+            travelers.prime_many(await export.travelers_by_request(previous))
             for row in chunk:
                 yield TravelRequest(row=row, contact_row=contact, personal_data_visible=visible)
 

@@ -8,6 +8,7 @@ late (a deferred fragment, a streamed item) would escape the VIEW_PERSONAL log.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+import logging
 from contextlib import aclosing
 
 from graphql import SubsequentIncrementalExecutionResult
@@ -15,6 +16,8 @@ from graphql import SubsequentIncrementalExecutionResult
 from schema.context import Context
 from schema.errors import ErrorCodes
 from schema.view_log import write_views
+
+log = logging.getLogger("alveole.audit")
 
 Frames = AsyncGenerator[SubsequentIncrementalExecutionResult, None]
 
@@ -25,5 +28,9 @@ async def later_frames(frames: Frames, context: Context) -> Frames:
         async for frame in frames:
             for _ in codes.on_stream_result(frame):  # a generator hook: running it codes the frame's errors
                 pass
-            await write_views(context)  # before the frame that reveals them leaves
+            try:
+                await write_views(context)  # before the frame that reveals them leaves
+            except Exception as error:  # noqa: BLE001 - unaudited personal data is never sent
+                log.error("could not record VIEW_PERSONAL events mid-stream: %s", type(error).__name__)
+                return
             yield frame

@@ -1,12 +1,17 @@
 """VIEW_PERSONAL audit events: one per contact revealed by a response, written in one batch before it is sent."""
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers import audit
 from schema.context import Context
+from schema.errors import UNEXPECTED
+
+log = logging.getLogger("alveole.audit")
 
 
 async def write_views(context: Context) -> None:
@@ -23,4 +28,13 @@ async def write_views(context: Context) -> None:
 class ViewLog(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
-        await write_views(self.execution_context.context)
+        try:
+            await write_views(self.execution_context.context)
+        except Exception as error:  # noqa: BLE001 - any failure to audit must withhold the data
+            # No audit record, no personal data: the answer is replaced, and the cause (which may
+            # quote SQL) is logged by type only.
+            log.error("could not record VIEW_PERSONAL events: %s", type(error).__name__)
+            result = self.execution_context.result
+            if result is not None and hasattr(result, "data"):
+                result.data = None
+                result.errors = [GraphQLError(UNEXPECTED, extensions={"code": "INTERNAL_SERVER_ERROR"})]

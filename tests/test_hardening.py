@@ -162,3 +162,15 @@ def test_export_tokens_are_redacted_from_access_logs() -> None:
     RedactExportTokens().filter(record)
     line = record.getMessage()
     assert "eyJhIjoxfQ" not in line and "/exports/<redacted>.csv" in line
+
+
+async def test_a_failed_audit_write_withholds_the_data(client, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from resolvers import audit
+
+    async def locked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(audit, "record_many", locked)
+    body = await client.post("{ contacts { edges { node { firstName email } } } }", token=world.tokens["dpo"])
+    assert body["data"] is None
+    assert body["errors"] == [{"message": "Unexpected error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
