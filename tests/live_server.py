@@ -44,13 +44,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, logs_dir: Path, *, workers: int = 1) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, logs_dir: Path, *, workers: int = 1, extra_args: tuple[str, ...] = (), cwd: Path = ROOT
+) -> Iterator[LiveServer]:
     port = free_port()
     env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra_args]
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
     try:

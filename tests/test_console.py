@@ -6,16 +6,13 @@ a temporary SQLite file; the page must load nothing from anywhere else and run u
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -33,47 +30,11 @@ DEMO_PASSWORD = "demo-alveole-2026"
 EXAMPLE_TABS = ["FindAndExport", "SubjectAccessExport", "RestrictVisibility", "RetentionPreview"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("console")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
-    env["ALVEOLE_DATABASE_URL"] = f"sqlite://{folder / 'alveole.sqlite3'}"
-    env["ALVEOLE_SECRET_KEY"] = "console-test-secret-" + "x" * 40
-    log_path = folder / "server.log"
-    base = f"http://127.0.0.1:{port}"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /health within 30 s:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with live_server(f"sqlite://{folder / 'alveole.sqlite3'}", folder, extra_args=("--demo",), cwd=folder) as live:
+        yield live.url
 
 
 def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
