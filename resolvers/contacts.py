@@ -11,7 +11,7 @@ from auth.principal import Principal
 from models.crm import Contact
 from models.enums import ContactKind, Visibility
 from models.organisation import Agency, User
-from resolvers import audit, validation
+from resolvers import audit, organisation, validation
 from resolvers.clock import now, today
 from resolvers.pagination import Page, paginate
 from resolvers.search import search_filter, search_text
@@ -77,9 +77,7 @@ def _refresh_search_text(contact: Contact) -> None:
 
 
 async def _active_user(principal: Principal, user_id: int, field: str) -> User:
-    user = await User.filter(id=user_id, agency_id=principal.agency_id).first()
-    if user is None:
-        raise NotFound("User")
+    user = await organisation.get_user(principal, user_id)
     if not user.active:
         raise BadInput(field, "this user is deactivated")
     return user

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from typing import TypeVar
 import httpx
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from bench.servers import free_port
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +35,6 @@ class LiveServer:
 
     def logs(self) -> str:
         return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
