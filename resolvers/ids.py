@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 
 from auth.errors import NotFound
 
 
+@lru_cache(maxsize=16384)  # a page shows the same users, contacts and requests to every viewer, again and again
 def encode_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -15,6 +16,14 @@ from auth.errors import BadInput
 
 MAX_PAGE = 200
 T = TypeVar("T")
+TotalCount = Callable[[], Awaitable[int]]
+
+
+def known(total: int) -> TotalCount:
+    async def count() -> int:
+        return total
+
+    return count
 
 
 @dataclass
@@ -22,7 +31,8 @@ class Page(Generic[T]):
     items: list[T]
     cursors: list[str]
     has_next_page: bool
-    total_count: int
+    # Called only when the client selects totalCount: counting an agency's contacts is a scan of them all.
+    count: TotalCount
 
     @property
     def end_cursor(self) -> str | None:
@@ -54,7 +64,7 @@ def page_size(first: int | None) -> int:
 
 async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> Page[T]:
     size = page_size(first)
-    total = await query.count()
+    count = query.count
     if after is not None:
         query = query.filter(id__lt=decode_cursor(after))
     rows = await query.order_by("-id").limit(size + 1) if size else []
@@ -63,7 +73,7 @@ async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> 
         items=items,
         cursors=[encode_cursor(item.id) for item in items],  # type: ignore[attr-defined]
         has_next_page=len(rows) > size,
-        total_count=total,
+        count=count,
     )
 
 
@@ -79,7 +89,7 @@ def page_of(items: list[T], first: int | None, after: str | None) -> Page[T]:
         items=chunk,
         cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
         has_next_page=len(items) > size,
-        total_count=total,
+        count=known(total),
     )
 
 
@@ -124,5 +134,5 @@ def page_of_head(head: Head[T], first: int | None) -> Page[T]:
         items=chunk,
         cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
         has_next_page=len(head.items) > size,
-        total_count=head.total,
+        count=known(head.total),
     )

@@ -10,6 +10,7 @@ from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.errors import ErrorCodes
+from schema.execution import read_attributes_directly
 from schema.export import ExportQueries
 from schema.guards import QueryGuards
 from schema.gdpr import GdprMutations, GdprQueries
@@ -43,7 +44,7 @@ DEFAULT_MAX_TOKENS = 2000
 
 
 def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
-    return AlveoleSchema(
+    schema = AlveoleSchema(
         query=Query,
         mutation=Mutation,
         # Order matters: errors are coded last, after the guards and the token limit have refused.
@@ -51,6 +52,8 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         # Incremental delivery: subjectAccessExport.requests supports @stream (schema.export).
         config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )
+    read_attributes_directly(schema)  # it needs the built schema
+    return schema
 
 
 def print_sdl() -> str:

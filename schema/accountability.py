@@ -7,7 +7,7 @@ import models
 from resolvers import audit_log
 from resolvers.ids import encode_id
 from resolvers.inventory import inventory
-from resolvers.pagination import Page
+from resolvers.pagination import Page, TotalCount
 from schema.audit_types import AuditEvent
 from schema.context import Info
 from schema.types import PageInfo
@@ -21,9 +21,13 @@ class AuditEventEdge:
 
 @strawberry.type
 class AuditEventConnection:
+    count: strawberry.Private[TotalCount]
     edges: list[AuditEventEdge]
     page_info: PageInfo
-    total_count: int
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
 
     @classmethod
     def of(cls, page: Page[models.AuditEvent]) -> AuditEventConnection:
@@ -33,7 +37,7 @@ class AuditEventConnection:
                 for row, cursor in zip(page.items, page.cursors, strict=True)
             ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-            total_count=page.total_count,
+            count=page.count,
         )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from starlette.requests import Request
@@ -25,6 +25,11 @@ class Context:
     viewed_contacts: set[int] = field(default_factory=set)
     # Those already written: @stream / @defer frames reveal more after the first (schema.incremental).
     logged_contacts: set[int] = field(default_factory=set)
+    # Which compartmented types' personal fields each selection asks for (schema.masking): asked once per page.
+    personal_selections: dict[tuple[int, ...], frozenset[str]] = field(default_factory=dict)
+    # Staff and teams already wrapped for this response (schema.types.user_of, team_of): not data subjects.
+    users: dict[int, Any] = field(default_factory=dict)
+    teams: dict[int, Any] = field(default_factory=dict)
 
     @property
     def viewer(self) -> Principal:

@@ -38,7 +38,7 @@ class SubjectAccessExport:
             previous = [row.id for row in chunk]
             travelers.prime_many(await export.travelers_by_request(previous))
             for row in chunk:
-                yield TravelRequest(row=row, contact_row=contact, personal_data_visible=visible)
+                yield TravelRequest.of(row, contact, visible, info)
 
     @strawberry.field(description="Oldest first.")
     async def consent_history(self, info: Info) -> list[ConsentRecord]:

@@ -5,6 +5,7 @@ directives, 500 duplicated fields) costs one pass over its AST and yields one er
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +174,33 @@ def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
     }
 
 
+class ValidationMemo:
+    """graphql-core's validation of a document text, remembered: a frontend sends the same few texts again and
+    again, and validating the contacts page costs about a tenth of answering it. Validation depends on the
+    schema and the text only (never on variables or the caller), and the guards above still run on every
+    request. Bounded, so a client sending endless distinct texts only evicts its own entries."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._errors: OrderedDict[tuple[int, str], tuple[GraphQLError, ...]] = OrderedDict()
+
+    def errors(self, context: Any) -> list[GraphQLError]:
+        key = (id(context.schema), context.query or "")
+        found = self._errors.get(key) if context.query else None
+        if found is None:
+            found = tuple(validate_document(context.schema._schema, context.graphql_document, context.validation_rules))
+            if context.query:
+                self._errors[key] = found
+                if len(self._errors) > self.size:
+                    self._errors.popitem(last=False)
+        else:
+            self._errors.move_to_end(key)
+        return list(found)
+
+
+VALIDATION = ValidationMemo()
+
+
 class QueryGuards(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -190,9 +218,12 @@ class QueryGuards(SchemaExtension):
                 # Set before validation runs, so graphql-core's rules do not pile up more errors.
                 context.pre_execution_errors = [GraphQLError(f"Refused: {problem}", extensions={"code": code})]
             elif anonymous:
-                # Validated here, so the errors never reach the client; [] tells Strawberry it is done.
-                invalid = validate_document(context.schema._schema, context.graphql_document, context.validation_rules)
+                # The errors never reach an anonymous client: one vague error instead.
+                invalid = VALIDATION.errors(context)
                 context.pre_execution_errors = (
                     [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})] if invalid else []
                 )
+            else:
+                # Setting pre_execution_errors ([] when valid) tells Strawberry validation is done.
+                context.pre_execution_errors = VALIDATION.errors(context)
         yield

@@ -1,7 +1,16 @@
-"""Applies auth.enforce's decision to the data subjects' GraphQL types, field by field.
+"""Applies auth.enforce's decision to the data subjects' GraphQL types, and notes which contacts a response reveals.
 
-Every field of a compartmented type that auth.enforce.public_fields does not list resolves to
-null when the viewer is outside the record's compartment: a new field is personal by default.
+Every field of a compartmented type that auth.enforce.public_fields does not list is null when the
+viewer is outside the record's compartment: a new field is personal by default.
+
+- Plain fields (attributes) are nulled when the object is built: `build` is the only way the types
+  make one, so resolving them costs graphql-core's attribute read, not a resolver call each.
+- Fields with a resolver (relations) are wrapped by MaskOutsideCompartment.
+
+A contact counts as viewed (one VIEW_PERSONAL event, schema.view_log) when an object of theirs is
+built inside the compartment for a selection that asks for a personal field of its type, in a
+fragment or at any depth below. Directives are not evaluated: a field under `@skip(if: true)`
+counts, so the log may say more than was sent, never less.
 """
 from __future__ import annotations
 
@@ -9,30 +18,37 @@ from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import Any, TypeVar
 
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.private import is_private
+from strawberry.utils.str_converters import to_camel_case
 
 from auth import enforce
 
 T = TypeVar("T")
 
+# GraphQL type name -> the GraphQL names of its personal fields (attributes and resolvers alike).
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {}
+
 
 class MaskOutsideCompartment(FieldExtension):
-    def _visible(self, source: Any, info: Any) -> bool:
-        if not source.personal_data_visible:
-            return False
-        info.context.viewed_contacts.add(source.contact_id)
-        return True
-
     def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
-        if not self._visible(source, info):
+        if not source.personal_data_visible:
             return None
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any) -> Any:
-        if not self._visible(source, info):
+        if not source.personal_data_visible:
             return None
         result = next_(source, info, **kwargs)
         if isawaitable(result):
@@ -45,17 +61,86 @@ def _is_private(field: StrawberryField) -> bool:
 
 
 def compartmented(type_name: str) -> Callable[[type[T]], type[T]]:
-    """Class decorator, applied after @strawberry.type. The class must have personal_data_visible and contact_id."""
+    """Class decorator, applied after @strawberry.type. The class must have personal_data_visible;
+    instances are made with `build`."""
     public = enforce.public_fields(type_name)
 
     def decorate(cls: type[T]) -> type[T]:
         fields: list[StrawberryField] = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        attributes, names = [], set()
         for field in fields:
             if field.python_name in public or _is_private(field):
                 continue
             if not isinstance(field.type, StrawberryOptional):
                 raise TypeError(f"{type_name}.{field.python_name} is personal, so it must be nullable")
-            field.extensions.append(MaskOutsideCompartment())
+            names.add(field.graphql_name or to_camel_case(field.python_name))
+            if field.base_resolver is None:
+                attributes.append(field.python_name)
+            else:
+                field.extensions.append(MaskOutsideCompartment())
+        cls.__personal_attributes__ = tuple(attributes)  # type: ignore[attr-defined]
+        cls.__compartment_type__ = type_name  # type: ignore[attr-defined]
+        PERSONAL_FIELDS[type_name] = frozenset(names)
         return cls
 
     return decorate
+
+
+def build(cls: type[T], info: Any, contact_id: int, visible: bool, /, **values: Any) -> T:
+    """An instance of a compartmented type: personal attributes nulled outside the compartment, the
+    contact noted as viewed inside it when the selection asks for personal fields of this type."""
+    if visible:
+        if cls.__compartment_type__ in _personal_types_selected(info):  # type: ignore[attr-defined]
+            info.context.viewed_contacts.add(contact_id)
+    else:
+        for name in cls.__personal_attributes__:  # type: ignore[attr-defined]
+            values[name] = None
+    return cls(**values)
+
+
+def _personal_types_selected(info: Any) -> frozenset[str]:
+    """Compartmented types whose personal fields the field being resolved selects below it (per request, cached:
+    every row of a page asks the same)."""
+    raw = info._raw_info
+    key = tuple(map(id, raw.field_nodes))
+    cache: dict[tuple[int, ...], frozenset[str]] = info.context.personal_selections
+    found = cache.get(key)
+    if found is None:
+        walk = _Walk(raw.schema, raw.fragments)
+        for node in raw.field_nodes:
+            if node.selection_set is not None:
+                walk.selection_set(get_named_type(raw.return_type), node.selection_set, frozenset())
+        found = cache[key] = frozenset(walk.found)
+    return found
+
+
+class _Walk:
+    def __init__(self, schema: Any, fragments: dict[str, Any]) -> None:
+        self.schema, self.fragments = schema, fragments
+        self.found: set[str] = set()
+
+    def _field(self, parent: GraphQLNamedType, node: FieldNode, seen: frozenset[str]) -> None:
+        name = node.name.value
+        if isinstance(parent, GraphQLObjectType):
+            if name in PERSONAL_FIELDS.get(parent.name, ()):
+                self.found.add(parent.name)
+            field = parent.fields.get(name)
+            if field is not None and node.selection_set is not None:
+                self.selection_set(get_named_type(field.type), node.selection_set, seen)
+        else:  # an interface or union (none today): count the name for every type where it is personal
+            self.found.update(t for t, names in PERSONAL_FIELDS.items() if name in names)
+
+    def selection_set(self, parent: GraphQLNamedType, selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self._field(parent, selection, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition is not None else parent
+                self.selection_set(target or parent, selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in seen:
+                    target = self.schema.get_type(fragment.type_condition.name.value)
+                    self.selection_set(target or parent, fragment.selection_set, seen | {name})

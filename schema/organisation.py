@@ -21,7 +21,7 @@ class OrganisationQueries:
     @strawberry.field
     async def me(self, info: Info) -> User:
         viewer = info.context.viewer
-        return User(row=await organisation.get_user(viewer, viewer.user_id))  # type: ignore[arg-type]
+        return User.of(await organisation.get_user(viewer, viewer.user_id))  # type: ignore[arg-type]
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency:
@@ -29,11 +29,11 @@ class OrganisationQueries:
 
     @strawberry.field
     async def users(self, info: Info) -> list[User]:
-        return [User(row=u) for u in await organisation.users(info.context.viewer)]
+        return [User.of(u) for u in await organisation.users(info.context.viewer)]
 
     @strawberry.field
     async def teams(self, info: Info) -> list[Team]:
-        return [Team(row=t) for t in await organisation.teams(info.context.viewer)]
+        return [Team.of(t) for t in await organisation.teams(info.context.viewer)]
 
 
 @strawberry.type
@@ -48,7 +48,7 @@ class OrganisationMutations:
         # The payload's nested fields are read as the user who just signed in.
         info.context.principal = sessions.principal_for_user(result.user)
         info.context.loaders = build_loaders(info.context.principal)
-        return LoginPayload(token=result.token, user=User(row=result.user), expires_at=result.expires_at)
+        return LoginPayload(token=result.token, user=User.of(result.user), expires_at=result.expires_at)
 
     @strawberry.mutation
     async def logout(self, info: Info) -> bool:
@@ -66,7 +66,7 @@ class OrganisationMutations:
 
     @strawberry.mutation
     async def create_team(self, info: Info, name: str) -> Team:
-        return Team(row=await organisation.create_team(info.context.viewer, name))
+        return Team.of(await organisation.create_team(info.context.viewer, name))
 
     @strawberry.mutation
     async def create_user(
@@ -75,18 +75,18 @@ class OrganisationMutations:
         row = await organisation.create_user(
             info.context.viewer, email, name, password, role, _optional_id("Team", team_id)
         )
-        return User(row=row)
+        return User.of(row)
 
     @strawberry.mutation
     async def set_user_team(self, info: Info, user_id: strawberry.ID, team_id: strawberry.ID | None) -> User:
         row = await organisation.set_user_team(
             info.context.viewer, decode_id("User", user_id), _optional_id("Team", team_id)
         )
-        return User(row=row)
+        return User.of(row)
 
     @strawberry.mutation
     async def deactivate_user(self, info: Info, user_id: strawberry.ID) -> User:
-        return User(row=await organisation.deactivate_user(info.context.viewer, decode_id("User", user_id)))
+        return User.of(await organisation.deactivate_user(info.context.viewer, decode_id("User", user_id)))
 
     @strawberry.mutation
     async def update_agency_settings(

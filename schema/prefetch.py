@@ -25,14 +25,26 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
-def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R]) -> R | Awaitable[R]:
-    """`wrap(value)` at once when this request's loader already holds the value, else an awaitable of it."""
+def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> R | Awaitable[R]:
+    """`wrap(value)` at once when this request's loader already holds the value, else an awaitable of it.
+
+    `made`: where to keep each key's wrapped object for the rest of the request, for objects the
+    page repeats (the same advisor on every request of the page is one User, not hundreds)."""
+    if made is not None and key in made:
+        return made[key]
+
+    def wrapped(value: V) -> R:
+        result = wrap(value)
+        if made is not None:
+            made[key] = result
+        return result
+
     future = loader.cache_map.get(key)
     if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-        return wrap(future.result())
+        return wrapped(future.result())
 
     async def later() -> R:
-        return wrap(await loader.load(key))
+        return wrapped(await loader.load(key))
 
     return later()
 
