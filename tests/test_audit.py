@@ -99,6 +99,34 @@ async def test_views_of_personal_data_are_logged_once_per_contact_per_operation(
     assert sorted(e["contactId"] for e in views) == expected
 
 
+async def test_views_are_noted_through_fragments_and_nested_selections(client, world: World) -> None:
+    """Which contacts a response reveals is read from the selection: fragments and nesting included."""
+    def viewed(views: list[dict]) -> list[str]:
+        return sorted(e["contactId"] for e in views)
+
+    everyone = sorted(gid("Contact", c.id) for c in world.contacts.values())
+    agency_only = [gid("Contact", world.contacts[Visibility.AGENCY].id)]
+    cases = [
+        # A named fragment on Contact, spread in the page.
+        ("{ contacts { edges { node { ...Who } } } } fragment Who on Contact { id email }", everyone),
+        # An inline fragment, and a personal field of the request's contact reached through the request.
+        ("{ travelRequests { edges { node { ... on TravelRequest { contact { lastName } } } } } }", everyone),
+        # Travelers are the contact's data too, two levels below.
+        ("{ contacts { edges { node { requests { edges { node { travelers { firstName } } } } } } } }", everyone),
+        # Public fields only, however deep: no view.
+        ("{ contacts { edges { node { id visibility requests { edges { node { destination status } } } } } } }", []),
+    ]
+    for query, expected in cases:
+        await client.data(query, token=world.tokens["dpo"])
+        assert viewed(await audit_log(client, world, action="VIEW_PERSONAL")) == expected, query
+        await AuditEvent.filter(action="VIEW_PERSONAL").delete()
+    # Outside the compartment nothing personal is shown, so nothing is noted.
+    await client.data("{ contacts { edges { node { ...Who } } } } fragment Who on Contact { email }",
+                      token=world.tokens["other_team"])
+    views = await audit_log(client, world, action="VIEW_PERSONAL", actor=world.users["other_team"].email)
+    assert viewed(views) == agency_only
+
+
 async def test_only_the_dpo_reads_and_verifies_the_trail(client, world: World) -> None:
     for viewer in ("owner", "admin", None):
         token = world.tokens[viewer] if viewer else None
