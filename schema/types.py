@@ -261,9 +261,14 @@ class TravelRequest:
         return user_of(info, self.row.advisor_id)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field
-    async def travelers(self, info: Info) -> list[Traveler] | None:
+    def travelers(self, info: Info) -> list[Traveler] | None:
         contact_id, visible = self.contact_row.id, self.personal_data_visible
-        return [Traveler.of(t, contact_id, visible, info) for t in await info.context.loaders.travelers.load(self.row.id)]
+
+        def wrap(rows: list[models.Traveler]) -> list[Traveler]:
+            return [Traveler.of(t, contact_id, visible, info) for t in rows]
+
+        # At once when primed (a streamed export primes each chunk's travelers), else batched.
+        return now_or_later(info.context.loaders.travelers, self.row.id, wrap)  # type: ignore[return-value]
 
     @classmethod
     def of(cls, row: models.TravelRequest, contact: models.Contact, visible: bool, info: Info) -> TravelRequest:
