@@ -2,19 +2,19 @@
 
 Both are produced as text chunks, one per keyset chunk of rows, so memory stays flat however
 many requests the person has. Records use the GraphQL contract's names and value formats, so
-the JSON file says what the GraphQL export says.
+the JSON file says what the GraphQL export says. Requests are read as plain dicts, not models:
+for a person with thousands of requests, building model objects cost more than the queries.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from typing import Any
 
 from auth.principal import Principal
-from models.crm import Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord
 from models.organisation import User
 from resolvers import export
@@ -22,6 +22,7 @@ from resolvers.consent import current_state
 from resolvers.ids import encode_id
 
 Record = dict[str, Any]
+Staff = tuple[str, str]  # name, email
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -32,8 +33,8 @@ def _enum(value: Any) -> str:
     return getattr(value, "value", value)
 
 
-def _staff(user: User) -> Record:
-    return {"name": user.name, "email": user.email}
+def _staff(name: str, email: str) -> Record:
+    return {"name": name, "email": email}
 
 
 def contact_record(person: export.Subject) -> Record:
@@ -52,7 +53,7 @@ def contact_record(person: export.Subject) -> Record:
         "birthDate": _iso(contact.birth_date),
         "address": contact.address,
         "notes": contact.notes,
-        "owner": _staff(person.owner),
+        "owner": _staff(person.owner.name, person.owner.email),
         "consents": [
             {"purpose": _enum(r.purpose), "granted": r.granted, "since": _iso(r.recorded_at)}
             for r in current_state(person.consents)
@@ -60,21 +61,23 @@ def contact_record(person: export.Subject) -> Record:
     }
 
 
-def request_record(request: TravelRequest, advisor: User, travelers: list[Traveler]) -> Record:
+def request_record(request: export.Values, advisor: Staff, travelers: list[export.Values]) -> Record:
+    """`request`: export.REQUEST_VALUES; `travelers`: export.TRAVELER_VALUES."""
     return {
-        "id": encode_id("TravelRequest", request.id),
-        "status": _enum(request.status),
-        "destination": request.destination,
-        "departureDate": _iso(request.departure_date),
-        "returnDate": _iso(request.return_date),
-        "travelerCount": request.traveler_count,
-        "budgetCents": request.budget_cents,
-        "createdAt": _iso(request.created_at),
-        "lastActivityAt": _iso(request.last_activity_at),
-        "notes": request.notes,
-        "advisor": _staff(advisor),
+        "id": encode_id("TravelRequest", request["id"]),
+        "status": _enum(request["status"]),
+        "destination": request["destination"],
+        "departureDate": _iso(request["departure_date"]),
+        "returnDate": _iso(request["return_date"]),
+        "travelerCount": request["traveler_count"],
+        "budgetCents": request["budget_cents"],
+        "createdAt": _iso(request["created_at"]),
+        "lastActivityAt": _iso(request["last_activity_at"]),
+        "notes": request["notes"],
+        "advisor": _staff(*advisor),
         "travelers": [
-            {"firstName": t.first_name, "lastName": t.last_name, "birthDate": _iso(t.birth_date)} for t in travelers
+            {"firstName": t["first_name"], "lastName": t["last_name"], "birthDate": _iso(t["birth_date"])}
+            for t in travelers
         ],
     }
 
@@ -102,18 +105,22 @@ def audit_record(event: AuditEvent) -> Record:
     }
 
 
-async def _request_records(principal: Principal, contact_id: int) -> AsyncIterator[list[Record]]:
-    staff: dict[int, User] = {}  # the agency's advisors: few, and met again and again
-    async for chunk in export.request_chunks(principal, contact_id):
-        missing = {r.advisor_id for r in chunk} - staff.keys()  # type: ignore[attr-defined]
+RequestRow = tuple[export.Values, Staff, list[export.Values]]  # a request, its advisor, its travelers
+
+
+async def _request_rows(principal: Principal, contact_id: int) -> AsyncIterator[list[RequestRow]]:
+    """The person's requests, a chunk at a time."""
+    staff: dict[int, Staff] = {}  # the agency's advisors: few, and met again and again
+    async for chunk in export.request_value_chunks(principal, contact_id):
+        missing = {r["advisor_id"] for r in chunk} - staff.keys()
         if missing:
-            staff.update({u.id: u for u in await User.filter(id__in=missing, agency_id=principal.agency_id)})
-        travelers = await export.travelers_by_request([r.id for r in chunk])
-        yield [request_record(r, staff[r.advisor_id], travelers[r.id]) for r in chunk]  # type: ignore[attr-defined]
+            users = User.filter(id__in=missing, agency_id=principal.agency_id).values_list("id", "name", "email")
+            staff.update({user_id: (name, email) for user_id, name, email in await users})
+        travelers = await export.traveler_values_by_request(principal, contact_id, [r["id"] for r in chunk])
+        yield [(r, staff[r["advisor_id"]], travelers[r["id"]]) for r in chunk]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder per record
 
 
 async def json_document(principal: Principal, bundle: export.Export) -> AsyncIterator[str]:
@@ -127,8 +134,8 @@ async def json_document(principal: Principal, bundle: export.Export) -> AsyncIte
         '"requests":['
     )
     separator = ""
-    async for records in _request_records(principal, bundle.contact.id):
-        yield separator + ",".join(_dumps(r) for r in records)
+    async for rows in _request_rows(principal, bundle.contact.id):
+        yield separator + ",".join([_dumps(request_record(*row)) for row in rows])
         separator = ","
     yield '],"accessLog":['
     separator = ""
@@ -168,27 +175,52 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _travelers(travelers: list[Record]) -> str:
+NO_REQUEST = [""] * (len(REQUEST_COLUMNS) + 2)
+NO_CONSENT = [""] * len(CONSENT_COLUMNS)
+
+
+def _iso_cell(value: date | datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _travelers(travelers: list[export.Values]) -> str:
     return "; ".join(
-        f"{t['firstName']} {t['lastName']}" + (f" ({t['birthDate']})" if t["birthDate"] else "") for t in travelers
+        f"{t['first_name']} {t['last_name']}" + (f" ({t['birth_date'].isoformat()})" if t["birth_date"] else "")
+        for t in travelers
     )
 
 
-def _row(record_type: str, contact: Record, request: Record | None = None, consent: Record | None = None) -> list[str]:
-    values: list[Any] = [record_type, *(contact[key] for key in CONTACT_COLUMNS.values())]
-    if request is not None:
-        values += [request[key] for key in REQUEST_COLUMNS.values()]
-        values += [request["advisor"]["name"], _travelers(request["travelers"])]
-    else:
-        values += [None] * (len(REQUEST_COLUMNS) + 2)
-    values += [consent[key] for key in CONSENT_COLUMNS.values()] if consent is not None else [None] * len(CONSENT_COLUMNS)
-    return [_cell(v) for v in values]
+def _request_cells(request: export.Values, advisor: Staff, travelers: list[export.Values]) -> list[str]:
+    """REQUEST_COLUMNS, advisor, travelers; straight from the row, with no record in between.
+
+    Ids, status names and ISO dates cannot start a formula: only text and numbers need _cell.
+    """
+    return [
+        encode_id("TravelRequest", request["id"]), _enum(request["status"]), _cell(request["destination"]),
+        _iso_cell(request["departure_date"]), _iso_cell(request["return_date"]), _cell(request["traveler_count"]),
+        _cell(request["budget_cents"]), _cell(request["notes"]), _iso_cell(request["created_at"]),
+        _iso_cell(request["last_activity_at"]), _cell(advisor[0]), _cell(_travelers(travelers)),
+    ]
 
 
-def _csv_text(rows: list[list[str]]) -> str:
+def _consent_cells(record: ConsentRecord) -> list[str]:
+    consent = consent_record(record)
+    return [_cell(consent[key]) for key in CONSENT_COLUMNS.values()]
+
+
+def _csv_text(rows: Iterable[list[str]], lead: str = "") -> str:
+    """CSV lines, each after `lead`: leading columns already rendered by _csv_lead."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        out.write(lead)
+        writer.writerow(row)
     return out.getvalue()
+
+
+def _csv_lead(cells: list[str]) -> str:
+    # Quoting depends only on each cell's own text, so columns rendered once read the same on every line.
+    return _csv_text([cells]).removesuffix("\r\n") + ","
 
 
 async def csv_document(principal: Principal, bundle: export.Export) -> AsyncIterator[str]:
@@ -198,12 +230,15 @@ async def csv_document(principal: Principal, bundle: export.Export) -> AsyncIter
     """
     person = await export.subject(principal, bundle.contact)
     contact = contact_record(person)
+    contact_cells = [_cell(contact[key]) for key in CONTACT_COLUMNS.values()]
     # The byte-order mark makes Excel read UTF-8, so accented names open intact.
     yield "\ufeff" + _csv_text([HEADER])
+    # The contact's columns, the same on every request line: quoted once, not once per request.
+    request_lead = _csv_lead(["request", *contact_cells])
     any_request = False
-    async for records in _request_records(principal, bundle.contact.id):
+    async for rows in _request_rows(principal, bundle.contact.id):
         any_request = True
-        yield _csv_text([_row("request", contact, request=r) for r in records])
+        yield _csv_text((_request_cells(*row) + NO_CONSENT for row in rows), request_lead)
     if not any_request:
-        yield _csv_text([_row("contact", contact)])
-    yield _csv_text([_row("consent", contact, consent=consent_record(r)) for r in person.consents])
+        yield _csv_text([["contact", *contact_cells, *NO_REQUEST, *NO_CONSENT]])
+    yield _csv_text([["consent", *contact_cells, *NO_REQUEST, *_consent_cells(r)] for r in person.consents])

@@ -296,14 +296,14 @@ async def test_late_frames_are_in_the_view_log(client, world: World, person: Per
 
 async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
     urls = await links(client, world, person)
-    monkeypatch.setattr(export, "CHUNK", 2)
-    original, calls = export.requests_after, []
+    monkeypatch.setattr(export, "FILE_CHUNK", 2)
+    original, calls = export.request_values_after, []
 
-    async def counted(*args: Any) -> list[TravelRequest]:
+    async def counted(*args: Any) -> list[dict[str, Any]]:
         calls.append(args[-1])
         return await original(*args)
 
-    monkeypatch.setattr(export, "requests_after", counted)
+    monkeypatch.setattr(export, "request_values_after", counted)
     response = await client.http.get(path_of(urls["csvUrl"]))  # no Authorization header
     assert response.status_code == 200
     assert calls == [2, 2]  # keyset chunks, never the whole list
@@ -311,6 +311,7 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
     assert response.headers["content-disposition"].startswith("attachment;")
     assert response.headers["cache-control"] == "no-store"
     assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
+    assert response.content.count(b"\n") == response.content.count(b"\r\n") == 1 + 3 + 2  # header, requests, consents
 
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["record_type"] for r in rows] == ["request"] * 3 + ["consent"] * 2
@@ -321,6 +322,10 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
     assert [r["destination"] for r in requests] == ["Séville", "Kyōto", "Reykjavík"]
     assert [r["request_id"] for r in requests] == [gid("TravelRequest", r.id) for r in person.requests]
     assert requests[0]["travelers"] == "Zoé Dupré (2015-03-01); Noël Müller"
+    assert (requests[0]["status"], requests[0]["advisor"]) == ("QUOTED", world.users["owner"].name)
+    assert (requests[0]["departure_date"], requests[0]["return_date"]) == ("2031-06-01", "2031-06-10")
+    assert requests[0]["request_created_at"] == person.requests[0].created_at.isoformat()
+    assert (requests[0]["traveler_count"], requests[1]["traveler_count"]) == ("3", "1")
     assert requests[0]["budget_cents"] == "450000" and requests[2]["budget_cents"] == ""
     assert requests[1]["request_notes"] == "'" + INJECTION
     assert all(r["consent_purpose"] == "" for r in requests)
@@ -334,7 +339,8 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
     assert (downloaded.actor, downloaded.detail, downloaded.contact_ref) == (world.users["dpo"].email, "download csv", person.id)
 
 
-async def test_json_download_equals_the_graphql_export(client, world: World, person: Person) -> None:
+async def test_json_download_equals_the_graphql_export(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(export, "FILE_CHUNK", 2)  # the file's requests in two chunks
     exported = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
     response = await client.http.get(path_of(exported.pop("jsonUrl")))
     assert response.status_code == 200
@@ -353,6 +359,39 @@ async def test_json_download_equals_the_graphql_export(client, world: World, per
     for key in ("accessLog", "generatedAt"):
         del downloaded[key], exported[key]
     assert downloaded == exported
+
+
+async def test_a_download_holds_only_the_persons_travelers(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+    """A chunk's travelers are read by its id range: another person's request inside that range stays out."""
+    monkeypatch.setattr(export, "FILE_CHUNK", 2)
+    other = world.contacts[Visibility.AGENCY]
+    owner = world.users["owner"]
+    at = now()
+    for contact, destination in [(other, "Oslo"), (person.contact, "Tallinn")]:  # Oslo: in the last chunk's id range
+        request = await TravelRequest.create(
+            agency=world.agency, contact=contact, advisor=owner, destination=destination, created_at=at, last_activity_at=at
+        )
+        await Traveler.create(request=request, first_name=f"Compagnon {destination}", last_name="Test")
+    urls = await links(client, world, person)
+    downloaded = (await client.http.get(path_of(urls["csvUrl"]))).content.decode("utf-8-sig")
+    requests = [r for r in csv.DictReader(io.StringIO(downloaded)) if r["record_type"] == "request"]
+    assert [r["destination"] for r in requests] == ["Séville", "Kyōto", "Reykjavík", "Tallinn"]
+    assert [r["travelers"] for r in requests[2:]] == ["", "Compagnon Tallinn Test"]
+
+    records = json.loads((await client.http.get(path_of(urls["jsonUrl"]))).content)["requests"]
+    assert [[t["firstName"] for t in r["travelers"]] for r in records[2:]] == [[], ["Compagnon Tallinn"]]
+
+
+async def test_a_csv_without_requests_still_holds_the_person(client, world: World) -> None:
+    bare = await Contact.create(
+        agency=world.agency, owner=world.users["owner"], visibility=Visibility.AGENCY, first_name="Anna",
+        last_name="Berg", created_at=now(), last_activity_at=now(),
+    )
+    url = (await client.data(LINKS, {"id": gid("Contact", bare.id)}, world.tokens["dpo"]))["subjectAccessExport"]["csvUrl"]
+    response = await client.http.get(path_of(url))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["record_type"], r["first_name"], r["last_name"], r["request_id"]) for r in rows] == [
+        ("contact", "Anna", "Berg", "")]
 
 
 async def test_a_tampered_link_gives_nothing(client, world: World, person: Person) -> None:
