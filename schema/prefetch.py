@@ -49,6 +49,19 @@ def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made:
     return later()
 
 
+class Relation:
+    """A related object as an attribute, read only if its field is selected (schema.execution calls it):
+    at once when the page prefetched it, else batched through the request's loader."""
+
+    __slots__ = ("key", "loader", "made", "wrap")
+
+    def __init__(self, loader: DataLoader[Any, Any], key: Any, wrap: Callable[[Any], Any], made: dict[Any, Any] | None = None) -> None:
+        self.loader, self.key, self.wrap, self.made = loader, key, wrap, made
+
+    def __call__(self) -> Any:
+        return now_or_later(self.loader, self.key, self.wrap, self.made)
+
+
 def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
     """The fields selected under a field, fragments flattened (the first of same-named fields wins)."""
     found: dict[str, SelectedField] = {}

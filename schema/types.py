@@ -15,7 +15,7 @@ from resolvers.pagination import Head, Page, TotalCount, page_of, page_of_head, 
 from schema.context import Info
 from schema.enums import ApiScope, ConsentPurpose
 from schema.masking import build, compartmented
-from schema.prefetch import now_or_later
+from schema.prefetch import Relation, now_or_later
 
 
 @strawberry.type
@@ -81,7 +81,8 @@ class User:
 
     @strawberry.field
     def team(self, info: Info) -> Team | None:
-        return team_of(info, self.row.team_id)  # type: ignore[attr-defined, return-value]
+        relation = team_of(info, self.row.team_id)  # type: ignore[attr-defined]
+        return relation() if relation is not None else None  # type: ignore[no-any-return]
 
 
 # Relations resolve from the request's DataLoaders: at once when the page prefetched them
@@ -92,10 +93,10 @@ def _team(row: models.Team | None) -> Team | None:
     return Team.of(row) if row else None
 
 
-def team_of(info: Info, team_id: int | None) -> Team | None | Awaitable[Team | None]:
+def team_of(info: Info, team_id: int | None) -> Relation | None:
     if team_id is None:
         return None
-    return now_or_later(info.context.loaders.team, team_id, _team, info.context.teams)
+    return Relation(info.context.loaders.team, team_id, _team, info.context.teams)
 
 
 def _user(row: models.User | None) -> User:
@@ -103,8 +104,8 @@ def _user(row: models.User | None) -> User:
     return User.of(row)
 
 
-def user_of(info: Info, user_id: int) -> User | Awaitable[User]:
-    return now_or_later(info.context.loaders.user, user_id, _user, info.context.users)
+def user_of(info: Info, user_id: int) -> Relation:
+    return Relation(info.context.loaders.user, user_id, _user, info.context.users)
 
 
 def _consent_states(records: list[models.ConsentRecord]) -> list[ConsentState]:
@@ -187,18 +188,10 @@ class Contact:
     birth_date: date | None
     address: str | None
     notes: str | None
-
-    @strawberry.field
-    def owner(self, info: Info) -> User:
-        return user_of(info, self.row.owner_id)  # type: ignore[attr-defined, return-value]
-
-    @strawberry.field
-    def team(self, info: Info) -> Team | None:
-        return team_of(info, self.row.team_id)  # type: ignore[attr-defined, return-value]
-
-    @strawberry.field
-    def consents(self, info: Info) -> list[ConsentState] | None:
-        return now_or_later(info.context.loaders.consents, self.row.id, _consent_states)  # type: ignore[return-value]
+    # Relations (schema.prefetch.Relation), resolved only when selected.
+    owner: User
+    team: Team | None
+    consents: list[ConsentState] | None
 
     @strawberry.field
     def requests(self, info: Info, first: int | None = 50, after: str | None = None) -> TravelRequestConnection:
@@ -228,6 +221,8 @@ class Contact:
             visibility=Visibility(row.visibility), created_at=row.created_at, last_activity_at=row.last_activity_at,
             restricted=row.restricted, first_name=row.first_name, last_name=row.last_name, email=row.email,
             phone=row.phone, birth_date=row.birth_date, address=row.address, notes=row.notes,
+            owner=user_of(info, row.owner_id), team=team_of(info, row.team_id),  # type: ignore[attr-defined]
+            consents=Relation(info.context.loaders.consents, row.id, _consent_states),
         )
 
     def _request_connection(self, page: Page[models.TravelRequest], info: Info) -> TravelRequestConnection:
@@ -251,14 +246,11 @@ class TravelRequest:
     created_at: datetime
     last_activity_at: datetime
     notes: str | None
+    advisor: User  # a schema.prefetch.Relation
 
     @strawberry.field
     def contact(self, info: Info) -> Contact:
         return Contact.of(self.contact_row, info, visible=self.personal_data_visible)
-
-    @strawberry.field
-    def advisor(self, info: Info) -> User:
-        return user_of(info, self.row.advisor_id)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field
     def travelers(self, info: Info) -> list[Traveler] | None:
@@ -278,6 +270,7 @@ class TravelRequest:
             destination=row.destination, departure_date=row.departure_date, return_date=row.return_date,
             traveler_count=row.traveler_count, budget_cents=row.budget_cents, created_at=row.created_at,
             last_activity_at=row.last_activity_at, notes=row.notes,
+            advisor=user_of(info, row.advisor_id),  # type: ignore[attr-defined]
         )
 
 
