@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from graphql import ExperimentalIncrementalExecutionResults
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -74,6 +75,11 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         secret = bearer_secret(request.headers.get("authorization"))
         principal = await sessions.authenticate(secret, self.session_policy)
         return Context(request=request, settings=self.settings, principal=principal, loaders=build_loaders(principal))
+
+    def encode_json(self, data: object) -> bytes:
+        # A contacts page is ~30 kB of JSON and a streamed export megabytes: the standard library's
+        # encoder was 5% of a page's CPU time.
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(CONSOLE_HTML)

@@ -10,7 +10,7 @@ from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.errors import ErrorCodes
-from schema.execution import read_attributes_directly
+from schema.execution import executor_for, read_attributes_directly
 from schema.export import ExportQueries
 from schema.guards import QueryGuards
 from schema.gdpr import GdprMutations, GdprQueries
@@ -52,7 +52,8 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         # Incremental delivery: subjectAccessExport.requests supports @stream (schema.export).
         config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )
-    read_attributes_directly(schema)  # it needs the built schema
+    # Both need the built schema's fields.
+    schema.execution_context_class = executor_for(schema, read_attributes_directly(schema))
     return schema
 
 

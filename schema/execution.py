@@ -1,11 +1,20 @@
-"""Plain attributes are read by graphql-core directly, without Strawberry's resolver layers.
+"""Plain attributes are read without Strawberry's resolver layers, and completed without graphql-core's
+per-field bookkeeping when nothing can go wrong.
 
-A contacts page resolves some 1,700 fields, most of them read off an attribute (`firstName`,
-`status`, `owner`...). For each, Strawberry would call three layers of wrappers before reading the
-attribute. A field that Strawberry itself answers with `getattr` (no resolver, no extension, no
-arguments) gets a one-line reader instead, which also resolves a schema.prefetch.Relation held in
-the attribute; graphql-core still completes the value (serialisation, nullability, errors) as for
-any field.
+A contacts page resolves some 1,700 fields, nearly all of them read off an attribute (`firstName`,
+`status`, `owner { name }`, `edges { node }`...). For each, Strawberry calls three layers of wrappers
+before reading the attribute, and graphql-core builds a resolve-info object, a path and runs its
+generic completion: together most of the page's CPU time.
+
+- `read_attributes_directly` gives every field that Strawberry would answer with `getattr` (no
+  resolver, no extension, no arguments) a one-line reader, which also resolves a
+  schema.prefetch.Relation held in the attribute.
+- `AttributeExecutor.execute_fields` completes such fields itself when their value is ready and
+  plainly valid: a non-null scalar or enum that serialises, or an object (or list of objects)
+  whose own fields it then completes the same way. Anything else (a resolver, arguments,
+  directives, a null, a pending relation, a value that does not serialise) goes through
+  graphql-core's own `execute_field`, so errors, nullability and incremental delivery stay its own.
+  Errors raised below a completed object are handled as graphql-core handles them.
 
 Masking is unaffected: compartmented types null their personal attributes when they are built
 (schema.masking), before any field is read.
@@ -16,7 +25,14 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from schema.prefetch import Relation
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql.pyutils import Path
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.prefetch import PENDING, Relation
+
+_SLOW = object()  # this field takes graphql-core's path
 
 
 def _reader(attribute: str) -> Callable[[Any, Any], Any]:
@@ -27,9 +43,12 @@ def _reader(attribute: str) -> Callable[[Any, Any], Any]:
     return read
 
 
-def read_attributes_directly(schema: strawberry.Schema) -> int:
-    """Gives every plain attribute field a direct reader; returns how many fields it changed."""
-    changed = 0
+Attributes = dict[tuple[str, str], str]  # (GraphQL type, field) -> Python attribute
+
+
+def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
+    """Gives every plain attribute field a direct reader; returns them."""
+    attributes: Attributes = {}
     for entry in schema.schema_converter.type_map.values():
         definition, implementation = entry.definition, entry.implementation
         if getattr(definition, "is_input", True) or not hasattr(implementation, "fields"):
@@ -37,9 +56,176 @@ def read_attributes_directly(schema: strawberry.Schema) -> int:
         for field in definition.fields:
             if not field.is_basic_field or field.arguments:
                 continue
-            graphql_field = implementation.fields.get(schema.config.name_converter.from_field(field))
+            name = schema.config.name_converter.from_field(field)
+            graphql_field = implementation.fields.get(name)
             if graphql_field is None:  # strawberry.Private: not in the schema
                 continue
             graphql_field.resolve = _reader(field.python_name)
-            changed += 1
-    return changed
+            attributes[(implementation.name, name)] = field.python_name
+    return attributes
+
+
+class _Plan:
+    """How to complete one plain field: a leaf, or objects (a list of them when `listed`)."""
+
+    __slots__ = ("attribute", "item_nullable", "leaf", "listed", "nullable", "object_type", "return_type")
+
+    def __init__(self, attribute: str, return_type: Any) -> None:
+        self.attribute, self.return_type = attribute, return_type
+        self.nullable = not isinstance(return_type, GraphQLNonNull)
+        inner = return_type.of_type if not self.nullable else return_type
+        self.listed = isinstance(inner, GraphQLList)
+        item = inner.of_type if self.listed else inner
+        self.item_nullable = not isinstance(item, GraphQLNonNull)
+        named = item.of_type if not self.item_nullable else item
+        self.leaf = named if is_leaf_type(named) and not self.listed else None
+        # An is_type_of check (none today) is graphql-core's to run.
+        self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
+
+
+def _plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
+    node = field_details_list[0].node
+    attribute = attributes.get((parent_type.name, node.name.value))
+    if attribute is None or any(d.node.arguments or d.node.directives for d in field_details_list):
+        return None
+    plan = _Plan(attribute, parent_type.fields[node.name.value].type)
+    return plan if plan.leaf is not None or plan.object_type is not None else None
+
+
+def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[StrawberryGraphQLCoreExecutionContext]:
+    class AttributeExecutor(StrawberryGraphQLCoreExecutionContext):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # Field middleware (a schema extension with a `resolve` hook) must see every field.
+            self.plain = not (self.middleware_manager and self.middleware_manager.middlewares)
+            self.plans: dict[tuple[str, int], _Plan | None] = {}
+            self.kept: list[Any] = []  # the field lists keyed by id() above stay alive as long as the plans
+
+        def plan(self, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
+            key = (parent_type.name, id(field_details_list))
+            if key not in self.plans:
+                self.kept.append(field_details_list)
+                self.plans[key] = _plan_for(attributes, parent_type, field_details_list)
+            return self.plans[key]
+
+        def execute_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any,
+                           position_context: Any) -> Any:
+            if position_context is not None or not self.plain:  # deferred fragments: graphql-core's own way
+                return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+            results: dict[str, Any] = {}
+            awaitable_fields: list[str] = []
+            is_awaitable = self.is_awaitable
+            try:
+                for response_name, field_details_list in grouped_field_set.items():
+                    plan = self.plan(parent_type, field_details_list)
+                    result = _SLOW
+                    if plan is not None:
+                        result = self.complete_plain(plan, parent_type, source_value, path, response_name,
+                                                     field_details_list)
+                    if result is _SLOW:
+                        field_path = Path(path, response_name, parent_type.name)
+                        result = self.execute_field(parent_type, source_value, field_details_list, field_path, None)
+                        if result is Undefined:
+                            continue
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+            except Exception:
+                if awaitable_fields:
+                    self.settle_in_background([results[field] for field in awaitable_fields])
+                raise
+            if not awaitable_fields:
+                return results
+
+            async def get_results() -> dict[str, Any]:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+                return results
+
+            return get_results()
+
+        def complete_plain(self, plan: _Plan, parent_type: Any, source: Any, path: Any, response_name: str,
+                           field_details_list: Any) -> Any:
+            value = getattr(source, plan.attribute, None)
+            if plan.leaf is not None:
+                if value is None or type(value) is Relation:
+                    return _SLOW
+                try:
+                    coerced = plan.leaf.coerce_output_value(value)
+                except Exception:  # noqa: BLE001 - graphql-core's path reports it properly
+                    return _SLOW
+                return _SLOW if coerced is None or coerced is Undefined else coerced
+            if type(value) is Relation:
+                value = value.resolved()
+                if value is PENDING:
+                    return _SLOW  # graphql-core's path awaits the loader
+            if value is None:
+                return None if plan.nullable else _SLOW
+            object_type = plan.object_type
+            subfields, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
+            if new_defer_usages:
+                return _SLOW
+            field_path = Path(path, response_name, parent_type.name)
+            if not plan.listed:
+                return self.guarded(plan.return_type, field_details_list, field_path,
+                                    lambda: self.execute_fields(object_type, value, field_path, subfields, None))
+            if not isinstance(value, (list, tuple)) or (not plan.item_nullable and any(i is None for i in value)):
+                return _SLOW
+            return self.complete_items(plan, object_type, value, field_path, subfields, field_details_list)
+
+        def complete_items(self, plan: _Plan, object_type: Any, items: Any, path: Any, subfields: Any,
+                           field_details_list: Any) -> Any:
+            item_type = plan.return_type.of_type if not plan.nullable else plan.return_type
+            item_type = item_type.of_type
+            completed: list[Any] = []
+            awaitable_indices: list[int] = []
+
+            def complete() -> Any:
+                try:
+                    for index, item in enumerate(items):
+                        if item is None:
+                            completed.append(None)
+                            continue
+                        item_path = path.add_key(index, None)
+                        result = self.guarded(item_type, field_details_list, item_path,
+                                              lambda i=item, p=item_path: self.execute_fields(object_type, i, p, subfields, None))
+                        completed.append(result)
+                        if self.is_awaitable(result):
+                            awaitable_indices.append(index)
+                except Exception:
+                    if awaitable_indices:
+                        self.settle_in_background([completed[i] for i in awaitable_indices])
+                    raise
+                if not awaitable_indices:
+                    return completed
+
+                async def get_completed() -> list[Any]:
+                    awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
+                    for index, result in zip(awaitable_indices, awaited, strict=True):
+                        completed[index] = result
+                    return completed
+
+                return get_completed()
+
+            return self.guarded(plan.return_type, field_details_list, path, complete)
+
+        def guarded(self, return_type: Any, field_details_list: Any, path: Any, complete: Callable[[], Any]) -> Any:
+            """complete(), with graphql-core's error handling for a field or list item of this type."""
+            try:
+                completed = complete()
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, return_type, field_details_list, path)
+                return None
+            if not self.is_awaitable(completed):
+                return completed
+
+            async def await_completed() -> Any:
+                try:
+                    return await completed
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, return_type, field_details_list, path)
+                    return None
+
+            return await_completed()
+
+    return AttributeExecutor

@@ -49,6 +49,9 @@ def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made:
     return later()
 
 
+PENDING = object()  # Relation.resolved(): not loaded yet
+
+
 class Relation:
     """A related object as an attribute, read only if its field is selected (schema.execution calls it):
     at once when the page prefetched it, else batched through the request's loader."""
@@ -60,6 +63,15 @@ class Relation:
 
     def __call__(self) -> Any:
         return now_or_later(self.loader, self.key, self.wrap, self.made)
+
+    def resolved(self) -> Any:
+        """The related object when it is at hand (wrapped once per request), else PENDING; starts no load."""
+        if self.made is not None and self.key in self.made:
+            return self.made[self.key]
+        future = self.loader.cache_map.get(self.key)
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return PENDING
+        return self()
 
 
 def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
