@@ -10,11 +10,12 @@ generic completion: together most of the page's CPU time.
   resolver, no extension, no arguments) a one-line reader, which also resolves a
   schema.prefetch.Relation held in the attribute.
 - `AttributeExecutor.execute_fields` completes such fields itself when their value is ready and
-  plainly valid: a non-null scalar or enum that serialises, or an object (or list of objects)
-  whose own fields it then completes the same way. Anything else (a resolver, arguments,
-  directives, a null, a pending relation, a value that does not serialise) goes through
-  graphql-core's own `execute_field`, so errors, nullability and incremental delivery stay its own.
-  Errors raised below a completed object are handled as graphql-core handles them.
+  plainly valid: a null where null is allowed, a scalar or enum that serialises, or an object (or
+  a list of objects) whose own fields it then completes the same way. Anything else (a resolver,
+  arguments, directives, a null where it is not allowed, a pending relation, a value that does not
+  serialise) goes through graphql-core's own `execute_field`, so errors, nullability and
+  incremental delivery stay its own. Errors raised below a completed object are handled as
+  graphql-core handles them (tests/test_execution.py compares the two).
 
 Masking is unaffected: compartmented types null their personal attributes when they are built
 (schema.masking), before any field is read.
@@ -148,7 +149,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                            field_details_list: Any) -> Any:
             value = getattr(source, plan.attribute, None)
             if plan.leaf is not None:
-                if value is None or type(value) is Relation:
+                if value is None:
+                    return None if plan.nullable else _SLOW  # masked personal fields are null: common
+                if type(value) is Relation:
                     return _SLOW
                 try:
                     coerced = plan.leaf.coerce_output_value(value)
