@@ -5,6 +5,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Generic, TypeVar
 
@@ -40,6 +41,7 @@ class Page(Generic[T]):
         return self.cursors[-1] if self.cursors else None
 
 
+@lru_cache(maxsize=16384)  # every row of every page gets one, and pages are read again and again
 def encode_cursor(key: int) -> str:
     return base64.urlsafe_b64encode(f"k:{key}".encode()).decode().rstrip("=")
 
@@ -124,9 +126,11 @@ async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> 
     inner = ranked.query
     db = ranked._db  # the query's own connection: a transaction's when the query was given one
     sql, params = db.query_class.from_(inner).select("*").where(inner.page_rank <= limit).get_parameterized_sql()
-    rows = [ListedRow(**row) for row in await db.execute_query_dict(sql, params)]
+    _, rows = await db.execute_query(sql, params)
+    columns = list(rows[0].keys()) if rows else []
+    listed = [ListedRow(**dict(zip(columns, row))) for row in rows]
     found: dict[int, Head[T]] = {key: Head(items=[], total=0) for key in keys}
-    for row in sorted(rows, key=lambda r: r.id, reverse=True):
+    for row in sorted(listed, key=lambda r: r.id, reverse=True):
         head = found[getattr(row, group)]
         head.items.append(row)  # type: ignore[arg-type]
         head.total = row.page_total
