@@ -1,8 +1,8 @@
 """Retention purge of expired requests: the app's purge beside raw batched DELETEs, and the page meanwhile.
 
 Each purge runs in its own process (as cron would), on the same expired rows generated afresh
-for each. While the app's purge runs, the 8 clients keep loading the contacts page from the
-running server: its p95 then says what a purge costs the people using the CRM.
+for each, while the 8 clients keep loading the contacts page from the running server: both purges
+work under the same load, and the page's p95 says what a purge costs the people using the CRM.
 """
 from __future__ import annotations
 
@@ -43,13 +43,11 @@ async def _finish(process: asyncio.subprocess.Process) -> dict[str, Any]:
     return result
 
 
-async def measure(target: Target, agency: Agency, app: Server, expired: int) -> dict[str, Any]:
-    await _expire(target, agency, expired)
-    baseline = await _finish(await _start("baseline", target))
-
+async def _purge_under_load(kind: str, target: Target, agency: Agency, app: Server, expired: int) -> tuple[dict[str, Any], Any]:
+    """One purge in its own process while the 8 clients keep loading the page from the running server."""
     await _expire(target, agency, expired)
     stop = asyncio.Event()
-    process = await _start("app", target)
+    process = await _start(kind, target)
 
     async def watch() -> dict[str, Any]:
         try:
@@ -60,6 +58,14 @@ async def measure(target: Target, agency: Agency, app: Server, expired: int) -> 
     during, purged = await asyncio.gather(
         hammer(app.url, page.app_calls(agency.client_tokens), seconds=3600.0, warmup=0.0, stop=stop), watch(),
     )
+    return purged, during
+
+
+async def measure(target: Target, agency: Agency, app: Server, expired: int) -> dict[str, Any]:
+    # Both purges run under the same page load: rows/s compare like with like, and the page's p95
+    # says what each costs the people using the CRM.
+    baseline, during_baseline = await _purge_under_load("baseline", target, agency, app, expired)
+    purged, during = await _purge_under_load("app", target, agency, app, expired)
     ratio = purged["rows_per_s"] / baseline["rows_per_s"] if baseline["rows_per_s"] else 0.0
     return {
         "expired_requests": expired,
@@ -67,6 +73,8 @@ async def measure(target: Target, agency: Agency, app: Server, expired: int) -> 
         "baseline": baseline,
         "ratio": round(ratio, 3),
         "page_during_purge": during.as_dict(),
-        "goal": ">= 0.5 x baseline rows/s; the page keeps answering without errors",
-        "met": ratio >= 0.5 and purged["requests"] == expired and during.errors == 0,
+        "page_during_baseline_purge": during_baseline.as_dict(),
+        "goal": ">= 0.5 x baseline rows/s; each write transaction < 250 ms; the page keeps answering without errors",
+        "met": (ratio >= 0.5 and purged["requests"] == expired and during.errors == 0
+                and purged["longest_transaction_ms"] < 250),
     }

@@ -67,7 +67,9 @@ class RawDatabase:
     async def transaction(self) -> AsyncIterator[Transaction]:
         if self.sqlite:
             async with self._write:
-                await self._conn.execute("BEGIN")
+                # As the app's transactions (app/sqlite_backend.py): take the write lock up front, so a
+                # concurrent writer makes this wait (busy_timeout) instead of failing mid-transaction.
+                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield Transaction(self, self._conn)
                 except BaseException:

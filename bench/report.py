@@ -49,7 +49,8 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                  f"{app['rows_per_s']:.0f} rows/s, {app['longest_transaction_ms']:.0f} ms",
                  f"{base['rows_per_s']:.0f} rows/s, {base['longest_transaction_ms']:.0f} ms",
                  f"{purge['ratio']:.2f}", ""))
-    rows.append(("", "page during the purge", _load(purge["page_during_purge"]), "", "", _met(purge["met"])))
+    rows.append(("", "page during the purge", _load(purge["page_during_purge"]),
+                 _load(purge["page_during_baseline_purge"]), "", _met(purge["met"])))
     scale = results["scale"]
     for point in scale["points"]:
         rows.append(("page at scale", f"{point['contacts']} contacts", _load(point), "", "", ""))
