@@ -26,7 +26,16 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+    Undefined,
+    is_leaf_type,
+)
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -69,19 +78,25 @@ def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
 class _Plan:
     """How to complete one plain field: a leaf, or objects (a list of them when `listed`)."""
 
-    __slots__ = ("attribute", "item_nullable", "leaf", "listed", "nullable", "object_type", "return_type")
+    __slots__ = ("attribute", "item_nullable", "item_type", "leaf", "listed", "nullable", "object_type",
+                 "return_type", "same")
 
     def __init__(self, attribute: str, return_type: Any) -> None:
         self.attribute, self.return_type = attribute, return_type
         self.nullable = not isinstance(return_type, GraphQLNonNull)
         inner = return_type.of_type if not self.nullable else return_type
         self.listed = isinstance(inner, GraphQLList)
-        item = inner.of_type if self.listed else inner
-        self.item_nullable = not isinstance(item, GraphQLNonNull)
-        named = item.of_type if not self.item_nullable else item
+        self.item_type = inner.of_type if self.listed else inner
+        self.item_nullable = not isinstance(self.item_type, GraphQLNonNull)
+        named = self.item_type.of_type if not self.item_nullable else self.item_type
         self.leaf = named if is_leaf_type(named) and not self.listed else None
+        # Values graphql-core would pass through unchanged: a str for String and ID, a bool for Boolean.
+        self.same = _UNCHANGED.get(named.name) if self.leaf is not None else None
         # An is_type_of check (none today) is graphql-core's to run.
         self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
+
+
+_UNCHANGED = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
 
 
 def _plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
@@ -99,15 +114,19 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             super().__init__(*args, **kwargs)
             # Field middleware (a schema extension with a `resolve` hook) must see every field.
             self.plain = not (self.middleware_manager and self.middleware_manager.middlewares)
-            self.plans: dict[tuple[str, int], _Plan | None] = {}
-            self.kept: list[Any] = []  # the field lists keyed by id() above stay alive as long as the plans
+            # graphql-core collects each selection once per type and hands the same field set to every
+            # object of a list: the plans are made once per field set.
+            self.plans: dict[tuple[str, int], list[tuple[str, Any, _Plan | None]]] = {}
+            self.kept: list[Any] = []  # the field sets keyed by id() above stay alive as long as the plans
 
-        def plan(self, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
-            key = (parent_type.name, id(field_details_list))
-            if key not in self.plans:
-                self.kept.append(field_details_list)
-                self.plans[key] = _plan_for(attributes, parent_type, field_details_list)
-            return self.plans[key]
+        def plans_for(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, _Plan | None]]:
+            key = (parent_type.name, id(grouped_field_set))
+            plans = self.plans.get(key)
+            if plans is None:
+                self.kept.append(grouped_field_set)
+                plans = self.plans[key] = [(name, fields, _plan_for(attributes, parent_type, fields))
+                                           for name, fields in grouped_field_set.items()]
+            return plans
 
         def execute_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any,
                            position_context: Any) -> Any:
@@ -117,12 +136,24 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             awaitable_fields: list[str] = []
             is_awaitable = self.is_awaitable
             try:
-                for response_name, field_details_list in grouped_field_set.items():
-                    plan = self.plan(parent_type, field_details_list)
+                for response_name, field_details_list, plan in self.plans_for(parent_type, grouped_field_set):
                     result = _SLOW
                     if plan is not None:
-                        result = self.complete_plain(plan, parent_type, source_value, path, response_name,
-                                                     field_details_list)
+                        leaf = plan.leaf
+                        if leaf is not None:  # inline: most fields are leaves
+                            value = getattr(source_value, plan.attribute, None)
+                            if value is None:
+                                if plan.nullable:  # masked personal fields are null: common
+                                    results[response_name] = None
+                                    continue
+                            elif type(value) is plan.same:
+                                results[response_name] = value
+                                continue
+                            else:
+                                result = self.complete_leaf(leaf, value)
+                        else:
+                            result = self.complete_objects(plan, parent_type, source_value, path, response_name,
+                                                           field_details_list)
                     if result is _SLOW:
                         field_path = Path(path, response_name, parent_type.name)
                         result = self.execute_field(parent_type, source_value, field_details_list, field_path, None)
@@ -145,19 +176,19 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
 
             return get_results()
 
-        def complete_plain(self, plan: _Plan, parent_type: Any, source: Any, path: Any, response_name: str,
-                           field_details_list: Any) -> Any:
+        @staticmethod
+        def complete_leaf(leaf: Any, value: Any) -> Any:
+            if type(value) is Relation:
+                return _SLOW
+            try:
+                coerced = leaf.coerce_output_value(value)
+            except Exception:  # noqa: BLE001 - graphql-core's path reports it properly
+                return _SLOW
+            return _SLOW if coerced is None or coerced is Undefined else coerced
+
+        def complete_objects(self, plan: _Plan, parent_type: Any, source: Any, path: Any, response_name: str,
+                             field_details_list: Any) -> Any:
             value = getattr(source, plan.attribute, None)
-            if plan.leaf is not None:
-                if value is None:
-                    return None if plan.nullable else _SLOW  # masked personal fields are null: common
-                if type(value) is Relation:
-                    return _SLOW
-                try:
-                    coerced = plan.leaf.coerce_output_value(value)
-                except Exception:  # noqa: BLE001 - graphql-core's path reports it properly
-                    return _SLOW
-                return _SLOW if coerced is None or coerced is Undefined else coerced
             if type(value) is Relation:
                 value = value.resolved()
                 if value is PENDING:
@@ -170,55 +201,59 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return _SLOW
             field_path = Path(path, response_name, parent_type.name)
             if not plan.listed:
-                return self.guarded(plan.return_type, field_details_list, field_path,
-                                    lambda: self.execute_fields(object_type, value, field_path, subfields, None))
+                return self.complete_object(object_type, value, field_path, subfields, plan.return_type,
+                                            field_details_list)
             if not isinstance(value, (list, tuple)) or (not plan.item_nullable and any(i is None for i in value)):
                 return _SLOW
-            return self.complete_items(plan, object_type, value, field_path, subfields, field_details_list)
-
-        def complete_items(self, plan: _Plan, object_type: Any, items: Any, path: Any, subfields: Any,
-                           field_details_list: Any) -> Any:
-            item_type = plan.return_type.of_type if not plan.nullable else plan.return_type
-            item_type = item_type.of_type
-            completed: list[Any] = []
-            awaitable_indices: list[int] = []
-
-            def complete() -> Any:
-                try:
-                    for index, item in enumerate(items):
-                        if item is None:
-                            completed.append(None)
-                            continue
-                        item_path = path.add_key(index, None)
-                        result = self.guarded(item_type, field_details_list, item_path,
-                                              lambda i=item, p=item_path: self.execute_fields(object_type, i, p, subfields, None))
-                        completed.append(result)
-                        if self.is_awaitable(result):
-                            awaitable_indices.append(index)
-                except Exception:
-                    if awaitable_indices:
-                        self.settle_in_background([completed[i] for i in awaitable_indices])
-                    raise
-                if not awaitable_indices:
-                    return completed
-
-                async def get_completed() -> list[Any]:
-                    awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
-                    for index, result in zip(awaitable_indices, awaited, strict=True):
-                        completed[index] = result
-                    return completed
-
-                return get_completed()
-
-            return self.guarded(plan.return_type, field_details_list, path, complete)
-
-        def guarded(self, return_type: Any, field_details_list: Any, path: Any, complete: Callable[[], Any]) -> Any:
-            """complete(), with graphql-core's error handling for a field or list item of this type."""
             try:
-                completed = complete()
+                completed = self.complete_items(plan, object_type, value, field_path, subfields, field_details_list)
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
+                return None
+            return self.guard_later(completed, plan.return_type, field_details_list, field_path)
+
+        def complete_object(self, object_type: Any, value: Any, path: Any, subfields: Any, return_type: Any,
+                            field_details_list: Any) -> Any:
+            """An object's fields, with graphql-core's error handling for a field (or list item) of this type."""
+            try:
+                completed = self.execute_fields(object_type, value, path, subfields, None)
             except Exception as raw_error:
                 self.handle_field_error(raw_error, return_type, field_details_list, path)
                 return None
+            return self.guard_later(completed, return_type, field_details_list, path)
+
+        def complete_items(self, plan: _Plan, object_type: Any, items: Any, path: Any, subfields: Any,
+                           field_details_list: Any) -> Any:
+            completed: list[Any] = []
+            awaitable_indices: list[int] = []
+            is_awaitable = self.is_awaitable
+            try:
+                for index, item in enumerate(items):
+                    if item is None:
+                        completed.append(None)
+                        continue
+                    result = self.complete_object(object_type, item, path.add_key(index, None), subfields,
+                                                  plan.item_type, field_details_list)
+                    completed.append(result)
+                    if is_awaitable(result):
+                        awaitable_indices.append(index)
+            except Exception:
+                if awaitable_indices:
+                    self.settle_in_background([completed[i] for i in awaitable_indices])
+                raise
+            if not awaitable_indices:
+                return completed
+
+            async def get_completed() -> list[Any]:
+                awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
+                for index, result in zip(awaitable_indices, awaited, strict=True):
+                    completed[index] = result
+                return completed
+
+            return get_completed()
+
+        def guard_later(self, completed: Any, return_type: Any, field_details_list: Any, path: Any) -> Any:
+            """An awaitable result gets the same error handling when it is awaited."""
             if not self.is_awaitable(completed):
                 return completed
 
