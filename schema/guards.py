@@ -5,6 +5,7 @@ directives, 500 duplicated fields) costs one pass over its AST and yields one er
 """
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,6 +202,32 @@ class ValidationMemo:
 VALIDATION = ValidationMemo()
 
 
+class GuardMemo:
+    """problem_with's verdict, remembered per document text, variables and caller kind (what it depends on:
+    the limits are the process's settings). The frontend sends the same documents again and again."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._verdicts: OrderedDict[tuple[str, str, bool, Limits], str | None] = OrderedDict()
+
+    def problem(self, context: Any, limits: Limits, anonymous: bool) -> str | None:
+        variables = context.variables or {}
+        if not context.query:
+            return problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
+        key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
+        if key in self._verdicts:
+            self._verdicts.move_to_end(key)
+            return self._verdicts[key]
+        verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
+        self._verdicts[key] = verdict
+        if len(self._verdicts) > self.size:
+            self._verdicts.popitem(last=False)
+        return verdict
+
+
+GUARDS = GuardMemo()
+
+
 class QueryGuards(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -208,9 +235,7 @@ class QueryGuards(SchemaExtension):
         limits = Limits(settings.max_query_depth, settings.max_aliases, settings.max_directives, settings.max_query_cost)
         if context.graphql_document is not None:
             anonymous = context.context.principal is None
-            problem = problem_with(
-                context.graphql_document, context.schema._schema, context.variables or {}, limits, anonymous=anonymous,
-            )
+            problem = GUARDS.problem(context, limits, anonymous)
             if problem == AUTHENTICATION_REQUIRED:
                 context.pre_execution_errors = [GraphQLError(problem, extensions={"code": "UNAUTHENTICATED"})]
             elif problem:
