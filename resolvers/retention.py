@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.connection import get_connection
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -115,6 +116,9 @@ async def purge(
     if dry_run:
         return await preview(agency, cutoff)
     requests = contacts = 0
+    # SQLite grants its single write lock unfairly: a short breath between batches lets a writer that
+    # waits for it (the API's audit events) in. PostgreSQL locks rows: nobody waits on the purge.
+    pause = PAUSE_BETWEEN_BATCHES if get_connection("default").capabilities.dialect == "sqlite" else 0.0
     try:
         for kind in (REQUESTS, CONTACTS):
             while True:
@@ -126,9 +130,8 @@ async def purge(
                 contacts += batch_contacts
                 if on_batch is not None:
                     on_batch(kind, batch_contacts if kind == CONTACTS else batch_requests, time.perf_counter() - started)
-                # SQLite grants its write lock unfairly: a short breath between batches lets a writer that
-                # waits for it (the API's audit events) in; with batches of BATCH_SIZE rows none waits long.
-                await asyncio.sleep(PAUSE_BETWEEN_BATCHES)
+                if pause:
+                    await asyncio.sleep(pause)
     except (Exception, asyncio.CancelledError):
         # Also on Ctrl-C (asyncio.run cancels the task): what did commit is put on record; the next
         # run deletes the rest.
