@@ -9,6 +9,7 @@ from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
+from schema.documents import ParsedDocuments
 from schema.errors import ErrorCodes
 from schema.execution import executor_for, read_attributes_directly
 from schema.export import ExportQueries
@@ -48,7 +49,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         # Order matters: errors are coded last, after the guards and the token limit have refused.
-        extensions=[lambda: MaxTokensLimiter(max_token_count=max_tokens), QueryGuards, ErrorCodes, ViewLog],
+        extensions=[lambda: MaxTokensLimiter(max_token_count=max_tokens), ParsedDocuments, QueryGuards, ErrorCodes, ViewLog],
         # Incremental delivery: subjectAccessExport.requests supports @stream (schema.export).
         config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )

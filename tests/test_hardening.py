@@ -174,3 +174,19 @@ async def test_a_failed_audit_write_withholds_the_data(client, world: World, mon
     body = await client.post("{ contacts { edges { node { firstName email } } } }", token=world.tokens["dpo"])
     assert body["data"] is None
     assert body["errors"] == [{"message": "Unexpected error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+
+
+async def test_parsed_documents_are_reused_but_never_a_refusal(client, world: World) -> None:
+    """schema.documents remembers parsed texts: a refused text is refused every time, a good one answers alike."""
+    dpo = world.tokens["dpo"]
+    too_long = "{ " + " ".join(["__typename"] * 2100) + " }"  # over the 2,000-token limit
+    broken = "{ contacts { edges { node { id } } }"  # one brace short
+    for _ in range(2):
+        long_answer = await client.post(too_long, token=dpo)
+        assert long_answer["data"] is None and "token" in long_answer["errors"][0]["message"].lower()
+        assert long_answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        broken_answer = await client.post(broken, token=dpo)
+        assert broken_answer["data"] is None and "Syntax Error" in broken_answer["errors"][0]["message"]
+    good = "{ contacts(first: 3) { edges { node { id visibility } } } }"
+    first, second = await client.data(good, token=dpo), await client.data(good, token=dpo)
+    assert first == second and len(first["contacts"]["edges"]) == 3
