@@ -6,7 +6,6 @@ directives, 500 duplicated fields) costs one pass over its AST and yields one er
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from strawberry.schema.schema import validate_document
 
 from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
+from schema.memo import MISSING, BoundedMemo
 
 CONNECTION_DEFAULT_PAGE = 50
 MAX_DUPLICATE_FIELDS = 10
@@ -176,27 +176,21 @@ def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
 
 
 class ValidationMemo:
-    """graphql-core's validation of a document text, remembered: a frontend sends the same few texts again and
-    again, and validating the contacts page costs about a tenth of answering it. Validation depends on the
-    schema and the text only (never on variables or the caller), and the guards above still run on every
-    request. Bounded, so a client sending endless distinct texts only evicts its own entries."""
+    """graphql-core's validation of a document text, remembered: validating the contacts page costs about a
+    tenth of answering it. Validation depends on the schema and the text only (never on variables or the
+    caller), and the guards above still run on every request."""
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._errors: OrderedDict[tuple[int, str], tuple[GraphQLError, ...]] = OrderedDict()
+    def __init__(self) -> None:
+        self._errors: BoundedMemo[tuple[int, str], tuple[GraphQLError, ...]] = BoundedMemo()
 
     def errors(self, context: Any) -> list[GraphQLError]:
-        key = (id(context.schema), context.query or "")
-        found = self._errors.get(key) if context.query else None
-        if found is None:
+        key = (id(context.schema), context.query)
+        found = self._errors.get(key) if context.query else MISSING
+        if found is MISSING:
             found = tuple(validate_document(context.schema._schema, context.graphql_document, context.validation_rules))
             if context.query:
-                self._errors[key] = found
-                if len(self._errors) > self.size:
-                    self._errors.popitem(last=False)
-        else:
-            self._errors.move_to_end(key)
-        return list(found)
+                self._errors.put(key, found)
+        return list(found)  # type: ignore[call-overload]
 
 
 VALIDATION = ValidationMemo()
@@ -204,25 +198,20 @@ VALIDATION = ValidationMemo()
 
 class GuardMemo:
     """problem_with's verdict, remembered per document text, variables and caller kind (what it depends on:
-    the limits are the process's settings). The frontend sends the same documents again and again."""
+    the limits are the process's settings)."""
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._verdicts: OrderedDict[tuple[str, str, bool, Limits], str | None] = OrderedDict()
+    def __init__(self) -> None:
+        self._verdicts: BoundedMemo[tuple[str, str, bool, Limits], str | None] = BoundedMemo()
 
     def problem(self, context: Any, limits: Limits, anonymous: bool) -> str | None:
         variables = context.variables or {}
-        if not context.query:
-            return problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
         key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
-        if key in self._verdicts:
-            self._verdicts.move_to_end(key)
-            return self._verdicts[key]
-        verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
-        self._verdicts[key] = verdict
-        if len(self._verdicts) > self.size:
-            self._verdicts.popitem(last=False)
-        return verdict
+        verdict = self._verdicts.get(key) if context.query else MISSING
+        if verdict is MISSING:
+            verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
+            if context.query:
+                self._verdicts.put(key, verdict)
+        return verdict  # type: ignore[return-value]
 
 
 GUARDS = GuardMemo()
