@@ -180,7 +180,7 @@ NO_CONSENT = [""] * len(CONSENT_COLUMNS)
 
 
 def _iso_cell(value: date | datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
+    return _iso(value) or ""
 
 
 def _travelers(travelers: list[export.Values]) -> str:

@@ -108,6 +108,14 @@ def _plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_deta
     return plan if plan.leaf is not None or plan.object_type is not None else None
 
 
+async def gathered(container: Any, pending: list[Any]) -> Any:
+    """The container (a field map or a list) with its awaitable entries at `pending` awaited together."""
+    awaited = await gather_with_cancel(*(container[key] for key in pending))
+    for key, value in zip(pending, awaited, strict=True):
+        container[key] = value
+    return container
+
+
 def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[StrawberryGraphQLCoreExecutionContext]:
     class AttributeExecutor(StrawberryGraphQLCoreExecutionContext):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -163,18 +171,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                     if is_awaitable(result):
                         awaitable_fields.append(response_name)
             except Exception:
-                if awaitable_fields:
-                    self.settle_in_background([results[field] for field in awaitable_fields])
+                self.settle(results, awaitable_fields)
                 raise
-            if not awaitable_fields:
-                return results
-
-            async def get_results() -> dict[str, Any]:
-                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
-                results.update(zip(awaitable_fields, awaited, strict=True))
-                return results
-
-            return get_results()
+            return gathered(results, awaitable_fields) if awaitable_fields else results
 
         @staticmethod
         def complete_leaf(leaf: Any, value: Any) -> Any:
@@ -238,19 +237,14 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                     if is_awaitable(result):
                         awaitable_indices.append(index)
             except Exception:
-                if awaitable_indices:
-                    self.settle_in_background([completed[i] for i in awaitable_indices])
+                self.settle(completed, awaitable_indices)
                 raise
-            if not awaitable_indices:
-                return completed
+            return gathered(completed, awaitable_indices) if awaitable_indices else completed
 
-            async def get_completed() -> list[Any]:
-                awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
-                for index, result in zip(awaitable_indices, awaited, strict=True):
-                    completed[index] = result
-                return completed
-
-            return get_completed()
+        def settle(self, container: Any, pending: list[Any]) -> None:
+            """Before an error propagates: the awaitables already made still run to their end, in the background."""
+            if pending:
+                self.settle_in_background([container[key] for key in pending])
 
         def guard_later(self, completed: Any, return_type: Any, field_details_list: Any, path: Any) -> Any:
             """An awaitable result gets the same error handling when it is awaited."""

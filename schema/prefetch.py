@@ -25,6 +25,14 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+def _loaded(loader: DataLoader[K, V], key: K) -> Any:
+    """The loader's settled future for this key (a value, no error), else None."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return future
+    return None
+
+
 def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> R | Awaitable[R]:
     """`wrap(value)` at once when this request's loader already holds the value, else an awaitable of it.
 
@@ -39,8 +47,8 @@ def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made:
             made[key] = result
         return result
 
-    future = loader.cache_map.get(key)
-    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+    future = _loaded(loader, key)
+    if future is not None:
         return wrapped(future.result())
 
     async def later() -> R:
@@ -66,10 +74,7 @@ class Relation:
 
     def resolved(self) -> Any:
         """The related object when it is at hand (wrapped once per request), else PENDING; starts no load."""
-        if self.made is not None and self.key in self.made:
-            return self.made[self.key]
-        future = self.loader.cache_map.get(self.key)
-        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        if (self.made is None or self.key not in self.made) and _loaded(self.loader, self.key) is None:
             return PENDING
         return self()
 

@@ -1,7 +1,6 @@
 """GraphQL object types. Each wraps a row; data subjects' types are compartmented (schema.masking)."""
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
