@@ -38,18 +38,21 @@ class Server:
         return float(times.user + times.system)
 
 
-def _wait_until_up(server: Server, timeout: float, log: Path) -> None:
+def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float, *, interval: float = 0.05,
+                    detail: Callable[[], str] = str) -> None:
+    """Returns once GET {url}/health answers 200. RuntimeError when the process exits first or `timeout`
+    seconds pass; `detail()` is appended to its message (where the server's output is)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.process.returncode}; its output is in {log}")
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}{detail()}")
         try:
-            if httpx.get(f"{server.url}/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the server at {server.url} did not answer within {timeout:.0f} s")
+        time.sleep(interval)
+    raise RuntimeError(f"the server at {url} did not answer /health within {timeout:.0f} s{detail()}")
 
 
 def app_command(port: int) -> list[str]:
@@ -73,7 +76,7 @@ def serve(command: Callable[[int], list[str]], env: dict[str, str], log: Path, t
         process = subprocess.Popen(command(port), env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
     server = Server(process, f"http://{HOST}:{port}")
     try:
-        _wait_until_up(server, timeout, log)
+        wait_for_health(server.url, process, timeout, detail=lambda: f"; its output is in {log}")
         yield server
     finally:
         process.terminate()

@@ -5,17 +5,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import httpx
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bench.servers import free_port
+from bench.servers import free_port, wait_for_health
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,24 +48,11 @@ def live_server(
                                    start_new_session=True)
     server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
     try:
-        _wait_for_health(server, process)
+        wait_for_health(server.url, process, STARTUP_SECONDS, interval=0.2,
+                        detail=lambda: ":\n" + server.logs()[-3000:])
         yield server
     finally:
         _stop(process)
-
-
-def _wait_for_health(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.logs()[-3000:]}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /health within {STARTUP_SECONDS} s:\n{server.logs()[-3000:]}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
