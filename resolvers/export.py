@@ -25,6 +25,7 @@ from models.organisation import Agency, User
 from resolvers import audit, consent, rights_notice
 from resolvers.clock import now
 from resolvers.contacts import get_contact, get_visible_contact
+from resolvers.pagination import ListedRow, listed
 from resolvers.sessions import principal_for_user
 
 CHUNK = 200
@@ -78,8 +79,8 @@ def _requests_after(principal: Principal, contact_id: int, after_id: int, limit:
     return query.order_by("id").limit(limit)
 
 
-async def requests_after(principal: Principal, contact_id: int, after_id: int, limit: int) -> list[TravelRequest]:
-    return await _requests_after(principal, contact_id, after_id, limit)
+async def requests_after(principal: Principal, contact_id: int, after_id: int, limit: int) -> list[ListedRow]:
+    return await listed(_requests_after(principal, contact_id, after_id, limit))
 
 
 async def request_values_after(principal: Principal, contact_id: int, after_id: int, limit: int) -> list[Values]:
@@ -101,7 +102,7 @@ async def _keyset_chunks(
         last = row_id(rows[-1])
 
 
-async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[TravelRequest]]:
+async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[ListedRow]]:
     """The person's requests, oldest first, CHUNK rows per query."""
     async for rows in _keyset_chunks(
         lambda last: requests_after(principal, contact_id, last, CHUNK), CHUNK, attrgetter("id")
@@ -117,28 +118,34 @@ async def request_value_chunks(principal: Principal, contact_id: int) -> AsyncIt
         yield rows
 
 
-async def travelers_by_request(request_ids: list[int]) -> dict[int, list[Traveler]]:
-    grouped: dict[int, list[Traveler]] = {request_id: [] for request_id in request_ids}
-    for traveler in await Traveler.filter(request_id__in=request_ids).order_by("request_id", "position", "id"):
-        grouped[traveler.request_id].append(traveler)  # type: ignore[attr-defined]
+def _chunk_travelers(principal: Principal, contact_id: int, request_ids: list[int]) -> QuerySet[Traveler]:
+    """The travelers of an id-ordered chunk of the person's requests.
+
+    The chunk is named by its id range, in a subquery, rather than by a list of its ids: building a
+    thousand-parameter IN list costs more than running the query.
+    """
+    chunk = enforce.travel_requests(principal).filter(
+        contact_id=contact_id, id__gte=request_ids[0], id__lte=request_ids[-1]
+    )
+    return Traveler.filter(request_id__in=Subquery(chunk.values("id"))).order_by("request_id", "position", "id")
+
+
+async def traveler_rows_by_request(principal: Principal, contact_id: int, request_ids: list[int]) -> dict[int, list[ListedRow]]:
+    """The travelers of an id-ordered chunk of the person's requests, as ListedRows."""
+    grouped: dict[int, list[ListedRow]] = {request_id: [] for request_id in request_ids}
+    for traveler in await listed(_chunk_travelers(principal, contact_id, request_ids)):
+        # A request committed inside the range after the chunk was read is not in the chunk: nor its travelers.
+        if traveler.request_id in grouped:
+            grouped[traveler.request_id].append(traveler)
     return grouped
 
 
 async def traveler_values_by_request(
     principal: Principal, contact_id: int, request_ids: list[int]
 ) -> dict[int, list[Values]]:
-    """The travelers of an id-ordered chunk of the person's requests, as dicts of TRAVELER_VALUES.
-
-    The chunk is named by its id range, in a subquery, rather than by a list of its ids: building a
-    thousand-parameter IN list costs more than running the query.
-    """
+    """traveler_rows_by_request as dicts of TRAVELER_VALUES."""
     grouped: dict[int, list[Values]] = {request_id: [] for request_id in request_ids}
-    chunk = enforce.travel_requests(principal).filter(
-        contact_id=contact_id, id__gte=request_ids[0], id__lte=request_ids[-1]
-    )
-    travelers = Traveler.filter(request_id__in=Subquery(chunk.values("id"))).order_by("request_id", "position", "id")
-    for traveler in await travelers.values(*TRAVELER_VALUES):
-        # A request committed inside the range after the chunk was read is not in the file: nor its travelers.
+    for traveler in await _chunk_travelers(principal, contact_id, request_ids).values(*TRAVELER_VALUES):
         if traveler["request_id"] in grouped:
             grouped[traveler["request_id"]].append(traveler)
     return grouped

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pypika_tortoise import Order
 from pypika_tortoise.analytics import Count, RowNumber
@@ -102,6 +102,24 @@ class ListedRow(SimpleNamespace):
     CPU time; these are read, never saved."""
 
 
+def _built(query: QuerySet[Any]) -> tuple[Any, Any]:
+    """The query's connection (a transaction's when it was given one) and its pypika query."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    return query._db, query.query
+
+
+async def _read(db: Any, query: Any) -> list[ListedRow]:
+    _, rows = await db.execute_query(*query.get_parameterized_sql())
+    columns = list(rows[0].keys()) if rows else []
+    return [ListedRow(**dict(zip(columns, row))) for row in rows]
+
+
+async def listed(query: QuerySet[Any]) -> list[ListedRow]:
+    """The query's rows as ListedRows, read on its own connection."""
+    return await _read(*_built(query))
+
+
 @dataclass
 class Head(Generic[T]):
     """A group's newest rows (at most the limit asked for) and how many rows the group has."""
@@ -122,13 +140,8 @@ async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> 
         page_rank=RowNumber().over(table[group]).orderby(table.id, order=Order.desc),
         page_total=Count(Star()).over(table[group]),
     )
-    ranked.sql()  # builds ranked.query, the scoped SELECT with both window columns, and picks its connection
-    inner = ranked.query
-    db = ranked._db  # the query's own connection: a transaction's when the query was given one
-    sql, params = db.query_class.from_(inner).select("*").where(inner.page_rank <= limit).get_parameterized_sql()
-    _, rows = await db.execute_query(sql, params)
-    columns = list(rows[0].keys()) if rows else []
-    listed = [ListedRow(**dict(zip(columns, row))) for row in rows]
+    db, inner = _built(ranked)  # the scoped SELECT with both window columns
+    listed = await _read(db, db.query_class.from_(inner).select("*").where(inner.page_rank <= limit))
     found: dict[int, Head[T]] = {key: Head(items=[], total=0) for key in keys}
     for row in sorted(listed, key=lambda r: r.id, reverse=True):
         head = found[getattr(row, group)]

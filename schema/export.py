@@ -36,7 +36,7 @@ class SubjectAccessExport:
             # dropped from the request's cache so memory stays flat however many requests there are.
             travelers.clear_many(previous)
             previous = [row.id for row in chunk]
-            travelers.prime_many(await export.travelers_by_request(previous))
+            travelers.prime_many(await export.traveler_rows_by_request(info.context.viewer, contact.id, previous))
             for row in chunk:
                 yield TravelRequest.of(row, contact, visible, info)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 import strawberry
 
@@ -245,21 +246,13 @@ class TravelRequest:
     created_at: datetime
     last_activity_at: datetime
     notes: str | None
-    advisor: User  # a schema.prefetch.Relation
+    # Relations (schema.prefetch.Relation), resolved only when selected.
+    advisor: User
+    travelers: list[Traveler] | None
 
     @strawberry.field
     def contact(self, info: Info) -> Contact:
         return Contact.of(self.contact_row, info, visible=self.personal_data_visible)
-
-    @strawberry.field
-    def travelers(self, info: Info) -> list[Traveler] | None:
-        contact_id, visible = self.contact_row.id, self.personal_data_visible
-
-        def wrap(rows: list[models.Traveler]) -> list[Traveler]:
-            return [Traveler.of(t, contact_id, visible, info) for t in rows]
-
-        # At once when primed (a streamed export primes each chunk's travelers), else batched.
-        return now_or_later(info.context.loaders.travelers, self.row.id, wrap)  # type: ignore[return-value]
 
     @classmethod
     def of(cls, row: models.TravelRequest, contact: models.Contact, visible: bool, info: Info) -> TravelRequest:
@@ -270,7 +263,13 @@ class TravelRequest:
             traveler_count=row.traveler_count, budget_cents=row.budget_cents, created_at=row.created_at,
             last_activity_at=row.last_activity_at, notes=row.notes,
             advisor=user_of(info, row.advisor_id),  # type: ignore[attr-defined]
+            # At once when primed (a streamed export primes each chunk's travelers), else batched.
+            travelers=Relation(info.context.loaders.travelers, row.id, partial(_travelers, contact.id, visible, info)),
         )
+
+
+def _travelers(contact_id: int, visible: bool, info: Info, rows: list[models.Traveler]) -> list[Traveler]:
+    return [Traveler.of(t, contact_id, visible, info) for t in rows]
 
 
 async def travel_requests_of(info: Info, rows: list[models.TravelRequest]) -> list[TravelRequest]:
