@@ -23,12 +23,16 @@ Masking is unaffected: compartmented types null their personal attributes when t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     GraphQLBoolean,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -39,6 +43,8 @@ from graphql import (
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 
 from schema.prefetch import PENDING, Relation
 
@@ -78,8 +84,8 @@ def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
 class _Plan:
     """How to complete one plain field: a leaf, or objects (a list of them when `listed`)."""
 
-    __slots__ = ("attribute", "item_nullable", "item_type", "leaf", "listed", "nullable", "object_type",
-                 "return_type", "same")
+    __slots__ = ("attribute", "convert", "exact", "item_nullable", "item_type", "leaf", "listed", "nullable",
+                 "object_type", "return_type")
 
     def __init__(self, attribute: str, return_type: Any) -> None:
         self.attribute, self.return_type = attribute, return_type
@@ -90,13 +96,37 @@ class _Plan:
         self.item_nullable = not isinstance(self.item_type, GraphQLNonNull)
         named = self.item_type.of_type if not self.item_nullable else self.item_type
         self.leaf = named if is_leaf_type(named) and not self.listed else None
-        # Values graphql-core would pass through unchanged: a str for String and ID, a bool for Boolean.
-        self.same = _UNCHANGED.get(named.name) if self.leaf is not None else None
+        # A value of exactly this Python type is serialised by `convert` (None: passed through as it is),
+        # as graphql-core would; any other value takes complete_leaf.
+        self.exact, self.convert = _exact_leaf(named) if self.leaf is not None else (None, None)
         # An is_type_of check (none today) is graphql-core's to run.
         self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
 
 
 _UNCHANGED = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
+_ISOFORMAT = {"Date": date, "DateTime": datetime}
+
+
+def _int32(value: int) -> Any:
+    return value if GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else _SLOW
+
+
+def _exact_leaf(leaf: Any) -> tuple[type | None, Callable[[Any], Any] | None]:
+    if leaf.name in _UNCHANGED:
+        return _UNCHANGED[leaf.name], None
+    if leaf.name == GraphQLInt.name:
+        return int, _int32
+    if leaf.name in _ISOFORMAT and leaf.coerce_output_value is strawberry_isoformat:  # Strawberry's own scalars
+        return _ISOFORMAT[leaf.name], strawberry_isoformat
+    if isinstance(leaf, CustomGraphQLEnumType):  # a Python enum: each member's name, looked up once
+        names = {}
+        for member in leaf.wrapped_cls:
+            try:
+                names[member] = leaf.coerce_output_value(member)
+            except Exception:  # noqa: BLE001, S112 - not in the schema: graphql-core's path reports it
+                continue
+        return leaf.wrapped_cls, lambda member: names.get(member, _SLOW)
+    return None, None
 
 
 def _plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
@@ -127,6 +157,13 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             self.plans: dict[tuple[str, int], list[tuple[str, Any, _Plan | None]]] = {}
             self.kept: list[Any] = []  # the field sets keyed by id() above stay alive as long as the plans
 
+        def __copy__(self) -> Any:
+            # graphql-core copies the executor for every streamed item (create_sub_executor): the
+            # same shallow copy as copy.copy's, without its generic protocol.
+            clone = object.__new__(type(self))
+            clone.__dict__.update(self.__dict__)
+            return clone
+
         def plans_for(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, _Plan | None]]:
             key = (parent_type.name, id(grouped_field_set))
             plans = self.plans.get(key)
@@ -154,9 +191,12 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                                 if plan.nullable:  # masked personal fields are null: common
                                     results[response_name] = None
                                     continue
-                            elif type(value) is plan.same:
-                                results[response_name] = value
-                                continue
+                            elif type(value) is plan.exact:
+                                convert = plan.convert
+                                result = value if convert is None else convert(value)
+                                if result is not _SLOW:
+                                    results[response_name] = result
+                                    continue
                             else:
                                 result = self.complete_leaf(leaf, value)
                         else:

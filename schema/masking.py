@@ -90,8 +90,12 @@ def build(cls: type[T], info: Any, contact_id: int, visible: bool, /, **values: 
     """An instance of a compartmented type: personal attributes nulled outside the compartment, the
     contact noted as viewed inside it when the selection asks for personal fields of this type."""
     if visible:
-        if cls.__compartment_type__ in _personal_types_selected(info):  # type: ignore[attr-defined]
-            info.context.viewed_contacts.add(contact_id)
+        context = info.context
+        # Once noted (or logged), a contact's other objects (a streamed export's thousands of requests)
+        # need no look at the selection.
+        if (contact_id not in context.viewed_contacts and contact_id not in context.logged_contacts
+                and cls.__compartment_type__ in _personal_types_selected(info)):  # type: ignore[attr-defined]
+            context.viewed_contacts.add(contact_id)
     else:
         for name in cls.__personal_attributes__:  # type: ignore[attr-defined]
             values[name] = None

@@ -74,9 +74,16 @@ class Relation:
 
     def resolved(self) -> Any:
         """The related object when it is at hand (wrapped once per request), else PENDING; starts no load."""
-        if (self.made is None or self.key not in self.made) and _loaded(self.loader, self.key) is None:
+        made, key = self.made, self.key
+        if made is not None and key in made:
+            return made[key]
+        future = _loaded(self.loader, key)
+        if future is None:
             return PENDING
-        return self()
+        result = self.wrap(future.result())
+        if made is not None:
+            made[key] = result
+        return result
 
 
 def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
