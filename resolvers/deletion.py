@@ -5,34 +5,53 @@ Rows holding a person's data: the contact (search column included), its requests
 never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
 leaves dead tuples until VACUUM: we run it on the touched tables after each erasure or purge.
+
+The statements are written here rather than through the ORM: a purge runs them for every batch of
+500 ids, and building 500-item IN lists cost more than the deletes themselves on PostgreSQL.
 """
 from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
-from models.crm import Contact, Traveler, TravelRequest
-from models.gdpr import ConsentRecord, SubjectRequest
-
 TOUCHED_TABLES = ("traveler", "travel_request", "consent_record", "contact", "subject_request")
+
+
+def _one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
+    """The predicate "is one of `ids`" and its parameters."""
+    if dialect == "postgres":
+        # One array parameter: the statement's text, hence asyncpg's prepared statement, is the same
+        # for any number of ids.
+        return "= ANY($1::int[])", [ids]
+    return f"IN ({','.join('?' * len(ids))})", list(ids)
+
+
+async def _execute(conn: BaseDBAsyncClient, statement: str, ids: list[int]) -> int:
+    """Runs `statement`, whose `{ids}` stands for "is one of `ids`"; returns the rows it changed."""
+    predicate, values = _one_of(ids, conn.capabilities.dialect)
+    changed, _ = await conn.execute_query(statement.format(ids=predicate), values)
+    return changed
 
 
 async def delete_requests(request_ids: list[int], conn: BaseDBAsyncClient) -> int:
     if not request_ids:
         return 0
-    await Traveler.filter(request_id__in=request_ids).using_db(conn).delete()
-    return await TravelRequest.filter(id__in=request_ids).using_db(conn).delete()
+    # Travelers first, explicitly: their cascade would otherwise delete them one request at a time.
+    await _execute(conn, "DELETE FROM traveler WHERE request_id {ids}", request_ids)
+    return await _execute(conn, "DELETE FROM travel_request WHERE id {ids}", request_ids)
 
 
 async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tuple[int, int]:
     """Deletes contacts and everything holding their data; returns (requests, consent records) deleted."""
     if not contact_ids:
         return 0, 0
-    request_ids = await TravelRequest.filter(contact_id__in=contact_ids).using_db(conn).values_list("id", flat=True)
-    requests = await delete_requests(list(request_ids), conn)
-    consents = await ConsentRecord.filter(contact_id__in=contact_ids).using_db(conn).delete()
-    await SubjectRequest.filter(contact_id__in=contact_ids).using_db(conn).update(contact_id=None)
-    await Contact.filter(id__in=contact_ids).using_db(conn).delete()
+    await _execute(
+        conn, "DELETE FROM traveler WHERE request_id IN (SELECT id FROM travel_request WHERE contact_id {ids})", contact_ids
+    )
+    requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
+    consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "UPDATE subject_request SET contact_id = NULL WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM contact WHERE id {ids}", contact_ids)
     return requests, consents
 
 

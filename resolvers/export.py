@@ -28,10 +28,10 @@ from resolvers.contacts import get_contact, get_visible_contact
 from resolvers.pagination import ListedRow, listed
 from resolvers.sessions import principal_for_user
 
-CHUNK = 200
-# The download files: their rows are plain dicts, so a chunk this size is still well under a megabyte,
-# with five times fewer queries than CHUNK.
-FILE_CHUNK = 1000
+CHUNK = 200  # audit events: ORM objects
+# Requests and travelers (the download files, the streamed export) are read as plain rows, so a chunk
+# this size is still well under a megabyte, with five times fewer queries than CHUNK.
+ROW_CHUNK = 1000
 # A request as the download files read it.
 REQUEST_VALUES = ("id", "status", "destination", "departure_date", "return_date", "traveler_count", "budget_cents",
                   "notes", "created_at", "last_activity_at", "advisor_id")
@@ -102,18 +102,21 @@ async def _keyset_chunks(
         last = row_id(rows[-1])
 
 
-async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[ListedRow]]:
-    """The person's requests, oldest first, CHUNK rows per query."""
+RequestChunk = tuple[list[ListedRow], dict[int, list[ListedRow]]]  # requests, and their travelers by request id
+
+
+async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator[RequestChunk]:
+    """The person's requests with their travelers, oldest first, ROW_CHUNK requests per chunk."""
     async for rows in _keyset_chunks(
-        lambda last: requests_after(principal, contact_id, last, CHUNK), CHUNK, attrgetter("id")
+        lambda last: requests_after(principal, contact_id, last, ROW_CHUNK), ROW_CHUNK, attrgetter("id")
     ):
-        yield rows
+        yield rows, await traveler_rows_by_request(principal, contact_id, [row.id for row in rows])
 
 
 async def request_value_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[Values]]:
-    """The person's requests as dicts of REQUEST_VALUES, oldest first, FILE_CHUNK rows per query."""
+    """The person's requests as dicts of REQUEST_VALUES, oldest first, ROW_CHUNK rows per query."""
     async for rows in _keyset_chunks(
-        lambda last: request_values_after(principal, contact_id, last, FILE_CHUNK), FILE_CHUNK, itemgetter("id")
+        lambda last: request_values_after(principal, contact_id, last, ROW_CHUNK), ROW_CHUNK, itemgetter("id")
     ):
         yield rows
 

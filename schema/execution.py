@@ -23,32 +23,18 @@ Masking is unaffected: compartmented types null their personal attributes when t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from graphql import (
-    GRAPHQL_MAX_INT,
-    GRAPHQL_MIN_INT,
-    GraphQLBoolean,
-    GraphQLID,
-    GraphQLInt,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLString,
-    Undefined,
-    is_leaf_type,
-)
+from graphql import GraphQLNonNull, GraphQLObjectType, Undefined
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 
+from schema.completers import Completer, generate, run
+from schema.field_plans import SLOW, Attributes, FieldPlan, plan_for
 from schema.prefetch import PENDING, Relation
-
-_SLOW = object()  # this field takes graphql-core's path
+from schema.streaming import stream_item_queue
 
 
 def _reader(attribute: str) -> Callable[[Any, Any], Any]:
@@ -57,9 +43,6 @@ def _reader(attribute: str) -> Callable[[Any, Any], Any]:
         return value() if type(value) is Relation else value
 
     return read
-
-
-Attributes = dict[tuple[str, str], str]  # (GraphQL type, field) -> Python attribute
 
 
 def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
@@ -81,63 +64,6 @@ def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
     return attributes
 
 
-class _Plan:
-    """How to complete one plain field: a leaf, or objects (a list of them when `listed`)."""
-
-    __slots__ = ("attribute", "convert", "exact", "item_nullable", "item_type", "leaf", "listed", "nullable",
-                 "object_type", "return_type")
-
-    def __init__(self, attribute: str, return_type: Any) -> None:
-        self.attribute, self.return_type = attribute, return_type
-        self.nullable = not isinstance(return_type, GraphQLNonNull)
-        inner = return_type.of_type if not self.nullable else return_type
-        self.listed = isinstance(inner, GraphQLList)
-        self.item_type = inner.of_type if self.listed else inner
-        self.item_nullable = not isinstance(self.item_type, GraphQLNonNull)
-        named = self.item_type.of_type if not self.item_nullable else self.item_type
-        self.leaf = named if is_leaf_type(named) and not self.listed else None
-        # A value of exactly this Python type is serialised by `convert` (None: passed through as it is),
-        # as graphql-core would; any other value takes complete_leaf.
-        self.exact, self.convert = _exact_leaf(named) if self.leaf is not None else (None, None)
-        # An is_type_of check (none today) is graphql-core's to run.
-        self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
-
-
-_UNCHANGED = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
-_ISOFORMAT = {"Date": date, "DateTime": datetime}
-
-
-def _int32(value: int) -> Any:
-    return value if GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else _SLOW
-
-
-def _exact_leaf(leaf: Any) -> tuple[type | None, Callable[[Any], Any] | None]:
-    if leaf.name in _UNCHANGED:
-        return _UNCHANGED[leaf.name], None
-    if leaf.name == GraphQLInt.name:
-        return int, _int32
-    if leaf.name in _ISOFORMAT and leaf.coerce_output_value is strawberry_isoformat:  # Strawberry's own scalars
-        return _ISOFORMAT[leaf.name], strawberry_isoformat
-    if isinstance(leaf, CustomGraphQLEnumType):  # a Python enum: each member's name, looked up once
-        names = {}
-        for member in leaf.wrapped_cls:
-            try:
-                names[member] = leaf.coerce_output_value(member)
-            except Exception:  # noqa: BLE001, S112 - not in the schema: graphql-core's path reports it
-                continue
-        return leaf.wrapped_cls, lambda member: names.get(member, _SLOW)
-    return None, None
-
-
-def _plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
-    node = field_details_list[0].node
-    attribute = attributes.get((parent_type.name, node.name.value))
-    if attribute is None or any(d.node.arguments or d.node.directives for d in field_details_list):
-        return None
-    plan = _Plan(attribute, parent_type.fields[node.name.value].type)
-    return plan if plan.leaf is not None or plan.object_type is not None else None
-
-
 async def gathered(container: Any, pending: list[Any]) -> Any:
     """The container (a field map or a list) with its awaitable entries at `pending` awaited together."""
     awaited = await gather_with_cancel(*(container[key] for key in pending))
@@ -154,7 +80,8 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             self.plain = not (self.middleware_manager and self.middleware_manager.middlewares)
             # graphql-core collects each selection once per type and hands the same field set to every
             # object of a list: the plans are made once per field set.
-            self.plans: dict[tuple[str, int], list[tuple[str, Any, _Plan | None]]] = {}
+            self.plans: dict[tuple[str, int], list[tuple[str, Any, FieldPlan | None]]] = {}
+            self.completers: dict[tuple[str, int], Completer | None] = {}
             self.kept: list[Any] = []  # the field sets keyed by id() above stay alive as long as the plans
 
         def __copy__(self) -> Any:
@@ -164,25 +91,60 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             clone.__dict__.update(self.__dict__)
             return clone
 
-        def plans_for(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, _Plan | None]]:
+        def plans_for(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, FieldPlan | None]]:
             key = (parent_type.name, id(grouped_field_set))
             plans = self.plans.get(key)
             if plans is None:
                 self.kept.append(grouped_field_set)
-                plans = self.plans[key] = [(name, fields, _plan_for(attributes, parent_type, fields))
+                plans = self.plans[key] = [(name, fields, plan_for(attributes, parent_type, fields))
                                            for name, fields in grouped_field_set.items()]
             return plans
+
+        def completer_for(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Completer | None:
+            key = (object_type.name, id(grouped_field_set))
+            if key in self.completers:
+                return self.completers[key]
+            plans = [plan for _name, _fields, plan in self.plans_for(object_type, grouped_field_set)]
+            completer = self.completers[key] = generate(object_type, grouped_field_set, plans, self.sub_completer)
+            return completer
+
+        def sub_completer(self, plan: FieldPlan, field_details_list: Any) -> Completer | None:
+            subfields, new_defer_usages, _forbidden = self.collect_subfields(plan.object_type, field_details_list)
+            return None if new_defer_usages else self.completer_for(plan.object_type, subfields)
+
+        def build_stream_item_queue(self, initial_index: int, stream_path: Any, iterator: Any, field_details_list: Any,
+                                    info: Any, item_type: Any, is_async: bool) -> Any:
+            if not is_async or not self.plain:
+                return super().build_stream_item_queue(initial_index, stream_path, iterator, field_details_list, info,
+                                                       item_type, is_async)
+            return stream_item_queue(self, self.complete_at_once, initial_index, stream_path, iterator,
+                                     field_details_list, info, item_type)
+
+        def complete_at_once(self, return_type: Any, field_details_list: Any, value: Any) -> Any:
+            """An object value completed by its selection's completer, or SLOW."""
+            object_type = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+            if (not self.plain or value is None or not isinstance(object_type, GraphQLObjectType)
+                    or object_type.is_type_of or self.is_awaitable(value)):
+                return SLOW
+            subfields, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
+            completer = None if new_defer_usages else self.completer_for(object_type, subfields)
+            return SLOW if completer is None else run(completer, value)
 
         def execute_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any,
                            position_context: Any) -> Any:
             if position_context is not None or not self.plain:  # deferred fragments: graphql-core's own way
                 return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+            completer = self.completer_for(parent_type, grouped_field_set)
+            if completer is not None:
+                completed = run(completer, source_value)
+                if completed is not SLOW:
+                    return completed
             results: dict[str, Any] = {}
             awaitable_fields: list[str] = []
             is_awaitable = self.is_awaitable
             try:
                 for response_name, field_details_list, plan in self.plans_for(parent_type, grouped_field_set):
-                    result = _SLOW
+                    result = SLOW
                     if plan is not None:
                         leaf = plan.leaf
                         if leaf is not None:  # inline: most fields are leaves
@@ -194,7 +156,7 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                             elif type(value) is plan.exact:
                                 convert = plan.convert
                                 result = value if convert is None else convert(value)
-                                if result is not _SLOW:
+                                if result is not SLOW:
                                     results[response_name] = result
                                     continue
                             else:
@@ -202,7 +164,7 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                         else:
                             result = self.complete_objects(plan, parent_type, source_value, path, response_name,
                                                            field_details_list)
-                    if result is _SLOW:
+                    if result is SLOW:
                         field_path = Path(path, response_name, parent_type.name)
                         result = self.execute_field(parent_type, source_value, field_details_list, field_path, None)
                         if result is Undefined:
@@ -218,32 +180,32 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
         @staticmethod
         def complete_leaf(leaf: Any, value: Any) -> Any:
             if type(value) is Relation:
-                return _SLOW
+                return SLOW
             try:
                 coerced = leaf.coerce_output_value(value)
             except Exception:  # noqa: BLE001 - graphql-core's path reports it properly
-                return _SLOW
-            return _SLOW if coerced is None or coerced is Undefined else coerced
+                return SLOW
+            return SLOW if coerced is None or coerced is Undefined else coerced
 
-        def complete_objects(self, plan: _Plan, parent_type: Any, source: Any, path: Any, response_name: str,
+        def complete_objects(self, plan: FieldPlan, parent_type: Any, source: Any, path: Any, response_name: str,
                              field_details_list: Any) -> Any:
             value = getattr(source, plan.attribute, None)
             if type(value) is Relation:
                 value = value.resolved()
                 if value is PENDING:
-                    return _SLOW  # graphql-core's path awaits the loader
+                    return SLOW  # graphql-core's path awaits the loader
             if value is None:
-                return None if plan.nullable else _SLOW
+                return None if plan.nullable else SLOW
             object_type = plan.object_type
             subfields, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
             if new_defer_usages:
-                return _SLOW
+                return SLOW
             field_path = Path(path, response_name, parent_type.name)
             if not plan.listed:
                 return self.complete_object(object_type, value, field_path, subfields, plan.return_type,
                                             field_details_list)
             if not isinstance(value, (list, tuple)) or (not plan.item_nullable and any(i is None for i in value)):
-                return _SLOW
+                return SLOW
             try:
                 completed = self.complete_items(plan, object_type, value, field_path, subfields, field_details_list)
             except Exception as raw_error:
@@ -261,7 +223,7 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return None
             return self.guard_later(completed, return_type, field_details_list, path)
 
-        def complete_items(self, plan: _Plan, object_type: Any, items: Any, path: Any, subfields: Any,
+        def complete_items(self, plan: FieldPlan, object_type: Any, items: Any, path: Any, subfields: Any,
                            field_details_list: Any) -> Any:
             completed: list[Any] = []
             awaitable_indices: list[int] = []

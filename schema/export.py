@@ -31,13 +31,13 @@ class SubjectAccessExport:
         visible = enforce.sees_personal_data(info.context.viewer, contact)
         travelers = info.context.loaders.travelers
         previous: list[int] = []
-        async for chunk in export.request_chunks(info.context.viewer, contact.id):
+        async for rows, travelers_by_request in export.request_chunks(info.context.viewer, contact.id):
             # One travelers query per chunk, not per streamed item; the previous chunk's entries are
             # dropped from the request's cache so memory stays flat however many requests there are.
             travelers.clear_many(previous)
-            previous = [row.id for row in chunk]
-            travelers.prime_many(await export.traveler_rows_by_request(info.context.viewer, contact.id, previous))
-            for row in chunk:
+            previous = list(travelers_by_request)
+            travelers.prime_many(travelers_by_request)
+            for row in rows:
                 yield TravelRequest.of(row, contact, visible, info)
 
     @strawberry.field(description="Oldest first.")

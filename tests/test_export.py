@@ -218,7 +218,7 @@ async def test_only_the_agencys_dpo_may_export(client, world: World, person: Per
 
 
 async def test_requests_stream_part_by_part(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(export, "CHUNK", 2)  # several keyset reads for three requests
+    monkeypatch.setattr(export, "ROW_CHUNK", 2)  # several keyset reads for three requests
     response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
     parts = multipart_parts(response)
     assert len(parts) >= 2
@@ -245,7 +245,7 @@ async def test_requests_stream_part_by_part(client, world: World, person: Person
 
 async def test_errors_mid_stream_are_masked(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
     """The same unexpected failure, streamed and not: both answers say only "Unexpected error"."""
-    monkeypatch.setattr(export, "CHUNK", 1)
+    monkeypatch.setattr(export, "ROW_CHUNK", 1)
     original, calls = export.requests_after, []
 
     async def failing(*args: Any) -> list[TravelRequest]:
@@ -296,7 +296,7 @@ async def test_late_frames_are_in_the_view_log(client, world: World, person: Per
 
 async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
     urls = await links(client, world, person)
-    monkeypatch.setattr(export, "FILE_CHUNK", 2)
+    monkeypatch.setattr(export, "ROW_CHUNK", 2)
     original, calls = export.request_values_after, []
 
     async def counted(*args: Any) -> list[dict[str, Any]]:
@@ -340,7 +340,7 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
 
 
 async def test_json_download_equals_the_graphql_export(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(export, "FILE_CHUNK", 2)  # the file's requests in two chunks
+    monkeypatch.setattr(export, "ROW_CHUNK", 2)  # the file's requests in two chunks
     exported = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
     response = await client.http.get(path_of(exported.pop("jsonUrl")))
     assert response.status_code == 200
@@ -363,7 +363,7 @@ async def test_json_download_equals_the_graphql_export(client, world: World, per
 
 async def test_a_download_holds_only_the_persons_travelers(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
     """A chunk's travelers are read by its id range: another person's request inside that range stays out."""
-    monkeypatch.setattr(export, "FILE_CHUNK", 2)
+    monkeypatch.setattr(export, "ROW_CHUNK", 2)
     other = world.contacts[Visibility.AGENCY]
     owner = world.users["owner"]
     at = now()
