@@ -118,8 +118,8 @@ async def _read(db: Any, query: Any) -> list[ListedRow]:
     _, rows = await db.execute_query(*query.get_parameterized_sql())
     if not rows:
         return []
-    make = _row_class(tuple(rows[0].keys()))._make
-    return [make(row) for row in rows]
+    row_class, new = _row_class(tuple(rows[0].keys())), tuple.__new__  # what _make does, without its frame
+    return [new(row_class, row) for row in rows]
 
 
 async def listed(query: QuerySet[Any]) -> list[ListedRow]:

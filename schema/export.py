@@ -29,16 +29,11 @@ class SubjectAccessExport:
     async def requests(self, info: Info) -> strawberry.Streamable[TravelRequest]:
         contact = self.bundle.contact
         visible = enforce.sees_personal_data(info.context.viewer, contact)
-        travelers = info.context.loaders.travelers
-        previous: list[int] = []
-        async for rows, travelers_by_request in export.request_chunks(info.context.viewer, contact.id):
-            # One travelers query per chunk, not per streamed item; the previous chunk's entries are
-            # dropped from the request's cache so memory stays flat however many requests there are.
-            travelers.clear_many(previous)
-            previous = list(travelers_by_request)
-            travelers.prime_many(travelers_by_request)
+        # One travelers query per chunk, not per streamed item; nothing is kept once a chunk is sent, so
+        # memory stays flat however many requests there are.
+        async for rows, travelers in export.request_chunks(info.context.viewer, contact.id):
             for row in rows:
-                yield TravelRequest.of(row, contact, visible, info)
+                yield TravelRequest.of(row, contact, visible, info, travelers[row.id])
 
     @strawberry.field(description="Oldest first.")
     async def consent_history(self, info: Info) -> list[ConsentRecord]:

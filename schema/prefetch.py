@@ -25,6 +25,9 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+PENDING = object()  # a Relation's value not given; Relation.resolved(): not loaded yet
+
+
 def _loaded(loader: DataLoader[K, V], key: K) -> Any:
     """The loader's settled future for this key (a value, no error), else None."""
     future = loader.cache_map.get(key)
@@ -57,23 +60,26 @@ def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made:
     return later()
 
 
-PENDING = object()  # Relation.resolved(): not loaded yet
-
-
 class Relation:
     """A related object as an attribute, read only if its field is selected (schema.execution calls it):
-    at once when the page prefetched it, else batched through the request's loader."""
+    at once when the caller had its value or the page prefetched it, else batched through the request's
+    loader."""
 
-    __slots__ = ("key", "loader", "made", "wrap")
+    __slots__ = ("key", "loader", "made", "value", "wrap")
 
-    def __init__(self, loader: DataLoader[Any, Any], key: Any, wrap: Callable[[Any], Any], made: dict[Any, Any] | None = None) -> None:
-        self.loader, self.key, self.wrap, self.made = loader, key, wrap, made
+    def __init__(self, loader: DataLoader[Any, Any], key: Any, wrap: Callable[[Any], Any], made: dict[Any, Any] | None = None,
+                 value: Any = PENDING) -> None:
+        self.loader, self.key, self.wrap, self.made, self.value = loader, key, wrap, made, value
 
     def __call__(self) -> Any:
+        if self.value is not PENDING:
+            return self.wrap(self.value)
         return now_or_later(self.loader, self.key, self.wrap, self.made)
 
     def resolved(self) -> Any:
         """The related object when it is at hand (wrapped once per request), else PENDING; starts no load."""
+        if self.value is not PENDING:
+            return self.wrap(self.value)
         made, key = self.made, self.key
         if made is not None and key in made:
             return made[key]
