@@ -27,8 +27,6 @@ from schema.field_plans import SLOW, FieldPlan, int32
 from schema.prefetch import PENDING, Relation
 
 Completer = Callable[[Any], Any]  # an object -> its result dict, or SLOW
-# (object type, the plain field's details) -> the completer of the objects it holds, or None
-SubCompleter = Callable[[FieldPlan, Any], Completer | None]
 
 
 def _listed(complete: Completer, nullable_items: bool, items: list[Any]) -> Any:
@@ -88,26 +86,23 @@ class _Source:
             self.add("else:", "    return SLOW")
 
 
-def generate(object_type: GraphQLObjectType, grouped_field_set: Any, plans: list[FieldPlan | None],
-             sub_completer: SubCompleter) -> Completer | None:
-    """The completer of this selection on this type, or None when some field is not plain.
+Field = tuple[str, FieldPlan, Completer | None]  # response name, plan, the completer of its objects (None: a leaf)
 
-    `plans`: each field's plan, in the order of grouped_field_set."""
+
+def generate(object_type: GraphQLObjectType, fields: list[Field]) -> Completer | None:
+    """The completer of these plain fields of this type, in this order, or None when one cannot be written."""
     source = _Source()
     source.values["_listed"] = _listed
     results = []
-    for index, ((response_name, field_details_list), plan) in enumerate(zip(grouped_field_set.items(), plans, strict=True)):
-        if plan is None or not plan.attribute.isidentifier() or keyword.iskeyword(plan.attribute):
+    for index, (response_name, plan, complete) in enumerate(fields):
+        if not plan.attribute.isidentifier() or keyword.iskeyword(plan.attribute):
             return None
         v = f"v{index}"
         source.add(f"{v} = source.{plan.attribute}")
-        if plan.leaf is not None:
+        if complete is None:
             if not source.leaf(v, plan, index):
                 return None
         else:
-            complete = sub_completer(plan, field_details_list)
-            if complete is None:
-                return None
             source.objects(v, plan, index, complete)
         results.append(f"{source.value(f'NAME{index}', response_name)}: {v}")
     source.add("return {" + ", ".join(results) + "}")

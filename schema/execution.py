@@ -22,7 +22,7 @@ Masking is unaffected: compartmented types null their personal attributes when t
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import strawberry
@@ -32,7 +32,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.completers import Completer, generate, run
-from schema.field_plans import SLOW, Attributes, FieldPlan, plan_for
+from schema.field_plans import SLOW, Attributes, FieldPlan, FieldPlans
+from schema.memo import MISSING, BoundedMemo
 from schema.prefetch import PENDING, Relation
 from schema.streaming import stream_item_queue
 
@@ -72,7 +73,14 @@ async def gathered(container: Any, pending: list[Any]) -> Any:
     return container
 
 
+Selection = tuple[Hashable, Completer]  # its shape (the same in every request for the same fields) and completer
+
+
 def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[StrawberryGraphQLCoreExecutionContext]:
+    field_plans = FieldPlans(attributes)
+    # (type, its fields: response name, plan, the shape of their objects' selection) -> completer
+    generated: BoundedMemo[Hashable, Completer | None] = BoundedMemo(512)
+
     class AttributeExecutor(StrawberryGraphQLCoreExecutionContext):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -81,7 +89,7 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             # graphql-core collects each selection once per type and hands the same field set to every
             # object of a list: the plans are made once per field set.
             self.plans: dict[tuple[str, int], list[tuple[str, Any, FieldPlan | None]]] = {}
-            self.completers: dict[tuple[str, int], Completer | None] = {}
+            self.completers: dict[tuple[str, int], Selection | None] = {}
             self.kept: list[Any] = []  # the field sets keyed by id() above stay alive as long as the plans
 
         def __copy__(self) -> Any:
@@ -96,21 +104,41 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             plans = self.plans.get(key)
             if plans is None:
                 self.kept.append(grouped_field_set)
-                plans = self.plans[key] = [(name, fields, plan_for(attributes, parent_type, fields))
+                plans = self.plans[key] = [(name, fields, field_plans.plan_for(parent_type, fields))
                                            for name, fields in grouped_field_set.items()]
             return plans
 
         def completer_for(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Completer | None:
-            key = (object_type.name, id(grouped_field_set))
-            if key in self.completers:
-                return self.completers[key]
-            plans = [plan for _name, _fields, plan in self.plans_for(object_type, grouped_field_set)]
-            completer = self.completers[key] = generate(object_type, grouped_field_set, plans, self.sub_completer)
-            return completer
+            selection = self.selection(object_type, grouped_field_set)
+            return selection[1] if selection is not None else None
 
-        def sub_completer(self, plan: FieldPlan, field_details_list: Any) -> Completer | None:
-            subfields, new_defer_usages, _forbidden = self.collect_subfields(plan.object_type, field_details_list)
-            return None if new_defer_usages else self.completer_for(plan.object_type, subfields)
+        def selection(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Selection | None:
+            """The selection's shape and completer when all its fields are plain, to any depth; else None."""
+            key = (object_type.name, id(grouped_field_set))
+            if key not in self.completers:
+                self.completers[key] = self.new_selection(object_type, grouped_field_set)
+            return self.completers[key]
+
+        def new_selection(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Selection | None:
+            fields, shape = [], []
+            for name, field_details_list, plan in self.plans_for(object_type, grouped_field_set):
+                if plan is None:
+                    return None
+                sub = None
+                if plan.leaf is None:
+                    subfields, new_defer_usages, _forbidden = self.collect_subfields(plan.object_type, field_details_list)
+                    sub = None if new_defer_usages else self.selection(plan.object_type, subfields)
+                    if sub is None:
+                        return None
+                fields.append((name, plan, sub[1] if sub is not None else None))
+                shape.append((name, plan, sub[0] if sub is not None else None))
+            # The same shape, in any request, is completed by the same code: it is generated once.
+            signature = (object_type.name, tuple(shape))
+            completer = generated.get(signature)
+            if completer is MISSING:
+                completer = generate(object_type, fields)
+                generated.put(signature, completer)
+            return (signature, completer) if completer is not None else None
 
         def build_stream_item_queue(self, initial_index: int, stream_path: Any, iterator: Any, field_details_list: Any,
                                     info: Any, item_type: Any, is_async: bool) -> Any:

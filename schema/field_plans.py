@@ -52,13 +52,28 @@ class FieldPlan:
         self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
 
 
-def plan_for(attributes: Attributes, parent_type: GraphQLObjectType, field_details_list: Any) -> FieldPlan | None:
-    node = field_details_list[0].node
-    attribute = attributes.get((parent_type.name, node.name.value))
-    if attribute is None or any(d.node.arguments or d.node.directives for d in field_details_list):
-        return None
-    plan = FieldPlan(attribute, parent_type.fields[node.name.value].type)
-    return plan if plan.leaf is not None or plan.object_type is not None else None
+class FieldPlans:
+    """The plans of a schema's plain fields, each made once: the same for every request."""
+
+    def __init__(self, attributes: Attributes) -> None:
+        self.attributes = attributes
+        self.made: dict[tuple[str, str], FieldPlan | None] = {}
+
+    def plan_for(self, parent_type: GraphQLObjectType, field_details_list: Any) -> FieldPlan | None:
+        """The plan of this field as selected here, or None when it is not plain (or has arguments or directives)."""
+        if any(d.node.arguments or d.node.directives for d in field_details_list):
+            return None
+        key = (parent_type.name, field_details_list[0].node.name.value)
+        if key not in self.made:
+            self.made[key] = self._plan(parent_type, key[1])
+        return self.made[key]
+
+    def _plan(self, parent_type: GraphQLObjectType, field_name: str) -> FieldPlan | None:
+        attribute = self.attributes.get((parent_type.name, field_name))
+        if attribute is None:
+            return None
+        plan = FieldPlan(attribute, parent_type.fields[field_name].type)
+        return plan if plan.leaf is not None or plan.object_type is not None else None
 
 
 _UNCHANGED = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
