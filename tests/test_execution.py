@@ -1,5 +1,6 @@
 """schema.execution's short path answers exactly what graphql-core's own executor answers: the same data,
-the same errors at the same paths, nulls propagated the same way, resolvers and awaitables included."""
+the same errors at the same paths, nulls propagated the same way, resolvers, awaitables and @stream
+included; its generated completers (schema.completers) are used, and made once per selection shape."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,9 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
+from schema import execution
 from schema.execution import executor_for, read_attributes_directly
 
 
@@ -23,6 +26,7 @@ class Item:
     name: str
     note: str | None
     kind: Kind
+    count: int = 1
 
     @strawberry.field
     async def later(self) -> str:
@@ -52,9 +56,16 @@ class Query:
     boxes: list[Box]
     spare: Box | None
 
+    @strawberry.field
+    async def stream(self) -> list[Item]:  # type: ignore[misc]
+        for index, one in enumerate(self.boxes[0].items):
+            if index % 2:
+                await asyncio.sleep(0)
+            yield one
 
-def item(name: Any, note: str | None = None, kind: Any = Kind.SMALL) -> Item:
-    return Item(name=name, note=note, kind=kind)
+
+def item(name: Any, note: str | None = None, kind: Any = Kind.SMALL, count: Any = 1) -> Item:
+    return Item(name=name, note=note, kind=kind, count=count)
 
 
 def box(label: Any = "box", items: list[Any] | None = None, must: Any = None, **more: Any) -> Box:
@@ -82,11 +93,28 @@ CASES = {
         """query($no: Boolean!) { first: boxes { ...B } again: boxes { label @skip(if: $no) } }
         fragment B on Box { l: label items { ... on Item { n: name name } } }""",
         Query(boxes=[box()], spare=None)),
+    # All plain: each object is completed by its selection's generated completer, or not at all.
+    "all plain": ("{ boxes { label items { name note kind count } loose { name } maybe { kind } must { name } } }",
+                  Query(boxes=[box(), box("two", loose=[item("x"), None], maybe=item("y"))], spare=None)),
+    "all plain, a null where not allowed": ("{ boxes { label items { name count } } spare { label } }",
+                                            Query(boxes=[box(items=[item("a"), item(None)])], spare=box("s"))),
+    "all plain, an Int out of range": ("{ boxes { items { name count } } }",
+                                       Query(boxes=[box(items=[item("a"), item("b", count=2**40)])], spare=None)),
+    "all plain, a float where an Int goes": ("{ boxes { items { count } } }",
+                                             Query(boxes=[box(items=[item("a", count=3.0), item("b", count=2.5)])],
+                                                   spare=None)),
+    "all plain, a string where an enum goes": ("{ boxes { items { kind } } }",
+                                               Query(boxes=[box(items=[item("a", kind="SMALL")])], spare=None)),
+    "all plain, a tuple for a list": ("{ boxes { items { name } } }",
+                                      Query(boxes=[box(items=(item("a"), item("b")))], spare=None)),
+    "all plain, an object missing an attribute": ("{ boxes { label must { name } } }",
+                                                  Query(boxes=[box(must=box("not an item"))], spare=None)),
 }
 
 
 def schema_with(short_path: bool) -> strawberry.Schema:
-    schema = strawberry.Schema(query=Query)  # Strawberry and graphql-core as they come
+    # Strawberry and graphql-core as they come
+    schema = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
     if short_path:
         schema.execution_context_class = executor_for(schema, read_attributes_directly(schema))
     return schema
@@ -122,3 +150,66 @@ async def test_plain_fields_skip_graphql_cores_per_field_path() -> None:
     assert result.data is not None
     # Per box: size (it has an argument); per item of `items`: later and boom (resolvers); 2 boxes, 4 items.
     assert sorted(calls) == ["Box"] * 2 + ["Item"] * 8
+
+
+async def test_plain_selections_are_completed_by_generated_code_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = schema_with(short_path=True)
+    executor = schema.execution_context_class
+    fields: list[str] = []
+    original_field, original_generate = executor.execute_field, execution.generate
+    generated: list[str] = []
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        fields.append(parent_type.name)
+        return original_field(self, parent_type, *args)
+
+    def generate(object_type: Any, *args: Any) -> Any:
+        generated.append(object_type.name)
+        return original_generate(object_type, *args)
+
+    monkeypatch.setattr(executor, "execute_field", counting)
+    monkeypatch.setattr(execution, "generate", generate)
+    query, root = CASES["all plain"]
+    for _ in range(3):
+        result = await schema.execute(query, root_value=root)
+        assert result.errors is None and result.data is not None
+    assert fields == []  # not even the root field: it is plain too
+    assert sorted(generated) == ["Box", "Item", "Item", "Item", "Query"]  # items, loose, maybe: three selections
+
+
+async def test_the_same_document_with_other_variables_is_completed_by_its_own_shape() -> None:
+    """A fragment under @include collects other fields for other variables: the generated code must follow."""
+    query = """query($more: Boolean!) { boxes { label items { name ...More @include(if: $more) } } }
+    fragment More on Item { note kind count }"""
+    root = Query(boxes=[box()], spare=None)
+    short, plain = schema_with(short_path=True), schema_with(short_path=False)
+    for more in (True, False, True):
+        answers = [await schema.execute(query, root_value=root, variable_values={"more": more}) for schema in (plain, short)]
+        assert answers[1].data == answers[0].data and answers[1].errors == answers[0].errors
+        assert ("note" in answers[1].data["boxes"][0]["items"][0]) is more
+
+
+async def streamed(schema: strawberry.Schema, query: str, root: Query) -> tuple[Any, list[Any], list[Any]]:
+    result = await schema.execute(query, root_value=root)
+    first = result.initial_result
+    items, errors = [], sorted((e.message, tuple(e.path or ())) for e in first.errors or [])
+    async for frame in result.subsequent_results:
+        for increment in frame.incremental or []:
+            items += increment.items
+            errors += [(e.message, tuple(e.path or ())) for e in increment.errors or []]
+        errors += [(e.message, tuple(e.path or ())) for c in frame.completed or [] for e in c.errors or []]
+    return first.data, items, sorted(errors)
+
+
+@pytest.mark.parametrize("items", [[item("a"), item("b", "n", Kind.LARGE), item("c")],
+                                   [item("a"), item(None), item("c", count=2**40), item("d")]],
+                         ids=["plain", "errors"])
+async def test_streamed_items_answer_what_graphql_core_answers(items: list[Item]) -> None:
+    query = "{ stream @stream(initialCount: 1) { name note kind count } }"
+    root = Query(boxes=[box(items=items)], spare=None)
+    graphql_core = await streamed(schema_with(short_path=False), query, root)
+    short_path = await streamed(schema_with(short_path=True), query, root)
+    assert short_path == graphql_core
+    data, streamed_items, errors = graphql_core
+    # Plain: every item after the first streamed; errors: a null item in a non-null list ends the stream.
+    assert (len(streamed_items), bool(errors)) in {(len(items) - 1, False), (0, True)}
