@@ -65,15 +65,15 @@ def cutoff_for(agency: Agency, at: datetime | None = None) -> datetime:
     return months_before(at or now(), agency.retention_months)
 
 
-# The rules as SQL, shared by the preview's counts and the purge's batches so that both always agree.
+# The rules, as SQL: the preview counts with the very queries the purge deletes by, so both agree.
 # $1 is the agency, $2 the cutoff.
 EXPIRED_REQUESTS = (
     "SELECT r.id FROM travel_request r JOIN contact c ON c.id = r.contact_id"
     " WHERE r.agency_id = $1 AND r.last_activity_at < $2 AND NOT c.restricted"
 )
 # Requests still in retention are exactly those that outlive the purge of expired ones. NOT EXISTS
-# probes each candidate's own requests by index; NOT IN made PostgreSQL hash every request still in
-# retention once per batch.
+# looks up each candidate's own requests by index; NOT IN collected every request still in
+# retention again for each batch, which took longer than the deletes themselves.
 EXPIRED_CONTACTS = (
     "SELECT c.id FROM contact c"
     " WHERE c.agency_id = $1 AND c.last_activity_at < $2 AND NOT c.restricted AND NOT EXISTS"
@@ -81,8 +81,8 @@ EXPIRED_CONTACTS = (
 )
 
 
-async def _query(conn: BaseDBAsyncClient, sql: str, values: list[object]) -> list[int]:
-    """The first column of `sql`'s rows; parameters numbered $1, $2..., which SQLite spells ?1, ?2..."""
+async def _first_column(conn: BaseDBAsyncClient, sql: str, values: list[object]) -> list[int]:
+    """The first column of `sql`'s rows. Parameters are numbered $1, $2...; SQLite spells them ?1, ?2..."""
     if conn.capabilities.dialect == "sqlite":
         sql = sql.replace("$", "?")
     _, rows = await conn.execute_query(sql, values)
@@ -90,7 +90,7 @@ async def _query(conn: BaseDBAsyncClient, sql: str, values: list[object]) -> lis
 
 
 async def _count(conn: BaseDBAsyncClient, expired: str, agency_id: int, cutoff: datetime) -> int:
-    return (await _query(conn, f"SELECT COUNT(*) FROM ({expired}) AS expired", [agency_id, cutoff]))[0]
+    return (await _first_column(conn, f"SELECT COUNT(*) FROM ({expired}) AS expired", [agency_id, cutoff]))[0]
 
 
 async def preview(agency: Agency, cutoff: datetime | None = None) -> Report:
@@ -110,7 +110,7 @@ async def _purge_batch(kind: str, agency_id: int, cutoff: datetime, batch_size: 
     async with in_transaction() as conn:
         expired = EXPIRED_REQUESTS if kind == REQUESTS else EXPIRED_CONTACTS
         # No ORDER BY: any expired rows will do, and sorting 200k candidates per batch costs more than the delete.
-        ids = await _query(conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
+        ids = await _first_column(conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
         if kind == REQUESTS:
             return await deletion.delete_requests(ids, conn), 0
         requests, _consents = await deletion.delete_contacts(ids, conn)

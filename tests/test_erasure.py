@@ -11,13 +11,17 @@ import httpx
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
 
 from app.main import create_app
-from models import AuditEvent, ConsentRecord, Contact, Traveler, TravelRequest, Visibility
+from models import AuditEvent, ConsentRecord, Contact, SubjectRequest, Traveler, TravelRequest, Visibility
+from models.enums import SubjectRightKind
+from resolvers import deletion
+from resolvers.clock import now
 from resolvers.deletion import TOUCHED_TABLES
 from resolvers.search import fold
 from tests.conftest import make_settings
-from tests.world import GraphQLClient, World, gid, make_world, personal_values
+from tests.world import GraphQLClient, World, gid, make_contact, make_world, personal_values
 
 ERASE = "mutation($id: ID!) { eraseContact(contactId: $id) { erasedAt requestsDeleted consentRecordsDeleted } }"
 OPEN = "mutation($id: ID!) { openSubjectRequest(contactId: $id, kind: ERASURE) { id } }"
@@ -94,6 +98,38 @@ async def test_keys_and_other_agencies_may_not_erase(client, world: World) -> No
     assert await client.error_code(ERASE, variables) == "UNAUTHENTICATED"
     assert await Contact.filter(id=contact.id).exists()
     assert not await AuditEvent.filter(action="ERASE").exists()
+
+
+
+async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing_else(client, world: World) -> None:
+    """As a purge batch does: the ids go in one statement per table (one array parameter on PostgreSQL)."""
+    owner = world.users["owner"]
+    doomed = [await make_contact(world.agency, owner, Visibility.TEAM, f"MANY{i}Q", requests=i) for i in range(4)]
+    ids = [c.id for c in doomed]
+    request_ids = await TravelRequest.filter(contact_id__in=ids).values_list("id", flat=True)
+    assert len(request_ids) == 6 and await Traveler.filter(request_id__in=request_ids).count() == 6
+    subject = await SubjectRequest.create(agency=world.agency, contact=doomed[3], kind=SubjectRightKind.ACCESS,
+                                          received_at=now(), due_at=now())
+    before = {c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
+              for c in world.contacts.values()}
+
+    async with in_transaction() as conn:
+        assert await deletion.delete_contacts([], conn) == (0, 0)
+        assert await deletion.delete_contacts(ids, conn) == (6, 4)  # requests 0 + 1 + 2 + 3, one consent each
+    await deletion.scrub_free_space()
+
+    assert not await Contact.filter(id__in=ids).exists()
+    assert not await TravelRequest.filter(id__in=request_ids).exists()
+    assert not await Traveler.filter(request_id__in=request_ids).exists()
+    assert not await ConsentRecord.filter(contact_id__in=ids).exists()
+    assert (await SubjectRequest.get(id=subject.id)).contact_id is None  # type: ignore[attr-defined]
+    after = {c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
+             for c in world.contacts.values()}
+    assert after == before
+    dump = await table_dump()
+    for contact in doomed:
+        for value in personal_values(contact):
+            assert value not in dump, value
 
 
 # -- on disk (SQLite) -------------------------------------------------------------------------------------
