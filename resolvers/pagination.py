@@ -65,12 +65,13 @@ def page_size(first: int | None) -> int:
     return min(first, MAX_PAGE)
 
 
-async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> Page[T]:
+async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> Page[ListedRow]:
+    """A page of the query's rows, newest first, as ListedRows."""
     size = page_size(first)
     count = query.count
     if after is not None:
         query = query.filter(id__lt=decode_cursor(after))
-    rows = await query.order_by("-id").limit(size + 1) if size else []
+    rows = await listed(query.order_by("-id").limit(size + 1)) if size else []
     items = list(rows[:size])
     return Page(
         items=items,

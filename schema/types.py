@@ -221,7 +221,7 @@ class Contact:
             "row": row, "personal_data_visible": visible,
             "id": strawberry.ID(encode_id("Contact", row.id)), "kind": ContactKind(row.kind),
             "visibility": Visibility(row.visibility), "created_at": row.created_at,
-            "last_activity_at": row.last_activity_at, "restricted": row.restricted, "first_name": row.first_name,
+            "last_activity_at": row.last_activity_at, "restricted": bool(row.restricted), "first_name": row.first_name,
             "last_name": row.last_name, "email": row.email, "phone": row.phone, "birth_date": row.birth_date,
             "address": row.address, "notes": row.notes,
             "owner": user_of(info, row.owner_id), "team": team_of(info, row.team_id),  # type: ignore[attr-defined]
