@@ -29,7 +29,10 @@ import strawberry
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
 
 from schema.completers import Completer, generate, run
 from schema.field_plans import SLOW, Attributes, FieldPlan, FieldPlans
@@ -46,22 +49,58 @@ def _reader(attribute: str) -> Callable[[Any, Any], Any]:
     return read
 
 
+# What Strawberry passes to a resolver unchanged (convert_argument): these need no conversion.
+_PASSED_AS_IS = (int, str, bool, float, strawberry.ID)
+
+
+def _caller(field: StrawberryField, config: StrawberryConfig) -> Callable[..., Any] | None:
+    """A resolver calling the field's Python function as Strawberry would, when that needs nothing but
+    renaming: no field extension (masking, authorisation), and only arguments Strawberry passes as they come."""
+    resolver = field.base_resolver
+    if resolver is None or type(field) is not StrawberryField or field.extensions:
+        return None
+    names = {}
+    for argument in field.arguments:
+        kind = argument.type.of_type if isinstance(argument.type, StrawberryOptional) else argument.type
+        if kind not in _PASSED_AS_IS:
+            return None
+        names[config.name_converter.from_argument(argument)] = argument.python_name
+    function, with_self = resolver.wrapped_func, resolver.self_parameter is not None
+    sources = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    info_class = config.info_class
+
+    def call(source: Any, info: Any, **arguments: Any) -> Any:
+        kwargs = {names[name]: value for name, value in arguments.items()}
+        for name in sources:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = info_class(_raw_info=info, _field=field)
+        return function(source, **kwargs) if with_self else function(**kwargs)
+
+    return call
+
+
 def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
-    """Gives every plain attribute field a direct reader; returns them."""
+    """Gives every plain attribute field a direct reader, and every resolver that needs no conversion a
+    direct call (a contacts page calls `requests(first: 5)` fifty times); returns the attribute fields."""
     attributes: Attributes = {}
     for entry in schema.schema_converter.type_map.values():
         definition, implementation = entry.definition, entry.implementation
         if getattr(definition, "is_input", True) or not hasattr(implementation, "fields"):
             continue
         for field in definition.fields:
-            if not field.is_basic_field or field.arguments:
-                continue
             name = schema.config.name_converter.from_field(field)
             graphql_field = implementation.fields.get(name)
             if graphql_field is None:  # strawberry.Private: not in the schema
                 continue
-            graphql_field.resolve = _reader(field.python_name)
-            attributes[(implementation.name, name)] = field.python_name
+            if field.is_basic_field and not field.arguments:
+                graphql_field.resolve = _reader(field.python_name)
+                attributes[(implementation.name, name)] = field.python_name
+            elif not schema.schema_converter._get_field_exception_handlers(field):
+                call = _caller(field, schema.config)
+                if call is not None:
+                    graphql_field.resolve = call
     return attributes
 
 
