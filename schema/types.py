@@ -18,6 +18,13 @@ from schema.masking import build, compartmented
 from schema.prefetch import PENDING, Relation, now_or_later
 
 
+# Enum members by value: rows give their text (or the member, equal to it) by the thousand, and a
+# dict lookup costs a fifth of calling the enum.
+_KIND = {member.value: member for member in ContactKind}
+_VISIBILITY = {member.value: member for member in Visibility}
+_STATUS = {member.value: member for member in RequestStatus}
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
@@ -219,8 +226,8 @@ class Contact:
             visible = enforce.sees_personal_data(info.context.viewer, row)
         return build(cls, info, row.id, visible, {
             "row": row, "personal_data_visible": visible,
-            "id": strawberry.ID(encode_id("Contact", row.id)), "kind": ContactKind(row.kind),
-            "visibility": Visibility(row.visibility), "created_at": row.created_at,
+            "id": strawberry.ID(encode_id("Contact", row.id)), "kind": _KIND[row.kind],
+            "visibility": _VISIBILITY[row.visibility], "created_at": row.created_at,
             "last_activity_at": row.last_activity_at, "restricted": bool(row.restricted), "first_name": row.first_name,
             "last_name": row.last_name, "email": row.email, "phone": row.phone, "birth_date": row.birth_date,
             "address": row.address, "notes": row.notes,
@@ -265,7 +272,7 @@ class TravelRequest:
         loaders = info.context.loaders
         return build(cls, info, contact.id, visible, {
             "row": row, "contact_row": contact, "personal_data_visible": visible,
-            "id": strawberry.ID(encode_id("TravelRequest", row.id)), "status": RequestStatus(row.status),
+            "id": strawberry.ID(encode_id("TravelRequest", row.id)), "status": _STATUS[row.status],
             "destination": row.destination, "departure_date": row.departure_date, "return_date": row.return_date,
             "traveler_count": row.traveler_count, "budget_cents": row.budget_cents, "created_at": row.created_at,
             "last_activity_at": row.last_activity_at, "notes": row.notes,

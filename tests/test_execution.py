@@ -37,6 +37,19 @@ class Item:
     def boom(self) -> str | None:
         raise ValueError("resolver failed")
 
+    @strawberry.field
+    def described(self, info: strawberry.Info, prefix: str = "#", times: int | None = None) -> str:
+        return f"{prefix}{self.name}:{info.field_name}:{info.path.key}:{times}"
+
+    @strawberry.field
+    @staticmethod
+    def echo(root: Item, suffix: str) -> str:
+        return root.name + suffix
+
+    @strawberry.field
+    def is_kind(self, kind: Kind) -> bool:  # an enum argument: Strawberry converts it
+        return self.kind is kind
+
 
 @strawberry.type
 class Box:
@@ -93,6 +106,9 @@ CASES = {
         """query($no: Boolean!) { first: boxes { ...B } again: boxes { label @skip(if: $no) } }
         fragment B on Box { l: label items { ... on Item { n: name name } } }""",
         Query(boxes=[box()], spare=None)),
+    "resolvers with arguments": (
+        """query($t: Int) { boxes { items { d: described described(prefix: "~", times: $t) echo(suffix: "!")
+        isKind(kind: LARGE) } } }""", Query(boxes=[box()], spare=None)),
     # All plain: each object is completed by its selection's generated completer, or not at all.
     "all plain": ("{ boxes { label items { name note kind count } loose { name } maybe { kind } must { name } } }",
                   Query(boxes=[box(), box("two", loose=[item("x"), None], maybe=item("y"))], spare=None)),
@@ -125,7 +141,7 @@ async def test_the_short_path_answers_what_graphql_core_answers(case: str) -> No
     query, root = CASES[case]
     answers = []
     for short_path in (False, True):
-        result = await schema_with(short_path).execute(query, root_value=root, variable_values={"no": True})
+        result = await schema_with(short_path).execute(query, root_value=root, variable_values={"no": True, "t": 3})
         errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
         answers.append((result.data, errors))
     graphql_core, short_path = answers
@@ -213,3 +229,11 @@ async def test_streamed_items_answer_what_graphql_core_answers(items: list[Item]
     data, streamed_items, errors = graphql_core
     # Plain: every item after the first streamed; errors: a null item in a non-null list ends the stream.
     assert (len(streamed_items), bool(errors)) in {(len(items) - 1, False), (0, True)}
+
+
+def test_resolvers_needing_no_conversion_are_called_directly() -> None:
+    """Not vacuous: Strawberry's wrappers are bypassed for plain arguments only; an enum argument keeps them."""
+    schema = schema_with(short_path=True)
+    fields = schema._schema.type_map["Item"].fields
+    direct = {name for name, field in fields.items() if getattr(field.resolve, "__qualname__", "").startswith("_caller")}
+    assert direct == {"later", "boom", "described", "echo"}
