@@ -11,7 +11,7 @@ from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.documents import ParsedDocuments
 from schema.errors import ErrorCodes
-from schema.execution import executor_for, read_attributes_directly
+from schema.execution import executor_for, resolve_directly
 from schema.export import ExportQueries
 from schema.guards import QueryGuards
 from schema.gdpr import GdprMutations, GdprQueries
@@ -54,7 +54,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )
     # Both need the built schema's fields.
-    schema.execution_context_class = executor_for(schema, read_attributes_directly(schema))
+    schema.execution_context_class = executor_for(schema, resolve_directly(schema))
     return schema
 
 

@@ -1,21 +1,25 @@
-"""Plain attributes are read without Strawberry's resolver layers, and completed without graphql-core's
-per-field bookkeeping when nothing can go wrong.
+"""Fields are resolved without Strawberry's wrappers where they add nothing, and completed without
+graphql-core's per-field bookkeeping when nothing can go wrong.
 
 A contacts page resolves some 1,700 fields, nearly all of them read off an attribute (`firstName`,
 `status`, `owner { name }`, `edges { node }`...). For each, Strawberry calls three layers of wrappers
 before reading the attribute, and graphql-core builds a resolve-info object, a path and runs its
 generic completion: together most of the page's CPU time.
 
-- `read_attributes_directly` gives every field that Strawberry would answer with `getattr` (no
-  resolver, no extension, no arguments) a one-line reader, which also resolves a
-  schema.prefetch.Relation held in the attribute.
-- `AttributeExecutor.execute_fields` completes such fields itself when their value is ready and
-  plainly valid: a null where null is allowed, a scalar or enum that serialises, or an object (or
-  a list of objects) whose own fields it then completes the same way. Anything else (a resolver,
-  arguments, directives, a null where it is not allowed, a pending relation, a value that does not
-  serialise) goes through graphql-core's own `execute_field`, so errors, nullability and
-  incremental delivery stay its own. Errors raised below a completed object are handled as
-  graphql-core handles them (tests/test_execution.py compares the two).
+- `resolve_directly` gives every field that Strawberry would answer with `getattr` (no resolver, no
+  extension, no arguments) a one-line reader, which also resolves a schema.prefetch.Relation held
+  in the attribute; and every resolver that needs no argument conversion and has no field
+  extension a direct call (`Contact.requests(first: 5)`, fifty times a page).
+- `AttributeExecutor.execute_fields` completes an object whose selected fields are all plain with
+  the selection's generated completer (schema.completers); otherwise it completes the plain fields
+  itself when their value is ready and plainly valid: a null where null is allowed, a scalar or
+  enum that serialises, or an object (or a list of objects) whose own fields it then completes the
+  same way. Anything else (a resolver, arguments, directives, a null where it is not allowed, a
+  pending relation, a value that does not serialise) goes through graphql-core's own
+  `execute_field`, so errors, nullability and incremental delivery stay its own. Errors raised
+  below a completed object are handled as graphql-core handles them (tests/test_execution.py
+  compares the two).
+- Streamed items with a completer skip graphql-core's per-item sub-executor (schema.streaming).
 
 Masking is unaffected: compartmented types null their personal attributes when they are built
 (schema.masking), before any field is read.
@@ -81,7 +85,7 @@ def _caller(field: StrawberryField, config: StrawberryConfig) -> Callable[..., A
     return call
 
 
-def read_attributes_directly(schema: strawberry.Schema) -> Attributes:
+def resolve_directly(schema: strawberry.Schema) -> Attributes:
     """Gives every plain attribute field a direct reader, and every resolver that needs no conversion a
     direct call (a contacts page calls `requests(first: 5)` fifty times); returns the attribute fields."""
     attributes: Attributes = {}
@@ -128,7 +132,7 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             # graphql-core collects each selection once per type and hands the same field set to every
             # object of a list: the plans are made once per field set.
             self.plans: dict[tuple[str, int], list[tuple[str, Any, FieldPlan | None]]] = {}
-            self.completers: dict[tuple[str, int], Selection | None] = {}
+            self.selections: dict[tuple[str, int], Selection | None] = {}
             self.kept: list[Any] = []  # the field sets keyed by id() above stay alive as long as the plans
 
         def __copy__(self) -> Any:
@@ -154,9 +158,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
         def selection(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Selection | None:
             """The selection's shape and completer when all its fields are plain, to any depth; else None."""
             key = (object_type.name, id(grouped_field_set))
-            if key not in self.completers:
-                self.completers[key] = self.new_selection(object_type, grouped_field_set)
-            return self.completers[key]
+            if key not in self.selections:
+                self.selections[key] = self.new_selection(object_type, grouped_field_set)
+            return self.selections[key]
 
         def new_selection(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Selection | None:
             fields, shape = [], []

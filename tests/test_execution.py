@@ -12,7 +12,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema import execution
-from schema.execution import executor_for, read_attributes_directly
+from schema.execution import executor_for, resolve_directly
 
 
 @strawberry.enum
@@ -132,7 +132,7 @@ def schema_with(short_path: bool) -> strawberry.Schema:
     # Strawberry and graphql-core as they come
     schema = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
     if short_path:
-        schema.execution_context_class = executor_for(schema, read_attributes_directly(schema))
+        schema.execution_context_class = executor_for(schema, resolve_directly(schema))
     return schema
 
 
