@@ -17,7 +17,8 @@ PAGE = """{ contacts(first: 50) { edges { node { id owner { name } team { name }
 
 # authenticate 1; contacts: page 1 (no COUNT: the page does not ask for totalCount); teams 1,
 # consents 1, requests 1 (the newest 6 of each contact, with its count), owners and advisors 1; the
-# VIEW_PERSONAL batch: agency lock, chain tail, one bulk insert.
+# VIEW_PERSONAL batch: agency lock (PostgreSQL only: SQLite serialises writers itself, so 8 there),
+# chain tail, one insert for the batch.
 MAX_STATEMENTS = 9
 
 SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
