@@ -237,3 +237,29 @@ def test_resolvers_needing_no_conversion_are_called_directly() -> None:
     fields = schema._schema.type_map["Item"].fields
     direct = {name for name, field in fields.items() if getattr(field.resolve, "__qualname__", "").startswith("_caller")}
     assert direct == {"later", "boom", "described", "echo"}
+
+
+async def test_a_stream_left_early_stops_and_closes_its_source() -> None:
+    """A client that goes away mid-export: the source's generator is closed, not read to its end."""
+    produced, closed = [], []
+
+    @strawberry.type
+    class Numbers:
+        @strawberry.field
+        async def items(self) -> list[Item]:  # type: ignore[misc]
+            try:
+                for index in range(10_000):
+                    produced.append(index)
+                    yield item(str(index))
+            finally:
+                closed.append(True)
+
+    schema = strawberry.Schema(query=Numbers, config=StrawberryConfig(enable_experimental_incremental_execution=True))
+    schema.execution_context_class = executor_for(schema, resolve_directly(schema))
+    result = await schema.execute("{ items @stream(initialCount: 0) { name count } }")
+    frames = result.subsequent_results
+    first = await anext(frames)
+    assert first.incremental[0].items[0] == {"name": "0", "count": 1}
+    await frames.aclose()
+    assert closed == [True]
+    assert len(produced) < 10_000
