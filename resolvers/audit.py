@@ -14,6 +14,7 @@ from auth.principal import Principal
 from models.gdpr import AuditEvent
 from resolvers.clock import now
 from resolvers.ids import encode_id
+from resolvers.sql import spelled_for
 
 GENESIS = "0" * 64
 
@@ -42,7 +43,7 @@ def _hash(agency_id: int, at: datetime, actor: str, action: str, ref: str | None
 
 
 # Written by hand: every page appends its VIEW_PERSONAL batch, and the ORM's model objects and query
-# building for it were a twentieth of a page's time. $n parameters; SQLite spells them ?n.
+# building for it were a twentieth of a page's time.
 _LOCK_AGENCY = {
     # Locking the agency row serialises appends to its chain across processes (PostgreSQL); SQLite
     # serialises writers by itself. FOR NO KEY UPDATE, not FOR UPDATE: the transaction has often just
@@ -54,10 +55,6 @@ _LOCK_AGENCY = {
 _LAST_HASH = "SELECT hash FROM audit_event WHERE agency_id = $1 ORDER BY id DESC LIMIT 1"
 _INSERT = ("INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash)"
            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-
-
-def _sql(conn: BaseDBAsyncClient, statement: str) -> str:
-    return statement.replace("$", "?") if conn.capabilities.dialect == "sqlite" else statement
 
 
 async def record_many(
@@ -77,7 +74,7 @@ async def _append(agency_id: int, actor: str, entries: list[Entry], conn: BaseDB
     lock = _LOCK_AGENCY[conn.capabilities.dialect]
     if lock is not None:
         await conn.execute_query(lock, [agency_id])
-    _, last = await conn.execute_query(_sql(conn, _LAST_HASH), [agency_id])
+    _, last = await conn.execute_query(spelled_for(conn, _LAST_HASH), [agency_id])
     prev = last[0][0] if last else GENESIS
     at = now()
     rows = []
@@ -88,7 +85,7 @@ async def _append(agency_id: int, actor: str, entries: list[Entry], conn: BaseDB
         prev = digest
     # One prepared statement for the whole batch (a page of 50 contacts viewed is 50 events): rows
     # are inserted in list order, so ids follow the chain.
-    await conn.execute_many(_sql(conn, _INSERT), rows)
+    await conn.execute_many(spelled_for(conn, _INSERT), rows)
 
 
 async def record(

@@ -29,6 +29,7 @@ from auth.principal import Principal
 from models.organisation import Agency
 from resolvers import audit, deletion
 from resolvers.clock import now
+from resolvers.sql import spelled_for
 
 # Rows per transaction: on SQLite with secure_delete, 1,000 requests (and their travelers) held the
 # write lock ~300 ms on the benchmark's 2 cores; 500 keep each under 250 ms at about the same rows/s.
@@ -82,10 +83,8 @@ EXPIRED_CONTACTS = (
 
 
 async def _first_column(conn: BaseDBAsyncClient, sql: str, values: list[object]) -> list[int]:
-    """The first column of `sql`'s rows. Parameters are numbered $1, $2...; SQLite spells them ?1, ?2..."""
-    if conn.capabilities.dialect == "sqlite":
-        sql = sql.replace("$", "?")
-    _, rows = await conn.execute_query(sql, values)
+    """The first column of `sql`'s rows."""
+    _, rows = await conn.execute_query(spelled_for(conn, sql), values)
     return [row[0] for row in rows]
 
 
