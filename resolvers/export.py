@@ -1,16 +1,16 @@
 """Art. 15 access and Art. 20 portability: everything held on one person, for the DPO.
 
 Requests and audit events are read in id-ordered keyset chunks, each its own short query: a
-streamed export never holds a transaction (or the whole list) across a yield. The download files
-read requests and travelers as plain dicts, in larger chunks: they need no model objects.
+streamed export never holds a transaction (or the whole list) across a yield. Requests and their
+travelers are read as plain rows, in larger chunks: neither the stream nor the files need model objects.
 """
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import TypeVar
 
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
@@ -32,11 +32,6 @@ CHUNK = 200  # audit events: ORM objects
 # Requests and travelers (the download files, the streamed export) are read as plain rows, so a chunk
 # this size is still well under a megabyte, with five times fewer queries than CHUNK.
 ROW_CHUNK = 1000
-# A request as the download files read it.
-REQUEST_VALUES = ("id", "status", "destination", "departure_date", "return_date", "traveler_count", "budget_cents",
-                  "notes", "created_at", "last_activity_at", "advisor_id")
-TRAVELER_VALUES = ("request_id", "first_name", "last_name", "birth_date")
-Values = dict[str, Any]
 
 Row = TypeVar("Row")
 
@@ -83,11 +78,6 @@ async def requests_after(principal: Principal, contact_id: int, after_id: int, l
     return await listed(_requests_after(principal, contact_id, after_id, limit))
 
 
-async def request_values_after(principal: Principal, contact_id: int, after_id: int, limit: int) -> list[Values]:
-    """requests_after as dicts of REQUEST_VALUES."""
-    return await _requests_after(principal, contact_id, after_id, limit).values(*REQUEST_VALUES)
-
-
 async def _keyset_chunks(
     read_after: Callable[[int], Awaitable[list[Row]]], limit: int, row_id: Callable[[Row], int]
 ) -> AsyncIterator[list[Row]]:
@@ -113,14 +103,6 @@ async def request_chunks(principal: Principal, contact_id: int) -> AsyncIterator
         yield rows, await traveler_rows_by_request(principal, contact_id, [row.id for row in rows])
 
 
-async def request_value_chunks(principal: Principal, contact_id: int) -> AsyncIterator[list[Values]]:
-    """The person's requests as dicts of REQUEST_VALUES, oldest first, ROW_CHUNK rows per query."""
-    async for rows in _keyset_chunks(
-        lambda last: request_values_after(principal, contact_id, last, ROW_CHUNK), ROW_CHUNK, itemgetter("id")
-    ):
-        yield rows
-
-
 def _chunk_travelers(principal: Principal, contact_id: int, request_ids: list[int]) -> QuerySet[Traveler]:
     """The travelers of an id-ordered chunk of the person's requests.
 
@@ -140,17 +122,6 @@ async def traveler_rows_by_request(principal: Principal, contact_id: int, reques
         # A request committed inside the range after the chunk was read is not in the chunk: nor its travelers.
         if traveler.request_id in grouped:
             grouped[traveler.request_id].append(traveler)
-    return grouped
-
-
-async def traveler_values_by_request(
-    principal: Principal, contact_id: int, request_ids: list[int]
-) -> dict[int, list[Values]]:
-    """traveler_rows_by_request as dicts of TRAVELER_VALUES."""
-    grouped: dict[int, list[Values]] = {request_id: [] for request_id in request_ids}
-    for traveler in await _chunk_travelers(principal, contact_id, request_ids).values(*TRAVELER_VALUES):
-        if traveler["request_id"] in grouped:
-            grouped[traveler["request_id"]].append(traveler)
     return grouped
 
 

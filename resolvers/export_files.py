@@ -2,7 +2,7 @@
 
 Both are produced as text chunks, one per keyset chunk of rows, so memory stays flat however
 many requests the person has. Records use the GraphQL contract's names and value formats, so
-the JSON file says what the GraphQL export says. Requests are read as plain dicts, not models:
+the JSON file says what the GraphQL export says. Requests are read as plain rows, not models:
 for a person with thousands of requests, building model objects cost more than the queries.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from models.organisation import User
 from resolvers import export
 from resolvers.consent import current_state
 from resolvers.ids import encode_id
+from resolvers.pagination import ListedRow
 
 Record = dict[str, Any]
 Staff = tuple[str, str]  # name, email
@@ -61,22 +62,21 @@ def contact_record(person: export.Subject) -> Record:
     }
 
 
-def request_record(request: export.Values, advisor: Staff, travelers: list[export.Values]) -> Record:
-    """`request`: export.REQUEST_VALUES; `travelers`: export.TRAVELER_VALUES."""
+def request_record(request: ListedRow, advisor: Staff, travelers: list[ListedRow]) -> Record:
     return {
-        "id": encode_id("TravelRequest", request["id"]),
-        "status": _enum(request["status"]),
-        "destination": request["destination"],
-        "departureDate": _iso(request["departure_date"]),
-        "returnDate": _iso(request["return_date"]),
-        "travelerCount": request["traveler_count"],
-        "budgetCents": request["budget_cents"],
-        "createdAt": _iso(request["created_at"]),
-        "lastActivityAt": _iso(request["last_activity_at"]),
-        "notes": request["notes"],
+        "id": encode_id("TravelRequest", request.id),
+        "status": _enum(request.status),
+        "destination": request.destination,
+        "departureDate": _iso(request.departure_date),
+        "returnDate": _iso(request.return_date),
+        "travelerCount": request.traveler_count,
+        "budgetCents": request.budget_cents,
+        "createdAt": _iso(request.created_at),
+        "lastActivityAt": _iso(request.last_activity_at),
+        "notes": request.notes,
         "advisor": _staff(*advisor),
         "travelers": [
-            {"firstName": t["first_name"], "lastName": t["last_name"], "birthDate": _iso(t["birth_date"])}
+            {"firstName": t.first_name, "lastName": t.last_name, "birthDate": _iso(t.birth_date)}
             for t in travelers
         ],
     }
@@ -105,19 +105,18 @@ def audit_record(event: AuditEvent) -> Record:
     }
 
 
-RequestRow = tuple[export.Values, Staff, list[export.Values]]  # a request, its advisor, its travelers
+RequestRow = tuple[ListedRow, Staff, list[ListedRow]]  # a request, its advisor, its travelers
 
 
 async def _request_rows(principal: Principal, contact_id: int) -> AsyncIterator[list[RequestRow]]:
     """The person's requests, a chunk at a time."""
     staff: dict[int, Staff] = {}  # the agency's advisors: few, and met again and again
-    async for chunk in export.request_value_chunks(principal, contact_id):
-        missing = {r["advisor_id"] for r in chunk} - staff.keys()
+    async for chunk, travelers in export.request_chunks(principal, contact_id):
+        missing = {r.advisor_id for r in chunk} - staff.keys()
         if missing:
             users = User.filter(id__in=missing, agency_id=principal.agency_id).values_list("id", "name", "email")
             staff.update({user_id: (name, email) for user_id, name, email in await users})
-        travelers = await export.traveler_values_by_request(principal, contact_id, [r["id"] for r in chunk])
-        yield [(r, staff[r["advisor_id"]], travelers[r["id"]]) for r in chunk]
+        yield [(r, staff[r.advisor_id], travelers[r.id]) for r in chunk]
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder per record
@@ -183,23 +182,23 @@ def _iso_cell(value: date | datetime | None) -> str:
     return _iso(value) or ""
 
 
-def _travelers(travelers: list[export.Values]) -> str:
+def _travelers(travelers: list[ListedRow]) -> str:
     return "; ".join(
-        f"{t['first_name']} {t['last_name']}" + (f" ({t['birth_date'].isoformat()})" if t["birth_date"] else "")
+        f"{t.first_name} {t.last_name}" + (f" ({t.birth_date.isoformat()})" if t.birth_date else "")
         for t in travelers
     )
 
 
-def _request_cells(request: export.Values, advisor: Staff, travelers: list[export.Values]) -> list[str]:
+def _request_cells(request: ListedRow, advisor: Staff, travelers: list[ListedRow]) -> list[str]:
     """REQUEST_COLUMNS, advisor, travelers; straight from the row, with no record in between.
 
     Ids, status names and ISO dates cannot start a formula: only text and numbers need _cell.
     """
     return [
-        encode_id("TravelRequest", request["id"]), _enum(request["status"]), _cell(request["destination"]),
-        _iso_cell(request["departure_date"]), _iso_cell(request["return_date"]), _cell(request["traveler_count"]),
-        _cell(request["budget_cents"]), _cell(request["notes"]), _iso_cell(request["created_at"]),
-        _iso_cell(request["last_activity_at"]), _cell(advisor[0]), _cell(_travelers(travelers)),
+        encode_id("TravelRequest", request.id), _enum(request.status), _cell(request.destination),
+        _iso_cell(request.departure_date), _iso_cell(request.return_date), _cell(request.traveler_count),
+        _cell(request.budget_cents), _cell(request.notes), _iso_cell(request.created_at),
+        _iso_cell(request.last_activity_at), _cell(advisor[0]), _cell(_travelers(travelers)),
     ]
 
 

@@ -297,13 +297,13 @@ async def test_late_frames_are_in_the_view_log(client, world: World, person: Per
 async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
     urls = await links(client, world, person)
     monkeypatch.setattr(export, "ROW_CHUNK", 2)
-    original, calls = export.request_values_after, []
+    original, calls = export.requests_after, []
 
-    async def counted(*args: Any) -> list[dict[str, Any]]:
+    async def counted(*args: Any) -> list[Any]:
         calls.append(args[-1])
         return await original(*args)
 
-    monkeypatch.setattr(export, "request_values_after", counted)
+    monkeypatch.setattr(export, "requests_after", counted)
     response = await client.http.get(path_of(urls["csvUrl"]))  # no Authorization header
     assert response.status_code == 200
     assert calls == [2, 2]  # keyset chunks, never the whole list
