@@ -36,26 +36,32 @@ def _loaded(loader: DataLoader[K, V], key: K) -> Any:
     return None
 
 
-def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> R | Awaitable[R]:
-    """`wrap(value)` at once when this request's loader already holds the value, else an awaitable of it.
+def at_hand(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> Any:
+    """`wrap(value)` when this request's loader already holds the value, else PENDING; starts no load.
 
     `made`: where to keep each key's wrapped object for the rest of the request, for objects the
     page repeats (the same advisor on every request of the page is one User, not hundreds)."""
     if made is not None and key in made:
         return made[key]
-
-    def wrapped(value: V) -> R:
-        result = wrap(value)
-        if made is not None:
-            made[key] = result
-        return result
-
     future = _loaded(loader, key)
-    if future is not None:
-        return wrapped(future.result())
+    return _wrapped(wrap, future.result(), made, key) if future is not None else PENDING
+
+
+def _wrapped(wrap: Callable[[V], R], value: V, made: dict[K, R] | None, key: K) -> R:
+    result = wrap(value)
+    if made is not None:
+        made[key] = result
+    return result
+
+
+def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> R | Awaitable[R]:
+    """at_hand's object at once when the loader holds the value, else an awaitable of it (batched)."""
+    found = at_hand(loader, key, wrap, made)
+    if found is not PENDING:
+        return found  # type: ignore[no-any-return]
 
     async def later() -> R:
-        return wrapped(await loader.load(key))
+        return _wrapped(wrap, await loader.load(key), made, key)
 
     return later()
 
@@ -77,19 +83,10 @@ class Relation:
         return now_or_later(self.loader, self.key, self.wrap, self.made)
 
     def resolved(self) -> Any:
-        """The related object when it is at hand (wrapped once per request), else PENDING; starts no load."""
+        """The related object when it is at hand, else PENDING; starts no load."""
         if self.value is not PENDING:
             return self.wrap(self.value)
-        made, key = self.made, self.key
-        if made is not None and key in made:
-            return made[key]
-        future = _loaded(self.loader, key)
-        if future is None:
-            return PENDING
-        result = self.wrap(future.result())
-        if made is not None:
-            made[key] = result
-        return result
+        return at_hand(self.loader, self.key, self.wrap, self.made)
 
 
 def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
