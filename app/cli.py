@@ -1,4 +1,5 @@
 """The `alveole` command."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,13 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--demo", is_flag=True, help="Seed a demo agency on an empty database and print its logins.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes. More than one only with PostgreSQL.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes. More than one only with PostgreSQL.",
+)
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
     import uvicorn
 
@@ -73,7 +79,9 @@ async def _noop() -> None:
     return None
 
 
-@main.command("create-agency", help="Create an agency and its first ADMIN (password from ALVEOLE_PASSWORD or a prompt).")
+@main.command(
+    "create-agency", help="Create an agency and its first ADMIN (password from ALVEOLE_PASSWORD or a prompt)."
+)
 @click.argument("name")
 @click.option("--admin-email", required=True)
 @click.option("--admin-name", default="Administrator", show_default=True)
@@ -105,9 +113,12 @@ def schema() -> None:
 
 
 @main.command(help="Print the Art. 30 register of personal data, generated from the models' declarations.")
-@click.option("--format", "output_format", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True
+)
 def inventory(output_format: str) -> None:
-    from resolvers.inventory import inventory as rows, to_csv, to_markdown
+    from resolvers.inventory import inventory as rows
+    from resolvers.inventory import to_csv, to_markdown
 
     render = to_csv if output_format == "csv" else to_markdown
     click.echo(render(rows()), nl=False)
@@ -129,15 +140,22 @@ def retention_apply(dry_run: bool, agency_name: str | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-
 @main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")
-@click.option("--database-url", help="postgres://... of an EMPTY database it may reset (default: a temporary SQLite file).")
+@click.option(
+    "--database-url", help="postgres://... of an EMPTY database it may reset (default: a temporary SQLite file)."
+)
 @click.option("--contacts", type=click.IntRange(100), help="Contacts of the main agency (default 20000; --quick 2000).")
 @click.option("--requests", type=click.IntRange(100), help="Their travel requests (default 100000; --quick 5000).")
 @click.option("--quick", is_flag=True, help="Small data and 1-2 s per measurement: a smoke run.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the results (default bench-results/bench-<database>.json).")
-def bench(database_url: str | None, contacts: int | None, requests: int | None, quick: bool, json_path: Path | None) -> None:
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the results (default bench-results/bench-<database>.json).",
+)
+def bench(
+    database_url: str | None, contacts: int | None, requests: int | None, quick: bool, json_path: Path | None
+) -> None:
     from bench.runner import run
     from bench.storage import BenchError
 

@@ -1,4 +1,5 @@
 """Opening the database: Tortoise configuration, SQLite pragmas, migrations on start."""
+
 from __future__ import annotations
 
 from typing import Any

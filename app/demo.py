@@ -1,4 +1,5 @@
 """The demo agency seeded by `alveole serve --demo` on an empty database."""
+
 from __future__ import annotations
 
 import random
@@ -9,8 +10,18 @@ from tortoise.transactions import in_transaction
 
 from auth.passwords import hash_password
 from models import (
-    Agency, ConsentRecord, Contact, ContactKind, ConsentPurpose, RequestStatus, Role, Team, Traveler,
-    TravelRequest, User, Visibility,
+    Agency,
+    ConsentPurpose,
+    ConsentRecord,
+    Contact,
+    ContactKind,
+    RequestStatus,
+    Role,
+    Team,
+    Traveler,
+    TravelRequest,
+    User,
+    Visibility,
 )
 from resolvers.clock import now
 from resolvers.search import search_text
@@ -18,14 +29,75 @@ from resolvers.search import search_text
 DEMO_PASSWORD = "demo-alveole-2026"
 DEMO_AGENCY = "Voyages Demo"
 
-FIRST_NAMES = ["Camille", "Léa", "Hugo", "Chloé", "Lucas", "Inès", "Louis", "Zoé", "Gabriel", "Manon",
-               "Jules", "Éloïse", "Arthur", "Anaïs", "Raphaël", "Céline", "Théo", "Noémie", "Adèle", "François"]
-LAST_NAMES = ["Dubois", "Lefèvre", "Moreau", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau",
-              "Vincent", "Müller", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier"]
-DESTINATIONS = ["Lisbonne", "Marrakech", "Tokyo", "New York", "Reykjavik", "Bali", "Rome", "Montréal",
-                "Le Cap", "Santorin", "Hanoï", "Lima", "Séville", "Zanzibar", "Québec", "Kyoto"]
-NOTES = ["Préfère les vols directs.", "Allergique aux fruits à coque.", "Voyage de noces.",
-         "Souhaite une chambre accessible PMR.", "Budget serré, flexible sur les dates.", None]
+FIRST_NAMES = [
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Inès",
+    "Louis",
+    "Zoé",
+    "Gabriel",
+    "Manon",
+    "Jules",
+    "Éloïse",
+    "Arthur",
+    "Anaïs",
+    "Raphaël",
+    "Céline",
+    "Théo",
+    "Noémie",
+    "Adèle",
+    "François",
+]
+LAST_NAMES = [
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Müller",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+]
+DESTINATIONS = [
+    "Lisbonne",
+    "Marrakech",
+    "Tokyo",
+    "New York",
+    "Reykjavik",
+    "Bali",
+    "Rome",
+    "Montréal",
+    "Le Cap",
+    "Santorin",
+    "Hanoï",
+    "Lima",
+    "Séville",
+    "Zanzibar",
+    "Québec",
+    "Kyoto",
+]
+NOTES = [
+    "Préfère les vols directs.",
+    "Allergique aux fruits à coque.",
+    "Voyage de noces.",
+    "Souhaite une chambre accessible PMR.",
+    "Budget serré, flexible sur les dates.",
+    None,
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +122,9 @@ async def seed_demo() -> list[DemoLogin] | None:
 
         async def user(email: str, name: str, role: Role, team: Team | None) -> User:
             logins.append(DemoLogin(email, role.value, team.name if team else None))
-            return await User.create(agency=agency, email=email, name=name, role=role, team=team,
-                                     password_hash=password_hash, using_db=conn)
+            return await User.create(
+                agency=agency, email=email, name=name, role=role, team=team, password_hash=password_hash, using_db=conn
+            )
 
         await user("admin@demo.alveole.test", "Alice Admin", Role.ADMIN, None)
         await user("dpo@demo.alveole.test", "Denis Dpo", Role.DPO, None)
@@ -72,31 +145,56 @@ async def seed_demo() -> list[DemoLogin] | None:
             old = index % 10 == 9
             created = at - timedelta(days=rng.randint(1300, 1600) if old else rng.randint(5, 700))
             contact = await Contact.create(
-                agency=agency, owner=owner, team_id=owner.team_id, visibility=visibilities[index % 3],
+                agency=agency,
+                owner=owner,
+                team_id=owner.team_id,
+                visibility=visibilities[index % 3],
                 kind=ContactKind.CLIENT if index % 2 else ContactKind.PROSPECT,
-                first_name=first, last_name=last, email=email, phone=phone,
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=phone,
                 birth_date=date(rng.randint(1950, 2002), rng.randint(1, 12), rng.randint(1, 28)),
                 address=f"{rng.randint(1, 120)} rue de la Paix, 750{rng.randint(10, 20)} Paris",
-                notes=rng.choice(NOTES), created_at=created, last_activity_at=created,
-                search_text=search_text(first, last, email, phone), using_db=conn,
+                notes=rng.choice(NOTES),
+                created_at=created,
+                last_activity_at=created,
+                search_text=search_text(first, last, email, phone),
+                using_db=conn,
             )
             await ConsentRecord.create(
-                contact=contact, purpose=ConsentPurpose.NEWSLETTER, granted=index % 3 != 0, recorded_at=created,
-                source="https://demo.alveole.test/contact", recorded_by=owner.email,
-                wording="J'accepte de recevoir la lettre d'information de Voyages Demo.", using_db=conn,
+                contact=contact,
+                purpose=ConsentPurpose.NEWSLETTER,
+                granted=index % 3 != 0,
+                recorded_at=created,
+                source="https://demo.alveole.test/contact",
+                recorded_by=owner.email,
+                wording="J'accepte de recevoir la lettre d'information de Voyages Demo.",
+                using_db=conn,
             )
             for _ in range(2 if index == 0 else rng.randint(1, 4)):
                 departure = (created + timedelta(days=rng.randint(20, 200))).date()
                 request = await TravelRequest.create(
-                    agency=agency, contact=contact, advisor=owner, destination=rng.choice(DESTINATIONS),
-                    status=rng.choice(list(RequestStatus)), departure_date=departure,
+                    agency=agency,
+                    contact=contact,
+                    advisor=owner,
+                    destination=rng.choice(DESTINATIONS),
+                    status=rng.choice(list(RequestStatus)),
+                    departure_date=departure,
                     return_date=departure + timedelta(days=rng.randint(3, 21)),
-                    traveler_count=rng.randint(1, 4), budget_cents=rng.randint(80, 900) * 1000,
-                    notes=rng.choice(NOTES), created_at=created, last_activity_at=created, using_db=conn,
+                    traveler_count=rng.randint(1, 4),
+                    budget_cents=rng.randint(80, 900) * 1000,
+                    notes=rng.choice(NOTES),
+                    created_at=created,
+                    last_activity_at=created,
+                    using_db=conn,
                 )
                 for position in range(request.traveler_count - 1):
                     await Traveler.create(
-                        request=request, position=position, first_name=rng.choice(FIRST_NAMES), last_name=last,
+                        request=request,
+                        position=position,
+                        first_name=rng.choice(FIRST_NAMES),
+                        last_name=last,
                         birth_date=date(rng.randint(2005, 2022), rng.randint(1, 12), rng.randint(1, 28)),
                         using_db=conn,
                     )

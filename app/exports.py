@@ -1,4 +1,5 @@
 """GET /exports/{token}.csv and .json: a subject access export's files, fetched with the signed link alone."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable

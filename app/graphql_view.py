@@ -3,6 +3,7 @@
 GET /graphql from a browser answers the DPO's console: GraphiQL with a login bar, built only from
 files vendored under app/static/graphiql (no CDN, no inline script: see app/static/graphiql/vendor).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,7 +20,6 @@ from resolvers import sessions
 from resolvers.loaders import build_loaders
 from schema.context import Context
 from schema.incremental import later_frames
-
 
 # Relative URLs: the page is GET /graphql, so "static/..." is the sibling /static mount, under any prefix.
 CONSOLE_HTML = """<!doctype html>

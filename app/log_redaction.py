@@ -1,4 +1,5 @@
 """Keeps secrets out of the server's logs: export links carry a bearer token in their path."""
+
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,9 @@ _EXPORT_TOKEN = re.compile(r"(/exports/)[^\s\"?]+?(\.csv|\.json)?(?=[\s\"?]|$)")
 class RedactExportTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_EXPORT_TOKEN.sub(r"\1<redacted>\2", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(
+                _EXPORT_TOKEN.sub(r"\1<redacted>\2", a) if isinstance(a, str) else a for a in record.args
+            )
         return True
 
 

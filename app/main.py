@@ -1,4 +1,5 @@
 """The Starlette application: GraphQL, export downloads, health; database opened in the lifespan."""
+
 from __future__ import annotations
 
 import contextlib
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
     # Outermost first: headers on every answer, then the request guard, then CORS when configured.
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, timeout_seconds=settings.request_timeout_seconds),
+        Middleware(
+            RequestGuard, max_body_bytes=settings.max_body_bytes, timeout_seconds=settings.request_timeout_seconds
+        ),
     ]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, **cors_kwargs(settings.cors_origins)))

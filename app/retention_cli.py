@@ -1,4 +1,5 @@
 """`alveole retention apply`: the retention policy for every agency (or one), as cron runs it."""
+
 from __future__ import annotations
 
 import click
@@ -28,13 +29,18 @@ async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
                 report = await retention.purge(agency, SYSTEM_ACTOR, dry_run=dry_run)
         except Exception as error:
             # The type only: a database error's text may quote the rows it was deleting.
-            click.echo(f"{agency.name}: FAILED ({type(error).__name__}); batches already committed stay deleted, "
-                       "run again to finish", err=True)
+            click.echo(
+                f"{agency.name}: FAILED ({type(error).__name__}); batches already committed stay deleted, "
+                "run again to finish",
+                err=True,
+            )
             failures += 1
             continue
         verb = "would be deleted" if dry_run else "deleted"
-        click.echo(f"{agency.name}: {report.request_count} requests, {report.contact_count} contacts {verb} "
-                   f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC)")
+        click.echo(
+            f"{agency.name}: {report.request_count} requests, {report.contact_count} contacts {verb} "
+            f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
+        )
     return failures
 
 

@@ -4,6 +4,7 @@
   size limit, and a time limit on the answer; GET /graphql only serves the GraphiQL page.
 - SecurityHeaders: no-store, nosniff, no framing, and a strict CSP on every response.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,13 @@ JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 async def _json_error(send: Send, status: int, message: str, code: str) -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -175,22 +181,36 @@ class SecurityHeaders:
                 existing = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OVERRIDDEN]
                 content_type = dict(existing).get(b"content-type", b"")
                 csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
-                message = {**message, "headers": existing + [
-                    (b"cache-control", b"no-store"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"content-security-policy", csp.encode()),
-                ]}
+                message = {
+                    **message,
+                    "headers": existing
+                    + [
+                        (b"cache-control", b"no-store"),
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"no-referrer"),
+                        (b"content-security-policy", csp.encode()),
+                    ],
+                }
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-_OVERRIDDEN = {b"cache-control", b"x-content-type-options", b"x-frame-options", b"referrer-policy",
-               b"content-security-policy"}
+_OVERRIDDEN = {
+    b"cache-control",
+    b"x-content-type-options",
+    b"x-frame-options",
+    b"referrer-policy",
+    b"content-security-policy",
+}
 
 
 def cors_kwargs(origins: tuple[str, ...]) -> dict[str, Any]:
-    return {"allow_origins": list(origins), "allow_methods": ["POST"], "allow_headers": ["Authorization", "Content-Type"],
-            "allow_credentials": False, "max_age": 600}
+    return {
+        "allow_origins": list(origins),
+        "allow_methods": ["POST"],
+        "allow_headers": ["Authorization", "Content-Type"],
+        "allow_credentials": False,
+        "max_age": 600,
+    }

@@ -10,6 +10,7 @@ How: the loop runs inside one frame big enough (40,000 slots, ~320 KiB) that CPy
 512 KiB chunk of its own; everything the loop calls then lives in the ~190 KiB left in that chunk,
 so no boundary is crossed however deep a request goes (up to a few hundred frames).
 """
+
 from __future__ import annotations
 
 import asyncio

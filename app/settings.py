@@ -1,4 +1,5 @@
 """The only module that reads the environment (12-factor)."""
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@
 2. TIMESTAMP and DATE columns come back as datetime / date (the C-speed fromisoformat), so Tortoise
    does not parse every value again in Python: a page of 50 contacts reads about a thousand of them.
 """
+
 from __future__ import annotations
 
 import sqlite3

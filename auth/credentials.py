@@ -1,4 +1,5 @@
 """Bearer secrets: session tokens and API keys. Only their SHA-256 is stored; both carry 256 random bits."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The one place that applies auth.policy. Every resolver reads contacts and requests through here."""
+
 from __future__ import annotations
 
 from tortoise.expressions import Q

@@ -1,4 +1,5 @@
 """Domain errors. schema.errors maps each to the contract's extensions.code, in one place."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ DPO who generated it and the expiry; the signature is HMAC-SHA256 of the payload
 derived from the server's secret. Nothing is stored: a link dies when it expires or the secret
 changes. A random nonce makes every link distinct, even two made in the same second.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Password rules (OWASP ASVS 5.0 level 2) and argon2id hashing with the library's defaults."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -3,6 +3,7 @@
 auth.enforce is the only module that applies it. Deny by default: an audience, role or operation
 that is not listed here gets nothing.
 """
+
 from __future__ import annotations
 
 from enum import Enum

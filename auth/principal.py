@@ -1,4 +1,5 @@
 """Who is asking: a signed-in user or a partner's API key, always inside one agency."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ and the same accountability write (one VIEW_PERSONAL audit event per contact sho
 what a careful developer would write without GraphQL or an ORM. Run by uvicorn, like the app:
 `ALVEOLE_BENCH_BASELINE_URL=... uvicorn bench.baseline:app`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,7 +45,9 @@ async def viewer(request: Request) -> tuple | None:
     rows = await db.fetch(
         "SELECT s.expires_at, u.id, u.agency_id, u.team_id, u.role, u.email FROM session s "
         "JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked = ? AND u.active = ?",
-        digest, False, True,
+        digest,
+        False,
+        True,
     )
     if not rows or db.timestamp(rows[0][0]) <= datetime.now(UTC):
         return None
@@ -69,7 +72,9 @@ async def page(request: Request) -> Response:
         f"SELECT c.id, c.visibility, c.first_name, c.last_name, c.email, c.phone, o.name, t.name, {_visible_sql(role)} "
         "FROM contact c JOIN app_user o ON o.id = c.owner_id LEFT JOIN team t ON t.id = c.team_id "
         "WHERE c.agency_id = ? ORDER BY c.id DESC LIMIT ?",
-        *params, agency_id, first,
+        *params,
+        agency_id,
+        first,
     )
     ids = [row[0] for row in contacts]
     visible = [row[0] for row in contacts if row[8]]
@@ -87,26 +92,42 @@ async def page(request: Request) -> Response:
             "u.name AS advisor, ROW_NUMBER() OVER (PARTITION BY r.contact_id ORDER BY r.id DESC) AS n "
             "FROM travel_request r JOIN app_user u ON u.id = r.advisor_id "
             f"WHERE r.agency_id = ? AND r.contact_id IN ({db.marks(ids)})) ranked WHERE n <= ? ORDER BY contact_id, n",
-            agency_id, *ids, REQUESTS_PER_CONTACT,
+            agency_id,
+            *ids,
+            REQUESTS_PER_CONTACT,
         ):
-            requests[contact_id].append({"node": {"destination": destination, "status": status, "advisor": {"name": advisor}}})
+            requests[contact_id].append(
+                {"node": {"destination": destination, "status": status, "advisor": {"name": advisor}}}
+            )
     edges = []
     for cid, visibility, first_name, last_name, mail, phone, owner, team, shown in contacts:
         states = consents.get(cid, {})
-        edges.append({"node": {
-            "id": opaque("Contact", cid), "owner": {"name": owner}, "team": {"name": team} if team else None,
-            "visibility": visibility,
-            "firstName": first_name if shown else None, "lastName": last_name if shown else None,
-            "email": mail if shown else None, "phone": phone if shown else None,
-            "consents": [{"purpose": p, "granted": states[p]} for p in PURPOSES if p in states] if shown else None,
-            "requests": {"edges": requests[cid]},
-        }})
+        edges.append(
+            {
+                "node": {
+                    "id": opaque("Contact", cid),
+                    "owner": {"name": owner},
+                    "team": {"name": team} if team else None,
+                    "visibility": visibility,
+                    "firstName": first_name if shown else None,
+                    "lastName": last_name if shown else None,
+                    "email": mail if shown else None,
+                    "phone": phone if shown else None,
+                    "consents": [{"purpose": p, "granted": states[p]} for p in PURPOSES if p in states]
+                    if shown
+                    else None,
+                    "requests": {"edges": requests[cid]},
+                }
+            }
+        )
     await log_views(agency_id, email, visible)
     return Response(json.dumps({"data": {"contacts": {"edges": edges}}}), media_type="application/json")
 
 
 def _digest(agency_id: int, at: datetime, actor: str, action: str, ref: str, prev: str) -> str:
-    payload = json.dumps([agency_id, at.isoformat(), actor, action, ref, "", prev], separators=(",", ":"), ensure_ascii=False)
+    payload = json.dumps(
+        [agency_id, at.isoformat(), actor, action, ref, "", prev], separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -124,7 +145,8 @@ async def log_views(agency_id: int, actor: str, contact_ids: list[int]) -> None:
             prev = digest
         await tx.execute_many(
             "INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows,
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
 
 
@@ -145,7 +167,9 @@ async def export_csv(request: Request) -> Response:
     contact_id = int(request.path_params["contact_id"])
     found = await db.fetch(
         "SELECT id, kind, first_name, last_name, email, phone, birth_date, address, notes, created_at, last_activity_at "
-        "FROM contact WHERE id = ? AND agency_id = ?", contact_id, agency_id,
+        "FROM contact WHERE id = ? AND agency_id = ?",
+        contact_id,
+        agency_id,
     )
     if not found:
         return Response("not found", status_code=404)
@@ -169,7 +193,10 @@ async def _csv_rows(agency_id: int, contact_id: int, contact: list[Any]) -> Asyn
             "SELECT r.id, r.status, r.destination, r.departure_date, r.return_date, r.traveler_count, r.budget_cents, "
             "r.notes, r.created_at, r.last_activity_at, u.name FROM travel_request r JOIN app_user u ON u.id = r.advisor_id "
             "WHERE r.agency_id = ? AND r.contact_id = ? AND r.id > ? ORDER BY r.id LIMIT ?",
-            agency_id, contact_id, last, EXPORT_CHUNK,
+            agency_id,
+            contact_id,
+            last,
+            EXPORT_CHUNK,
         )
         if not chunk:
             break
@@ -177,17 +204,31 @@ async def _csv_rows(agency_id: int, contact_id: int, contact: list[Any]) -> Asyn
         travelers: dict[int, list[str]] = {i: [] for i in ids}
         for request_id, first, last_name, born in await db.fetch(
             f"SELECT request_id, first_name, last_name, birth_date FROM traveler WHERE request_id IN ({db.marks(ids)}) "
-            "ORDER BY request_id, position, id", *ids,
+            "ORDER BY request_id, position, id",
+            *ids,
         ):
             travelers[request_id].append(f"{first} {last_name}" + (f" ({_cell(born)})" if born else ""))
-        yield _csv([["request", *contact, opaque("TravelRequest", row[0]), *row[1:10], row[10], "; ".join(travelers[row[0]]),
-                     *([None] * 6)] for row in chunk])
+        yield _csv(
+            [
+                [
+                    "request",
+                    *contact,
+                    opaque("TravelRequest", row[0]),
+                    *row[1:10],
+                    row[10],
+                    "; ".join(travelers[row[0]]),
+                    *([None] * 6),
+                ]
+                for row in chunk
+            ]
+        )
         last = ids[-1]
         if len(chunk) < EXPORT_CHUNK:
             break
     consents = await db.fetch(
         "SELECT purpose, granted, recorded_at, source, wording, recorded_by FROM consent_record WHERE contact_id = ? "
-        "ORDER BY recorded_at, id", contact_id,
+        "ORDER BY recorded_at, id",
+        contact_id,
     )
     yield _csv([["consent", *contact, *([None] * 12), *row] for row in consents])
 
@@ -206,7 +247,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 app = Starlette(
-    routes=[Route("/health", health), Route("/page", page, methods=["POST"]),
-            Route("/export/{contact_id:int}.csv", export_csv)],
+    routes=[
+        Route("/health", health),
+        Route("/page", page, methods=["POST"]),
+        Route("/export/{contact_id:int}.csv", export_csv),
+    ],
     lifespan=lifespan,
 )

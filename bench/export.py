@@ -3,6 +3,7 @@
 Each download is timed from the request to the last byte, while the server's resident memory is
 sampled: what matters is that it stays flat however many requests the person has.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,15 +38,24 @@ def _download(server: Server, method: str, url: str, **kwargs: Any) -> dict[str,
                 tail = window[-16:]
         seconds = time.perf_counter() - began
     return {
-        "status": status, "seconds": round(seconds, 3), "bytes": size, "lines": lines, "records": records,
-        "peak_rss_mb": round(memory.peak_mb, 1), "rss_growth_mb": round(memory.growth_mb, 1),
+        "status": status,
+        "seconds": round(seconds, 3),
+        "bytes": size,
+        "lines": lines,
+        "records": records,
+        "peak_rss_mb": round(memory.peak_mb, 1),
+        "rss_growth_mb": round(memory.growth_mb, 1),
     }
 
 
 def csv_via_link(app: Server, dpo_token: str, contact_id: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {dpo_token}"}
-    answer = httpx.post(f"{app.url}/graphql", json={"query": LINK, "variables": {"id": encode_id("Contact", contact_id)}},
-                        headers=headers, timeout=60).json()
+    answer = httpx.post(
+        f"{app.url}/graphql",
+        json={"query": LINK, "variables": {"id": encode_id("Contact", contact_id)}},
+        headers=headers,
+        timeout=60,
+    ).json()
     if "errors" in answer:
         raise RuntimeError(f"subjectAccessExport failed: {answer['errors'][0].get('message')}")
     return _download(app, "GET", answer["data"]["subjectAccessExport"]["csvUrl"])
@@ -58,8 +68,9 @@ def streamed_graphql(app: Server, dpo_token: str, contact_id: int) -> dict[str, 
 
 
 def baseline_csv(baseline: Server, dpo_token: str, contact_id: int) -> dict[str, Any]:
-    return _download(baseline, "GET", f"{baseline.url}/export/{contact_id}.csv",
-                     headers={"Authorization": f"Bearer {dpo_token}"})
+    return _download(
+        baseline, "GET", f"{baseline.url}/export/{contact_id}.csv", headers={"Authorization": f"Bearer {dpo_token}"}
+    )
 
 
 def measure(app: Server, baseline: Server, dpo_token: str, people: dict[int, int]) -> dict[str, Any]:
@@ -71,8 +82,11 @@ def measure(app: Server, baseline: Server, dpo_token: str, people: dict[int, int
     baseline_csv(baseline, dpo_token, people[small])
     runs: dict[str, dict[str, Any]] = {}
     # Small then large for each kind: the growth compares the two peaks of the same kind of download.
-    for kind, download, server in (("csv", csv_via_link, app), ("stream", streamed_graphql, app),
-                                   ("baseline", baseline_csv, baseline)):
+    for kind, download, server in (
+        ("csv", csv_via_link, app),
+        ("stream", streamed_graphql, app),
+        ("baseline", baseline_csv, baseline),
+    ):
         for count in (small, large):
             runs[f"{kind}_{count}"] = download(server, dpo_token, people[count])
     base = runs[f"baseline_{large}"]["seconds"]
@@ -80,8 +94,11 @@ def measure(app: Server, baseline: Server, dpo_token: str, people: dict[int, int
     stream_speed = base / runs[f"stream_{large}"]["seconds"] if runs[f"stream_{large}"]["seconds"] else 0.0
     csv_growth = runs[f"csv_{large}"]["peak_rss_mb"] - runs[f"csv_{small}"]["peak_rss_mb"]
     stream_growth = runs[f"stream_{large}"]["peak_rss_mb"] - runs[f"stream_{small}"]["peak_rss_mb"]
-    complete = (runs[f"csv_{large}"]["status"] == 200 and runs[f"csv_{large}"]["lines"] > large
-                and runs[f"stream_{large}"]["records"] == large)
+    complete = (
+        runs[f"csv_{large}"]["status"] == 200
+        and runs[f"csv_{large}"]["lines"] > large
+        and runs[f"stream_{large}"]["records"] == large
+    )
     return {
         "requests": {"small": small, "large": large},
         "runs": runs,

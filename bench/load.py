@@ -2,6 +2,7 @@
 
 Bounded in time and in count; only loopback servers started by the benchmark are targets.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,15 +41,27 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, float | int | str | None]:
         return {
-            "requests": self.requests, "errors": self.errors, "seconds": round(self.seconds, 3),
-            "rps": round(self.rps, 1), "p50_ms": round(self.percentile(0.50), 2),
-            "p95_ms": round(self.percentile(0.95), 2), "p99_ms": round(self.percentile(0.99), 2),
-            "max_ms": round(self.percentile(1.0), 2), "first_error": self.first_error,
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.percentile(0.50), 2),
+            "p95_ms": round(self.percentile(0.95), 2),
+            "p99_ms": round(self.percentile(0.99), 2),
+            "max_ms": round(self.percentile(1.0), 2),
+            "first_error": self.first_error,
         }
 
 
-async def _client(base_url: str, call: Call, result: LoadResult, start: asyncio.Event, deadline: list[float],
-                  record: list[bool], stop: asyncio.Event) -> None:
+async def _client(
+    base_url: str,
+    call: Call,
+    result: LoadResult,
+    start: asyncio.Event,
+    deadline: list[float],
+    record: list[bool],
+    stop: asyncio.Event,
+) -> None:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as http:
         await start.wait()

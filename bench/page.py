@@ -1,4 +1,5 @@
 """The frontend's contacts page, through the real stack and through the hand-written baseline."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ PAGE_QUERY = """{ contacts(first: 50) { edges { node { id owner { name } team { 
 
 def app_calls(tokens: list[str]) -> list[Call]:
     body = json.dumps({"query": PAGE_QUERY}).encode()
-    return [Call("/graphql", body, {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}) for t in tokens]
+    return [
+        Call("/graphql", body, {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}) for t in tokens
+    ]
 
 
 def baseline_calls(tokens: list[str]) -> list[Call]:
@@ -27,7 +30,9 @@ def same_answer(app_url: str, baseline_url: str, token: str) -> bool:
     """The baseline answers exactly what the app answers (so the comparison is fair)."""
     [app_call], [base_call] = app_calls([token]), baseline_calls([token])
     app = httpx.post(app_url + app_call.path, content=app_call.body, headers=app_call.headers, timeout=60).json()
-    base = httpx.post(baseline_url + base_call.path, content=base_call.body, headers=base_call.headers, timeout=60).json()
+    base = httpx.post(
+        baseline_url + base_call.path, content=base_call.body, headers=base_call.headers, timeout=60
+    ).json()
     return bool(app.get("data")) and app == base
 
 

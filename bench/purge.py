@@ -4,6 +4,7 @@ Each purge runs in its own process (as cron would), on the same expired rows gen
 for each, while the 8 clients keep loading the contacts page from the running server: both purges
 work under the same load, and the page's p95 says what a purge costs the people using the CRM.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,12 @@ async def _expire(target: Target, agency: Agency, requests: int) -> None:
 
 async def _start(kind: str, target: Target) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.purge_worker", kind, target.url, stdout=subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bench.purge_worker",
+        kind,
+        target.url,
+        stdout=subprocess.PIPE,
     )
 
 
@@ -43,7 +49,9 @@ async def _finish(process: asyncio.subprocess.Process) -> dict[str, Any]:
     return result
 
 
-async def _purge_under_load(kind: str, target: Target, agency: Agency, app: Server, expired: int) -> tuple[dict[str, Any], Any]:
+async def _purge_under_load(
+    kind: str, target: Target, agency: Agency, app: Server, expired: int
+) -> tuple[dict[str, Any], Any]:
     """One purge in its own process while the 8 clients keep loading the page from the running server."""
     await _expire(target, agency, expired)
     stop = asyncio.Event()
@@ -56,7 +64,8 @@ async def _purge_under_load(kind: str, target: Target, agency: Agency, app: Serv
             stop.set()
 
     during, purged = await asyncio.gather(
-        hammer(app.url, page.app_calls(agency.client_tokens), seconds=3600.0, warmup=0.0, stop=stop), watch(),
+        hammer(app.url, page.app_calls(agency.client_tokens), seconds=3600.0, warmup=0.0, stop=stop),
+        watch(),
     )
     return purged, during
 
@@ -75,6 +84,10 @@ async def measure(target: Target, agency: Agency, app: Server, expired: int) -> 
         "page_during_purge": during.as_dict(),
         "page_during_baseline_purge": during_baseline.as_dict(),
         "goal": ">= 0.5 x baseline rows/s; each write transaction < 250 ms; the page keeps answering without errors",
-        "met": (ratio >= 0.5 and purged["requests"] == expired and during.errors == 0
-                and purged["longest_transaction_ms"] < 250),
+        "met": (
+            ratio >= 0.5
+            and purged["requests"] == expired
+            and during.errors == 0
+            and purged["longest_transaction_ms"] < 250
+        ),
     }

@@ -4,6 +4,7 @@
 same rows with hand-written batched DELETEs on the raw driver. Both print one JSON line: rows
 deleted, seconds, and the longest write transaction (each batch is one transaction).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,6 @@ from datetime import UTC, datetime
 
 from bench.rawdb import RawDatabase
 from bench.storage import BENCH_AGENCY
-
 from resolvers.retention import BATCH_SIZE as BATCH  # both purges delete the same rows per transaction
 
 
@@ -29,14 +29,24 @@ async def _app(url: str) -> dict[str, float | int]:
         agency = await Agency.get(name=BENCH_AGENCY)
         transactions: list[float] = []
         began = time.perf_counter()
-        report = await retention.purge(agency, "bench", dry_run=False, batch_size=BATCH,
-                                       on_batch=lambda kind, rows, took: transactions.append(took))
+        report = await retention.purge(
+            agency,
+            "bench",
+            dry_run=False,
+            batch_size=BATCH,
+            on_batch=lambda kind, rows, took: transactions.append(took),
+        )
         seconds = time.perf_counter() - began
     finally:
         await close_database()
-    return {"requests": report.request_count, "contacts": report.contact_count, "seconds": seconds,
-            "delete_seconds": seconds, "batches": len(transactions),
-            "longest_transaction_ms": max(transactions, default=0.0) * 1000}
+    return {
+        "requests": report.request_count,
+        "contacts": report.contact_count,
+        "seconds": seconds,
+        "delete_seconds": seconds,
+        "batches": len(transactions),
+        "longest_transaction_ms": max(transactions, default=0.0) * 1000,
+    }
 
 
 async def _baseline(url: str) -> dict[str, float | int]:
@@ -55,21 +65,40 @@ async def _baseline(url: str) -> dict[str, float | int]:
                 started = time.perf_counter()
                 async with db.transaction() as tx:
                     if kind == "requests":
-                        ids = [r[0] for r in await tx.fetch(
-                            "SELECT r.id FROM travel_request r JOIN contact c ON c.id = r.contact_id WHERE r.agency_id = ? "
-                            "AND r.last_activity_at < ? AND c.restricted = ? LIMIT ?",
-                            agency_id, cutoff, False, BATCH)]
+                        ids = [
+                            r[0]
+                            for r in await tx.fetch(
+                                "SELECT r.id FROM travel_request r JOIN contact c ON c.id = r.contact_id WHERE r.agency_id = ? "
+                                "AND r.last_activity_at < ? AND c.restricted = ? LIMIT ?",
+                                agency_id,
+                                cutoff,
+                                False,
+                                BATCH,
+                            )
+                        ]
                         if ids:
                             await tx.execute(f"DELETE FROM traveler WHERE request_id IN ({db.marks(ids)})", *ids)
-                            requests += await tx.execute(f"DELETE FROM travel_request WHERE id IN ({db.marks(ids)})", *ids)
+                            requests += await tx.execute(
+                                f"DELETE FROM travel_request WHERE id IN ({db.marks(ids)})", *ids
+                            )
                     else:
-                        ids = [r[0] for r in await tx.fetch(
-                            "SELECT c.id FROM contact c WHERE c.agency_id = ? AND c.last_activity_at < ? AND c.restricted = ? "
-                            "AND NOT EXISTS (SELECT 1 FROM travel_request r WHERE r.contact_id = c.id) LIMIT ?",
-                            agency_id, cutoff, False, BATCH)]
+                        ids = [
+                            r[0]
+                            for r in await tx.fetch(
+                                "SELECT c.id FROM contact c WHERE c.agency_id = ? AND c.last_activity_at < ? AND c.restricted = ? "
+                                "AND NOT EXISTS (SELECT 1 FROM travel_request r WHERE r.contact_id = c.id) LIMIT ?",
+                                agency_id,
+                                cutoff,
+                                False,
+                                BATCH,
+                            )
+                        ]
                         if ids:
                             await tx.execute(f"DELETE FROM consent_record WHERE contact_id IN ({db.marks(ids)})", *ids)
-                            await tx.execute(f"UPDATE subject_request SET contact_id = NULL WHERE contact_id IN ({db.marks(ids)})", *ids)
+                            await tx.execute(
+                                f"UPDATE subject_request SET contact_id = NULL WHERE contact_id IN ({db.marks(ids)})",
+                                *ids,
+                            )
                             contacts += await tx.execute(f"DELETE FROM contact WHERE id IN ({db.marks(ids)})", *ids)
                 if not ids:
                     break
@@ -78,8 +107,14 @@ async def _baseline(url: str) -> dict[str, float | int]:
         seconds = time.perf_counter() - began
     finally:
         await db.close()
-    return {"requests": requests, "contacts": contacts, "seconds": seconds, "delete_seconds": seconds,
-            "batches": batches, "longest_transaction_ms": longest * 1000}
+    return {
+        "requests": requests,
+        "contacts": contacts,
+        "seconds": seconds,
+        "delete_seconds": seconds,
+        "batches": batches,
+        "longest_transaction_ms": longest * 1000,
+    }
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
 """The baselines' database access: the app's own drivers (aiosqlite, asyncpg), no ORM, `?` placeholders."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,9 @@ class RawDatabase:
         else:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5)
+            self._pool = await asyncpg.create_pool(
+                self.url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5
+            )
 
     async def close(self) -> None:
         if self._conn is not None:

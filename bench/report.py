@@ -1,4 +1,5 @@
 """The benchmark's results: one JSON document, and a table for the terminal."""
+
 from __future__ import annotations
 
 import json
@@ -30,44 +31,86 @@ def _load(entry: dict[str, Any]) -> str:
 def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     page = results["page"]
-    rows.append(("contacts page", f"{page['clients']} clients", _load(page["app"]), _load(page["baseline"]),
-                 f"{page['ratio']:.2f}", _met(page["met"])))
+    rows.append(
+        (
+            "contacts page",
+            f"{page['clients']} clients",
+            _load(page["app"]),
+            _load(page["baseline"]),
+            f"{page['ratio']:.2f}",
+            _met(page["met"]),
+        )
+    )
     export = results["export"]
     small, large = export["requests"]["small"], export["requests"]["large"]
     runs = export["runs"]
-    for kind, label, ratio, growth in (("csv", "CSV link", "csv_speed_ratio", "csv_rss_growth_mb"),
-                                       ("stream", "@stream GraphQL", "stream_speed_ratio", "stream_rss_growth_mb")):
+    for kind, label, ratio, growth in (
+        ("csv", "CSV link", "csv_speed_ratio", "csv_rss_growth_mb"),
+        ("stream", "@stream GraphQL", "stream_speed_ratio", "stream_rss_growth_mb"),
+    ):
         run = runs[f"{kind}_{large}"]
-        rows.append((f"export, {large} requests", label,
-                     f"{run['seconds']:.2f} s, peak RSS {run['peak_rss_mb']:.0f} MB (+{export[growth]:.1f} MB vs {small})",
-                     f"{runs[f'baseline_{large}']['seconds']:.2f} s (raw SQL to CSV)",
-                     f"{export[ratio]:.2f}", ""))
+        rows.append(
+            (
+                f"export, {large} requests",
+                label,
+                f"{run['seconds']:.2f} s, peak RSS {run['peak_rss_mb']:.0f} MB (+{export[growth]:.1f} MB vs {small})",
+                f"{runs[f'baseline_{large}']['seconds']:.2f} s (raw SQL to CSV)",
+                f"{export[ratio]:.2f}",
+                "",
+            )
+        )
     rows.append(("", "", "", "", "", _met(export["met"])))
     purge = results["purge"]
     app, base = purge["app"], purge["baseline"]
-    rows.append((f"purge, {purge['expired_requests']} requests", "rows/s, longest write transaction",
-                 f"{app['rows_per_s']:.0f} rows/s, {app['longest_transaction_ms']:.0f} ms",
-                 f"{base['rows_per_s']:.0f} rows/s, {base['longest_transaction_ms']:.0f} ms",
-                 f"{purge['ratio']:.2f}", ""))
-    rows.append(("", "page during the purge", _load(purge["page_during_purge"]),
-                 _load(purge["page_during_baseline_purge"]), "", _met(purge["met"])))
+    rows.append(
+        (
+            f"purge, {purge['expired_requests']} requests",
+            "rows/s, longest write transaction",
+            f"{app['rows_per_s']:.0f} rows/s, {app['longest_transaction_ms']:.0f} ms",
+            f"{base['rows_per_s']:.0f} rows/s, {base['longest_transaction_ms']:.0f} ms",
+            f"{purge['ratio']:.2f}",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "",
+            "page during the purge",
+            _load(purge["page_during_purge"]),
+            _load(purge["page_during_baseline_purge"]),
+            "",
+            _met(purge["met"]),
+        )
+    )
     scale = results["scale"]
     for point in scale["points"]:
         rows.append(("page at scale", f"{point['contacts']} contacts", _load(point), "", "", ""))
-    rows.append(("", "growth, smallest to largest", f"p50 x{scale['p50_growth']}, p95 x{scale['p95_growth']}", "",
-                 f"{scale['rps_ratio']}", ""))
+    rows.append(
+        (
+            "",
+            "growth, smallest to largest",
+            f"p50 x{scale['p50_growth']}, p95 x{scale['p95_growth']}",
+            "",
+            f"{scale['rps_ratio']}",
+            "",
+        )
+    )
     return rows
 
 
 def print_report(results: dict[str, Any], path: Path) -> None:
     meta = results["meta"]
-    table = Table(title=f"alveole bench: {meta['database']}{' (quick)' if meta['quick'] else ''}, "
-                        f"{results['dataset']['contacts']} contacts, {results['dataset']['requests']} requests")
+    table = Table(
+        title=f"alveole bench: {meta['database']}{' (quick)' if meta['quick'] else ''}, "
+        f"{results['dataset']['contacts']} contacts, {results['dataset']['requests']} requests"
+    )
     for column in ("section", "measure", "app", "baseline", "ratio", "goal met"):
         table.add_column(column)
     for row in _rows(results):
         table.add_row(*row)
     console = Console() if Console().is_terminal else Console(width=160)
     console.print(table)
-    console.print(f"Page answers identical to the baseline's: {results['page']['same_answer']}. "
-                  f"JSON: {path}. Took {meta['seconds']} s.")
+    console.print(
+        f"Page answers identical to the baseline's: {results['page']['same_answer']}. "
+        f"JSON: {path}. Took {meta['seconds']} s."
+    )

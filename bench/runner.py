@@ -1,4 +1,5 @@
 """`alveole bench`: builds the data, starts the servers, runs every measurement once, reports."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,10 +35,26 @@ class Plan:
     warmup: float
 
 
-FULL = Plan(contacts=20_000, requests=100_000, export_small=1_000, export_large=20_000, expired=200_000,
-            scale=(1_000, 10_000, 100_000), seconds=10.0, warmup=1.0)
-QUICK = Plan(contacts=2_000, requests=5_000, export_small=200, export_large=2_000, expired=5_000,
-             scale=(500, 1_000, 2_000), seconds=1.5, warmup=0.3)
+FULL = Plan(
+    contacts=20_000,
+    requests=100_000,
+    export_small=1_000,
+    export_large=20_000,
+    expired=200_000,
+    scale=(1_000, 10_000, 100_000),
+    seconds=10.0,
+    warmup=1.0,
+)
+QUICK = Plan(
+    contacts=2_000,
+    requests=5_000,
+    export_small=200,
+    export_large=2_000,
+    expired=5_000,
+    scale=(500, 1_000, 2_000),
+    seconds=1.5,
+    warmup=0.3,
+)
 REQUESTS_PER_CONTACT = 5  # in the scale series
 
 
@@ -50,7 +67,9 @@ def _server_env(target: Target) -> dict[str, str]:
     return {"ALVEOLE_DATABASE_URL": target.url, "ALVEOLE_SECRET_KEY": SECRET, "ALVEOLE_BENCH_BASELINE_URL": target.url}
 
 
-async def _populate(target: Target, contacts: int, requests: int, export_people: tuple[int, ...] = ()) -> dataset.Agency:
+async def _populate(
+    target: Target, contacts: int, requests: int, export_people: tuple[int, ...] = ()
+) -> dataset.Agency:
     await reset(target)
     async with Writer(target) as writer:
         agency = await dataset.create_agency(writer)
@@ -62,12 +81,19 @@ async def _populate(target: Target, contacts: int, requests: int, export_people:
 
 
 async def _main_sections(target: Target, plan: Plan, logs: Path, say: Any) -> dict[str, Any]:
-    say(f"generating {plan.contacts} contacts, {plan.requests} requests, export people of "
-        f"{plan.export_small} and {plan.export_large} requests")
+    say(
+        f"generating {plan.contacts} contacts, {plan.requests} requests, export people of "
+        f"{plan.export_small} and {plan.export_large} requests"
+    )
     began = time.perf_counter()
     agency = await _populate(target, plan.contacts, plan.requests, (plan.export_small, plan.export_large))
-    results: dict[str, Any] = {"dataset": {"contacts": agency.contacts, "requests": agency.requests,
-                                           "seconds": round(time.perf_counter() - began, 1)}}
+    results: dict[str, Any] = {
+        "dataset": {
+            "contacts": agency.contacts,
+            "requests": agency.requests,
+            "seconds": round(time.perf_counter() - began, 1),
+        }
+    }
     env = _server_env(target)
     with serve(app_command, env, logs / "app.log") as app, serve(baseline_command, env, logs / "baseline.log") as base:
         say("page query: app and baseline")
@@ -117,12 +143,20 @@ async def _run(database_url: str | None, plan: Plan, quick: bool, say: Any) -> d
 
         def target_for(size: int) -> Target:
             return main_target
+
     started = datetime.now(UTC)
-    results: dict[str, Any] = {"meta": {
-        "database": main_target.dialect, "quick": quick, "plan": asdict(plan), "started_at": started.isoformat(),
-        "python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }}
+    results: dict[str, Any] = {
+        "meta": {
+            "database": main_target.dialect,
+            "quick": quick,
+            "plan": asdict(plan),
+            "started_at": started.isoformat(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        }
+    }
     try:
         results.update(await _main_sections(main_target, plan, logs, say))
         results["scale"] = await _scale(target_for, plan, logs, say)
@@ -136,7 +170,9 @@ async def _run(database_url: str | None, plan: Plan, quick: bool, say: Any) -> d
     return results
 
 
-def run(database_url: str | None, contacts: int | None, requests: int | None, quick: bool, json_path: Path | None) -> dict[str, Any]:
+def run(
+    database_url: str | None, contacts: int | None, requests: int | None, quick: bool, json_path: Path | None
+) -> dict[str, Any]:
     from rich.console import Console
 
     console = Console(stderr=True)

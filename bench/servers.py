@@ -1,4 +1,5 @@
 """Server processes for the benchmark (the app, the baseline) on free loopback ports, and their memory."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,14 @@ class Server:
         return float(times.user + times.system)
 
 
-def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float, *, interval: float = 0.05,
-                    detail: Callable[[], str] = str) -> None:
+def wait_for_health(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    *,
+    interval: float = 0.05,
+    detail: Callable[[], str] = str,
+) -> None:
     """Returns once GET {url}/health answers 200. RuntimeError when the process exits first or `timeout`
     seconds pass; `detail()` is appended to its message (where the server's output is)."""
     deadline = time.monotonic() + timeout
@@ -64,12 +71,26 @@ def baseline_command(port: int) -> list[str]:
     """The baseline under the same uvicorn settings as `alveole serve`."""
     from app.serving import LOOP
 
-    return [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--host", HOST, "--port", str(port),
-            "--log-level", "info", "--loop", LOOP]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.baseline:app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "info",
+        "--loop",
+        LOOP,
+    ]
 
 
 @contextmanager
-def serve(command: Callable[[int], list[str]], env: dict[str, str], log: Path, timeout: float = 90.0) -> Iterator[Server]:
+def serve(
+    command: Callable[[int], list[str]], env: dict[str, str], log: Path, timeout: float = 90.0
+) -> Iterator[Server]:
     """A server process on a free loopback port, its output in `log`; stopped on exit."""
     port = free_port()
     with log.open("ab") as output:

@@ -3,6 +3,7 @@
 The schema is always made by the app's own migrations; rows are then bulk-loaded with the
 driver (sqlite3 executemany, asyncpg COPY), which is what makes 100k-contact agencies quick to build.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -13,8 +14,20 @@ from pathlib import Path
 from typing import Any
 
 BENCH_AGENCY = "Alvéole Bench"
-TABLES = ("agency", "team", "app_user", "session", "contact", "consent_record", "travel_request", "traveler",
-          "audit_event", "subject_request", "api_key", "login_failure")
+TABLES = (
+    "agency",
+    "team",
+    "app_user",
+    "session",
+    "contact",
+    "consent_record",
+    "travel_request",
+    "traveler",
+    "audit_event",
+    "subject_request",
+    "api_key",
+    "login_failure",
+)
 
 
 class BenchError(RuntimeError):
@@ -57,9 +70,14 @@ async def _reset_postgres(target: Target) -> None:
 
     connection = await asyncpg.connect(target.asyncpg_dsn)
     try:
-        tables = {r["tablename"] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"]
+            for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
         if tables:
-            names = {r["name"] for r in await connection.fetch("SELECT name FROM agency")} if "agency" in tables else set()
+            names = (
+                {r["name"] for r in await connection.fetch("SELECT name FROM agency")} if "agency" in tables else set()
+            )
             if "agency" not in tables or names - {BENCH_AGENCY}:
                 raise BenchError(
                     "the PostgreSQL database is not empty and not the benchmark's own: the benchmark drops its "

@@ -1,4 +1,5 @@
 """Tortoise models only. Every field is declared personal or not in models.declarations."""
+
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.enums import (
@@ -15,11 +16,27 @@ from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
 from models.organisation import Agency, Team, User
 
 __models__ = [
-    Agency, Team, User, Session, LoginFailure, ApiKey,
-    Contact, TravelRequest, Traveler, ConsentRecord, SubjectRequest, AuditEvent,
+    Agency,
+    Team,
+    User,
+    Session,
+    LoginFailure,
+    ApiKey,
+    Contact,
+    TravelRequest,
+    Traveler,
+    ConsentRecord,
+    SubjectRequest,
+    AuditEvent,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [
-    "ApiScope", "ConsentPurpose", "ContactKind", "RequestStatus", "Role",
-    "SubjectRequestStatus", "SubjectRightKind", "Visibility",
+    "ApiScope",
+    "ConsentPurpose",
+    "ContactKind",
+    "RequestStatus",
+    "Role",
+    "SubjectRequestStatus",
+    "SubjectRightKind",
+    "Visibility",
 ]

@@ -1,4 +1,5 @@
 """Sessions, login throttling and partner API keys: only hashes of secrets are stored."""
+
 from __future__ import annotations
 
 from tortoise import fields
@@ -25,7 +26,6 @@ class Session(Model):
 
 # One failed login, keyed by account and by client address, counted over a sliding window.
 class LoginFailure(Model):
-
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=128, db_index=True)
     at = fields.DatetimeField(db_index=True)

@@ -1,4 +1,5 @@
 """Contacts (clients and prospects), their travel requests and the people travelling."""
+
 from __future__ import annotations
 
 from tortoise import fields
@@ -43,7 +44,10 @@ class Contact(Model):
         table = "contact"
         # The compartment predicate (agency + visibility / owner / team), the newest-first pages, retention.
         indexes = (
-            ("agency_id", "visibility"), ("agency_id", "owner_id"), ("agency_id", "team_id"), ("agency_id", "id"),
+            ("agency_id", "visibility"),
+            ("agency_id", "owner_id"),
+            ("agency_id", "team_id"),
+            ("agency_id", "id"),
             ("agency_id", "last_activity_at"),
         )
 
@@ -77,8 +81,11 @@ class TravelRequest(Model):
         # page's requests (contact_id IN ... within the agency: both columns, or SQLite's planner, without
         # statistics, prefers scanning the agency) and the cascade when a contact is deleted.
         indexes = (
-            ("agency_id", "created_at"), ("agency_id", "last_activity_at"), ("agency_id", "status"),
-            ("agency_id", "id"), ("contact_id", "agency_id", "id"),
+            ("agency_id", "created_at"),
+            ("agency_id", "last_activity_at"),
+            ("agency_id", "status"),
+            ("agency_id", "id"),
+            ("contact_id", "agency_id", "id"),
         )
 
 

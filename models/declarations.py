@@ -3,6 +3,7 @@
 The Art. 30 inventory, the GraphQL masking of data subjects' fields and the erasure scan are
 all generated from this table; a test fails when a model field is missing from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Proof of consent, data-subject requests and the audit trail."""
+
 from __future__ import annotations
 
 from tortoise import fields
@@ -11,7 +12,6 @@ from models.organisation import Agency
 
 # Append-only: never updated; deleted only with the person (erasure).
 class ConsentRecord(Model):
-
     id = fields.IntField(primary_key=True)
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="consent_records", on_delete=fields.CASCADE
@@ -51,7 +51,6 @@ class SubjectRequest(Model):
 
 # Hash-chained per agency; refers to people by opaque id only, so erasure leaves it intact.
 class AuditEvent(Model):
-
     id = fields.IntField(primary_key=True)
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="audit_events", on_delete=fields.CASCADE

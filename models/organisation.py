@@ -1,4 +1,5 @@
 """Agencies, their teams and their users."""
+
 from __future__ import annotations
 
 from tortoise import fields

@@ -1,4 +1,5 @@
 """Partner API keys: created and revoked by ADMIN or the DPO; only the secret's hash is ever stored."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -36,10 +37,15 @@ async def create_key(principal: Principal, name: str, scopes: Iterable[ApiScope]
     secret = new_api_key_secret()
     async with in_transaction() as conn:
         key = await ApiKey.create(
-            agency_id=principal.agency_id, name=name, secret_hash=secret_hash(secret), scopes=",".join(chosen),
+            agency_id=principal.agency_id,
+            name=name,
+            secret_hash=secret_hash(secret),
+            scopes=",".join(chosen),
             using_db=conn,
         )
-        await audit.record(principal, "CREATE_API_KEY", detail=f"key {key.id} scopes {','.join(chosen)}", connection=conn)
+        await audit.record(
+            principal, "CREATE_API_KEY", detail=f"key {key.id} scopes {','.join(chosen)}", connection=conn
+        )
     return key, secret
 
 

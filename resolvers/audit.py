@@ -1,4 +1,5 @@
 """The audit trail: append-only, hash-chained per agency, people referred to by opaque id only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,13 +33,21 @@ class Entry:
 
 
 def _digest(event: AuditEvent) -> str:
-    return _hash(event.agency_id, event.at, event.actor, event.action, event.contact_ref, event.detail,  # type: ignore[attr-defined]
-                 event.prev_hash)
+    return _hash(
+        event.agency_id,
+        event.at,
+        event.actor,
+        event.action,
+        event.contact_ref,
+        event.detail,  # type: ignore[attr-defined]
+        event.prev_hash,
+    )
 
 
 def _hash(agency_id: int, at: datetime, actor: str, action: str, ref: str | None, detail: str, prev: str) -> str:
-    payload = json.dumps([agency_id, at.isoformat(), actor, action, ref, detail, prev], separators=(",", ":"),
-                         ensure_ascii=False)
+    payload = json.dumps(
+        [agency_id, at.isoformat(), actor, action, ref, detail, prev], separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -53,8 +62,10 @@ _LOCK_AGENCY = {
     "sqlite": None,
 }
 _LAST_HASH = "SELECT hash FROM audit_event WHERE agency_id = $1 ORDER BY id DESC LIMIT 1"
-_INSERT = ("INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash)"
-           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+_INSERT = (
+    "INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+)
 
 
 async def record_many(

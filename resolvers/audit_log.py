@@ -1,4 +1,5 @@
 """Reading the audit trail (the DPO): the agency's events, newest first, and the check of its chain."""
+
 from __future__ import annotations
 
 from auth.errors import BadInput

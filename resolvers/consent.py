@@ -1,4 +1,5 @@
 """Consent with proof (Art. 7): an append-only record per decision; the latest per purpose is the state."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -40,11 +41,20 @@ async def record_consent(
     source, wording = clean_proof(source, wording)
     async with in_transaction() as conn:
         record = await ConsentRecord.create(
-            contact_id=contact.id, purpose=purpose, granted=granted, recorded_at=now(),
-            source=source, wording=wording, recorded_by=principal.actor, using_db=conn,
+            contact_id=contact.id,
+            purpose=purpose,
+            granted=granted,
+            recorded_at=now(),
+            source=source,
+            wording=wording,
+            recorded_by=principal.actor,
+            using_db=conn,
         )
         await audit.record(
-            principal, "CONSENT", contact.id, f"{purpose.value} {'granted' if granted else 'withdrawn'}",
+            principal,
+            "CONSENT",
+            contact.id,
+            f"{purpose.value} {'granted' if granted else 'withdrawn'}",
             connection=conn,
         )
     return record

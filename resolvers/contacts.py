@@ -1,4 +1,5 @@
 """Contacts: reading through the compartments, creating, rectifying, sharing and transferring."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,14 @@ from resolvers.search import search_filter, search_text
 SEARCH_MAX = 200
 PERSONAL_INPUTS = ("first_name", "last_name", "email", "phone", "birth_date", "address", "notes")
 API_NAMES = {
-    "kind": "kind", "first_name": "firstName", "last_name": "lastName", "email": "email", "phone": "phone",
-    "birth_date": "birthDate", "address": "address", "notes": "notes",
+    "kind": "kind",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "email": "email",
+    "phone": "phone",
+    "birth_date": "birthDate",
+    "address": "address",
+    "notes": "notes",
 }
 
 
@@ -38,7 +45,9 @@ async def get_visible_contact(principal: Principal, contact_id: int, doing: str)
     return contact
 
 
-async def list_contacts(principal: Principal, search: str | None, first: int | None, after: str | None) -> Page[Contact]:
+async def list_contacts(
+    principal: Principal, search: str | None, first: int | None, after: str | None
+) -> Page[Contact]:
     query = enforce.contacts(principal)
     if search is not None and search.strip():
         term = validation.text("search", search, max_length=SEARCH_MAX)
@@ -95,8 +104,13 @@ async def create_contact(
         visibility = (await Agency.get(id=principal.agency_id)).default_visibility
     at = now()
     contact = Contact(
-        agency_id=principal.agency_id, owner_id=owner.id, team_id=owner.team_id,  # type: ignore[attr-defined]
-        visibility=visibility, created_at=at, last_activity_at=at, **cleaned,
+        agency_id=principal.agency_id,
+        owner_id=owner.id,
+        team_id=owner.team_id,  # type: ignore[attr-defined]
+        visibility=visibility,
+        created_at=at,
+        last_activity_at=at,
+        **cleaned,
     )
     _refresh_search_text(contact)
     async with in_transaction() as conn:
@@ -107,7 +121,9 @@ async def create_contact(
 
 def ensure_not_restricted(contact: Contact, doing: str) -> None:
     if contact.restricted:
-        raise Forbidden(f"Processing of this contact is restricted (Art. 18): you may not {doing} until the DPO lifts it")
+        raise Forbidden(
+            f"Processing of this contact is restricted (Art. 18): you may not {doing} until the DPO lifts it"
+        )
 
 
 async def update_contact(principal: Principal, contact_id: int, patch: dict[str, Any]) -> Contact:
@@ -139,7 +155,10 @@ async def set_visibility(principal: Principal, contact_id: int, visibility: Visi
     async with in_transaction() as conn:
         await contact.save(update_fields=["visibility"], using_db=conn)
         await audit.record(
-            principal, "SET_VISIBILITY", contact.id, f"{Visibility(previous).value} -> {visibility.value}",
+            principal,
+            "SET_VISIBILITY",
+            contact.id,
+            f"{Visibility(previous).value} -> {visibility.value}",
             connection=conn,
         )
     return contact
@@ -154,5 +173,7 @@ async def transfer(principal: Principal, contact_id: int, owner_id: int) -> Cont
     contact.last_activity_at = now()
     async with in_transaction() as conn:
         await contact.save(update_fields=["owner_id", "team_id", "last_activity_at"], using_db=conn)
-        await audit.record(principal, "TRANSFER", contact.id, f"owner user {previous} -> user {owner.id}", connection=conn)
+        await audit.record(
+            principal, "TRANSFER", contact.id, f"owner user {previous} -> user {owner.id}", connection=conn
+        )
     return contact

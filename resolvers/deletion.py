@@ -9,6 +9,7 @@ leaves dead tuples until VACUUM: we run it on the touched tables after each eras
 The statements are written by hand, not built by the ORM: a purge runs them for every batch of 500
 ids, where building each 500-placeholder IN list cost about a millisecond of Python.
 """
+
 from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -46,7 +47,9 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
     if not contact_ids:
         return 0, 0
     await _execute(
-        conn, "DELETE FROM traveler WHERE request_id IN (SELECT id FROM travel_request WHERE contact_id {ids})", contact_ids
+        conn,
+        "DELETE FROM traveler WHERE request_id IN (SELECT id FROM travel_request WHERE contact_id {ids})",
+        contact_ids,
     )
     requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
     consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)

@@ -1,4 +1,5 @@
 """Art. 17: erasing a contact, definitively (resolvers.deletion says what that covers)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,14 +26,21 @@ async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
     contact = await get_contact(principal, contact_id)
     async with in_transaction() as conn:
         # The open erasure requests of this person are fulfilled by this very erasure.
-        closed = await SubjectRequest.filter(
-            contact_id=contact.id, kind=SubjectRightKind.ERASURE, status=SubjectRequestStatus.OPEN
-        ).using_db(conn).update(status=SubjectRequestStatus.DONE, closed_at=now())
+        closed = (
+            await SubjectRequest.filter(
+                contact_id=contact.id, kind=SubjectRightKind.ERASURE, status=SubjectRequestStatus.OPEN
+            )
+            .using_db(conn)
+            .update(status=SubjectRequestStatus.DONE, closed_at=now())
+        )
         requests, consents = await deletion.delete_contacts([contact.id], conn)
         # The event names the person by opaque id only: it must outlive them without identifying them.
         await audit.record(
-            principal, "ERASE", contact.id, f"requests {requests}, consent records {consents}, erasure requests closed {closed}",
-            connection=conn
+            principal,
+            "ERASE",
+            contact.id,
+            f"requests {requests}, consent records {consents}, erasure requests closed {closed}",
+            connection=conn,
         )
     erased_at = now()
     # Only after commit: the freed pages and the WAL can be scrubbed once the delete is durable.

@@ -4,6 +4,7 @@ Requests and audit events are read in id-ordered keyset chunks, each its own sho
 streamed export never holds a transaction (or the whole list) across a yield. Requests and their
 travelers are read as plain rows, in larger chunks: neither the stream nor the files need model objects.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -48,7 +49,10 @@ async def generate(principal: Principal, contact_id: int, *, secret: str, link_l
     contact = await get_visible_contact(viewer, contact_id, "export this contact's data")
     at = now()
     link = ExportLink(
-        agency_id=viewer.agency_id, contact_id=contact.id, user_id=viewer.user_id, actor=viewer.actor  # type: ignore[arg-type]
+        agency_id=viewer.agency_id,
+        contact_id=contact.id,
+        user_id=viewer.user_id,
+        actor=viewer.actor,  # type: ignore[arg-type]
     )
     token = export_links.sign(secret, link, issued_at=at, lifetime=link_lifetime)
     minutes = int(link_lifetime.total_seconds() // 60)
@@ -115,7 +119,9 @@ def _chunk_travelers(principal: Principal, contact_id: int, request_ids: list[in
     return Traveler.filter(request_id__in=Subquery(chunk.values("id"))).order_by("request_id", "position", "id")
 
 
-async def traveler_rows_by_request(principal: Principal, contact_id: int, request_ids: list[int]) -> dict[int, list[ListedRow]]:
+async def traveler_rows_by_request(
+    principal: Principal, contact_id: int, request_ids: list[int]
+) -> dict[int, list[ListedRow]]:
     """The travelers of an id-ordered chunk of the person's requests, as ListedRows."""
     grouped: dict[int, list[ListedRow]] = {request_id: [] for request_id in request_ids}
     for traveler in await listed(_chunk_travelers(principal, contact_id, request_ids)):

@@ -5,6 +5,7 @@ many requests the person has. Records use the GraphQL contract's names and value
 the JSON file says what the GraphQL export says. Requests are read as plain rows, not models:
 for a person with thousands of requests, building model objects cost more than the queries.
 """
+
 from __future__ import annotations
 
 import csv
@@ -76,8 +77,7 @@ def request_record(request: ListedRow, advisor: Staff, travelers: list[ListedRow
         "notes": request.notes,
         "advisor": _staff(*advisor),
         "travelers": [
-            {"firstName": t.first_name, "lastName": t.last_name, "birthDate": _iso(t.birth_date)}
-            for t in travelers
+            {"firstName": t.first_name, "lastName": t.last_name, "birthDate": _iso(t.birth_date)} for t in travelers
         ],
     }
 
@@ -145,18 +145,37 @@ async def json_document(principal: Principal, bundle: export.Export) -> AsyncIte
 
 
 CONTACT_COLUMNS = {
-    "contact_id": "id", "kind": "kind", "first_name": "firstName", "last_name": "lastName", "email": "email",
-    "phone": "phone", "birth_date": "birthDate", "address": "address", "contact_notes": "notes",
-    "contact_created_at": "createdAt", "contact_last_activity_at": "lastActivityAt",
+    "contact_id": "id",
+    "kind": "kind",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "email": "email",
+    "phone": "phone",
+    "birth_date": "birthDate",
+    "address": "address",
+    "contact_notes": "notes",
+    "contact_created_at": "createdAt",
+    "contact_last_activity_at": "lastActivityAt",
 }
 REQUEST_COLUMNS = {
-    "request_id": "id", "status": "status", "destination": "destination", "departure_date": "departureDate",
-    "return_date": "returnDate", "traveler_count": "travelerCount", "budget_cents": "budgetCents",
-    "request_notes": "notes", "request_created_at": "createdAt", "request_last_activity_at": "lastActivityAt",
+    "request_id": "id",
+    "status": "status",
+    "destination": "destination",
+    "departure_date": "departureDate",
+    "return_date": "returnDate",
+    "traveler_count": "travelerCount",
+    "budget_cents": "budgetCents",
+    "request_notes": "notes",
+    "request_created_at": "createdAt",
+    "request_last_activity_at": "lastActivityAt",
 }
 CONSENT_COLUMNS = {
-    "consent_purpose": "purpose", "consent_granted": "granted", "consent_recorded_at": "recordedAt",
-    "consent_source": "source", "consent_wording": "wording", "consent_recorded_by": "recordedBy",
+    "consent_purpose": "purpose",
+    "consent_granted": "granted",
+    "consent_recorded_at": "recordedAt",
+    "consent_source": "source",
+    "consent_wording": "wording",
+    "consent_recorded_by": "recordedBy",
 }
 HEADER = ["record_type", *CONTACT_COLUMNS, *REQUEST_COLUMNS, "advisor", "travelers", *CONSENT_COLUMNS]
 
@@ -184,8 +203,7 @@ def _iso_cell(value: date | datetime | None) -> str:
 
 def _travelers(travelers: list[ListedRow]) -> str:
     return "; ".join(
-        f"{t.first_name} {t.last_name}" + (f" ({t.birth_date.isoformat()})" if t.birth_date else "")
-        for t in travelers
+        f"{t.first_name} {t.last_name}" + (f" ({t.birth_date.isoformat()})" if t.birth_date else "") for t in travelers
     )
 
 
@@ -195,10 +213,18 @@ def _request_cells(request: ListedRow, advisor: Staff, travelers: list[ListedRow
     Ids, status names and ISO dates cannot start a formula: only text and numbers need _cell.
     """
     return [
-        encode_id("TravelRequest", request.id), _enum(request.status), _cell(request.destination),
-        _iso_cell(request.departure_date), _iso_cell(request.return_date), _cell(request.traveler_count),
-        _cell(request.budget_cents), _cell(request.notes), _iso_cell(request.created_at),
-        _iso_cell(request.last_activity_at), _cell(advisor[0]), _cell(_travelers(travelers)),
+        encode_id("TravelRequest", request.id),
+        _enum(request.status),
+        _cell(request.destination),
+        _iso_cell(request.departure_date),
+        _iso_cell(request.return_date),
+        _cell(request.traveler_count),
+        _cell(request.budget_cents),
+        _cell(request.notes),
+        _iso_cell(request.created_at),
+        _iso_cell(request.last_activity_at),
+        _cell(advisor[0]),
+        _cell(_travelers(travelers)),
     ]
 
 

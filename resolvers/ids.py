@@ -1,4 +1,5 @@
 """Opaque ids: what the API shows instead of row numbers, and whose type is checked on the way in."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """A website's contact form, posted with an INTAKE API key: a prospect, its request and its consents."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -117,29 +118,47 @@ async def submit_contact_form(principal: Principal, form: ContactForm) -> Travel
         agency = await Agency.get(id=principal.agency_id).using_db(conn)
         owner = await default_owner(principal.agency_id, conn)
         contact = Contact(
-            agency_id=principal.agency_id, owner_id=owner.id, team_id=owner.team_id,  # type: ignore[attr-defined]
-            kind=ContactKind.PROSPECT, visibility=agency.default_visibility, created_at=at, last_activity_at=at,
+            agency_id=principal.agency_id,
+            owner_id=owner.id,
+            team_id=owner.team_id,  # type: ignore[attr-defined]
+            kind=ContactKind.PROSPECT,
+            visibility=agency.default_visibility,
+            created_at=at,
+            last_activity_at=at,
             **cleaned.contact,
         )
         contact.search_text = search_text(contact.first_name, contact.last_name, contact.email, contact.phone)
         await contact.save(using_db=conn)
         request = await TravelRequest.create(
-            agency_id=principal.agency_id, contact_id=contact.id, advisor_id=owner.id,
-            created_at=at, last_activity_at=at, using_db=conn, **cleaned.request,
+            agency_id=principal.agency_id,
+            contact_id=contact.id,
+            advisor_id=owner.id,
+            created_at=at,
+            last_activity_at=at,
+            using_db=conn,
+            **cleaned.request,
         )
         if cleaned.consents:
             await ConsentRecord.bulk_create(
                 [
                     ConsentRecord(
-                        contact_id=contact.id, purpose=box.purpose, granted=box.granted, recorded_at=at,
-                        source=cleaned.source, wording=box.wording, recorded_by=principal.actor,
+                        contact_id=contact.id,
+                        purpose=box.purpose,
+                        granted=box.granted,
+                        recorded_at=at,
+                        source=cleaned.source,
+                        wording=box.wording,
+                        recorded_by=principal.actor,
                     )
                     for box in cleaned.consents
                 ],
                 using_db=conn,
             )
         await audit.record(
-            principal, "INTAKE", contact.id, f"request {request.id}, {len(cleaned.consents)} consent records",
+            principal,
+            "INTAKE",
+            contact.id,
+            f"request {request.id}, {len(cleaned.consents)} consent records",
             connection=conn,
         )
     return request

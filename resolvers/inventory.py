@@ -1,4 +1,5 @@
 """The Art. 30 register of personal data, generated from models.declarations so it cannot drift."""
+
 from __future__ import annotations
 
 import csv

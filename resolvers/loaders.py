@@ -3,6 +3,7 @@
 Built for each request by the schema's context, so caches never cross requests or agencies.
 Batch functions only fetch by id within rows already scoped; masking happens in the schema.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

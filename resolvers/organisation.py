@@ -1,4 +1,5 @@
 """The agency, its teams and users: managed by ADMIN; the agency's GDPR settings by the DPO."""
+
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
@@ -67,8 +68,13 @@ async def create_user(
     try:
         async with in_transaction() as conn:
             user = await User.create(
-                agency_id=principal.agency_id, email=email, name=name, role=role, team=team,
-                password_hash=password_hash, using_db=conn,
+                agency_id=principal.agency_id,
+                email=email,
+                name=name,
+                role=role,
+                team=team,
+                password_hash=password_hash,
+                using_db=conn,
             )
             await audit.record(principal, "CREATE_USER", detail=f"user {user.id} role {role.value}", connection=conn)
     except IntegrityError:
@@ -132,9 +138,19 @@ async def create_agency(name: str, admin_email: str, admin_name: str, password: 
     async with in_transaction() as conn:
         agency_row = await Agency.create(name=name, using_db=conn)
         admin = await User.create(
-            agency=agency_row, email=admin_email, name=admin_name, role=Role.ADMIN,
-            password_hash=passwords.hash_password(password), using_db=conn,
+            agency=agency_row,
+            email=admin_email,
+            name=admin_name,
+            role=Role.ADMIN,
+            password_hash=passwords.hash_password(password),
+            using_db=conn,
         )
-        await audit.record(None, "CREATE_AGENCY", agency_id=agency_row.id, actor="system",
-                           detail=f"admin user {admin.id}", connection=conn)
+        await audit.record(
+            None,
+            "CREATE_AGENCY",
+            agency_id=agency_row.id,
+            actor="system",
+            detail=f"admin user {admin.id}",
+            connection=conn,
+        )
     return agency_row, admin

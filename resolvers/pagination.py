@@ -1,4 +1,5 @@
 """Relay-style keyset pagination: newest first, the cursor is the opaque sort key (the id)."""
+
 from __future__ import annotations
 
 import base64

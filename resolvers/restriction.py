@@ -1,4 +1,5 @@
 """Art. 18: the DPO restricts a contact's processing; resolvers.contacts.ensure_not_restricted enforces it."""
+
 from __future__ import annotations
 
 from tortoise.transactions import in_transaction

@@ -10,6 +10,7 @@ A purge deletes in short transactions of `batch_size` rows, so it never holds th
 long and can stop anywhere: each batch removes whole requests (with their travelers) or whole
 contacts (with everything of theirs), and a rerun picks up what is left.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -143,7 +144,9 @@ async def purge(
                 requests += batch_requests
                 contacts += batch_contacts
                 if on_batch is not None:
-                    on_batch(kind, batch_contacts if kind == CONTACTS else batch_requests, time.perf_counter() - started)
+                    on_batch(
+                        kind, batch_contacts if kind == CONTACTS else batch_requests, time.perf_counter() - started
+                    )
                 if pause:
                     await asyncio.sleep(pause)
     except (Exception, asyncio.CancelledError):

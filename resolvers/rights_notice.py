@@ -3,6 +3,7 @@
 The categories of data are generated from models.declarations, so the notice cannot forget a
 field that the models hold; recipients, consents and sources are the person's own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -57,16 +58,20 @@ def _granted(consents: Iterable[ConsentRecord]) -> list[ConsentPurpose]:
 
 def compose(agency: Agency, contact: Contact, owner: User, consents: list[ConsentRecord]) -> str:
     granted = _granted(consents)
-    consented = ("; and, with your consent, for " + ", ".join(PURPOSE_WORDS[p] for p in granted) if granted
-                 else "; nothing else, as you have given no other consent")
-    recipients = [AUDIENCE_WORDS[Visibility(contact.visibility)].format(owner=owner.name),
-                  "the agency's data protection officer",
-                  "when you book, the travel suppliers the booking needs (carriers, accommodation, tour operators)"]
+    consented = (
+        "; and, with your consent, for " + ", ".join(PURPOSE_WORDS[p] for p in granted)
+        if granted
+        else "; nothing else, as you have given no other consent"
+    )
+    recipients = [
+        AUDIENCE_WORDS[Visibility(contact.visibility)].format(owner=owner.name),
+        "the agency's data protection officer",
+        "when you book, the travel suppliers the booking needs (carriers, accommodation, tour operators)",
+    ]
     if ConsentPurpose.PARTNER_SHARING in granted:
         recipients.append("partner companies, as you agreed")
     sources = sorted({r.source for r in consents})
-    source = ("the channels recorded with your consents: " + "; ".join(sources)
-              if sources else "collected by the agency")
+    source = "the channels recorded with your consents: " + "; ".join(sources) if sources else "collected by the agency"
     months = agency.retention_months
     lines = [
         f"What {agency.name} holds about you, and your rights (GDPR Art. 15).",

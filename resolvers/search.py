@@ -1,4 +1,5 @@
 """Accent- and case-insensitive search over what the viewer may see: a folded column, matched in SQL."""
+
 from __future__ import annotations
 
 import re

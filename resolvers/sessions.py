@@ -1,4 +1,5 @@
 """Signing in and out, and turning a bearer secret into a Principal."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,9 +51,7 @@ def principal_for_user(user: User, session_id: int | None = None) -> Principal:
     )
 
 
-async def login(
-    email: str, password: str, client: str, policy: SessionPolicy, limits: throttle.Limits
-) -> LoginResult:
+async def login(email: str, password: str, client: str, policy: SessionPolicy, limits: throttle.Limits) -> LoginResult:
     email = (email or "").strip().lower()[:254]
     keys = [throttle.account_key(email), throttle.address_key(client)]
     await throttle.check(keys, limits)
@@ -71,7 +70,11 @@ async def login(
             user.password_hash = passwords.hash_password(password)
             await user.save(update_fields=["password_hash"], using_db=conn)
         await Session.create(
-            user=user, token_hash=secret_hash(token), created_at=at, last_seen_at=at, expires_at=expires,
+            user=user,
+            token_hash=secret_hash(token),
+            created_at=at,
+            last_seen_at=at,
+            expires_at=expires,
             using_db=conn,
         )
         await LoginFailure.filter(key=keys[0]).using_db(conn).delete()

@@ -2,6 +2,7 @@
 
 Statements are written once for both databases, with PostgreSQL's numbered parameters ($1, $2...).
 """
+
 from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient

@@ -1,8 +1,9 @@
 """Data-subject requests and their Art. 12(3) deadline: one month, extendable once by two more."""
+
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -61,15 +62,22 @@ async def open_request(
     received = _received_at(received_at)
     # Counted in the offset the request was received in, so "31 January" is the requester's calendar day;
     # stored in UTC, because SQLite compares and sorts datetimes as text.
-    due = add_months(received, RESPONSE_MONTHS).astimezone(timezone.utc)
-    received = received.astimezone(timezone.utc)
+    due = add_months(received, RESPONSE_MONTHS).astimezone(UTC)
+    received = received.astimezone(UTC)
     async with in_transaction() as conn:
         request = await SubjectRequest.create(
-            agency_id=principal.agency_id, contact_id=contact.id, kind=kind, received_at=received, due_at=due,
+            agency_id=principal.agency_id,
+            contact_id=contact.id,
+            kind=kind,
+            received_at=received,
+            due_at=due,
             using_db=conn,
         )
         await audit.record(
-            principal, "OPEN_SUBJECT_REQUEST", contact.id, f"subject request {request.id} {kind.value}",
+            principal,
+            "OPEN_SUBJECT_REQUEST",
+            contact.id,
+            f"subject request {request.id} {kind.value}",
             connection=conn,
         )
     return request
@@ -86,8 +94,11 @@ async def close_request(principal: Principal, request_id: int, status: SubjectRe
     async with in_transaction() as conn:
         await request.save(update_fields=["status", "closed_at"], using_db=conn)
         await audit.record(
-            principal, "CLOSE_SUBJECT_REQUEST", request.contact_id,  # type: ignore[attr-defined]
-            f"subject request {request.id} {status.value}", connection=conn,
+            principal,
+            "CLOSE_SUBJECT_REQUEST",
+            request.contact_id,  # type: ignore[attr-defined]
+            f"subject request {request.id} {status.value}",
+            connection=conn,
         )
     return request
 
@@ -104,7 +115,10 @@ async def extend_request(principal: Principal, request_id: int) -> SubjectReques
     async with in_transaction() as conn:
         await request.save(update_fields=["due_at", "extended"], using_db=conn)
         await audit.record(
-            principal, "EXTEND_SUBJECT_REQUEST", request.contact_id,  # type: ignore[attr-defined]
-            f"subject request {request.id}", connection=conn,
+            principal,
+            "EXTEND_SUBJECT_REQUEST",
+            request.contact_id,  # type: ignore[attr-defined]
+            f"subject request {request.id}",
+            connection=conn,
         )
     return request

@@ -1,4 +1,5 @@
 """Login throttling kept in the database, so that it holds across several server processes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Travel requests ("demandes de voyage") and their travelers; personal fields follow the contact's scope."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,9 +18,14 @@ from resolvers.contacts import ensure_not_restricted, get_visible_contact
 from resolvers.pagination import Page, paginate
 
 API_NAMES = {
-    "status": "status", "destination": "destination", "departure_date": "departureDate",
-    "return_date": "returnDate", "traveler_count": "travelerCount", "budget_cents": "budgetCents",
-    "travelers": "travelers", "notes": "notes",
+    "status": "status",
+    "destination": "destination",
+    "departure_date": "departureDate",
+    "return_date": "returnDate",
+    "traveler_count": "travelerCount",
+    "budget_cents": "budgetCents",
+    "travelers": "travelers",
+    "notes": "notes",
 }
 
 
@@ -116,8 +122,13 @@ async def _insert(
     at = now()
     async with in_transaction() as conn:
         request = await TravelRequest.create(
-            agency_id=contact.agency_id, contact_id=contact.id, advisor_id=advisor_id,  # type: ignore[attr-defined]
-            created_at=at, last_activity_at=at, using_db=conn, **cleaned,
+            agency_id=contact.agency_id,
+            contact_id=contact.id,
+            advisor_id=advisor_id,  # type: ignore[attr-defined]
+            created_at=at,
+            last_activity_at=at,
+            using_db=conn,
+            **cleaned,
         )
         await _save_travelers(request, travelers, conn)
         await Contact.filter(id=contact.id).using_db(conn).update(last_activity_at=at)

@@ -1,4 +1,5 @@
 """Input rules. Each check names the field (as the API spells it) and says why it was refused."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ TRAVELERS_MAX = 50
 BUDGET_MAX_CENTS = 2_000_000_000
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{2,31}$")
 
 

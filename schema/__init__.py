@@ -1,4 +1,5 @@
 """The GraphQL schema: root types assembled from one mixin per domain."""
+
 from __future__ import annotations
 
 import strawberry
@@ -13,8 +14,8 @@ from schema.documents import ParsedDocuments
 from schema.errors import ErrorCodes
 from schema.execution import executor_for, resolve_directly
 from schema.export import ExportQueries
-from schema.guards import QueryGuards
 from schema.gdpr import GdprMutations, GdprQueries
+from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -24,13 +25,30 @@ from schema.view_log import ViewLog
 
 @authorized_root
 @strawberry.type
-class Query(OrganisationQueries, ContactQueries, ConsentQueries, ApiKeyQueries, GdprQueries, AccountabilityQueries, RetentionQueries, ExportQueries):
+class Query(
+    OrganisationQueries,
+    ContactQueries,
+    ConsentQueries,
+    ApiKeyQueries,
+    GdprQueries,
+    AccountabilityQueries,
+    RetentionQueries,
+    ExportQueries,
+):
     pass
 
 
 @authorized_root
 @strawberry.type
-class Mutation(OrganisationMutations, ContactMutations, ConsentMutations, ApiKeyMutations, IntakeMutations, GdprMutations, RetentionMutations):
+class Mutation(
+    OrganisationMutations,
+    ContactMutations,
+    ConsentMutations,
+    ApiKeyMutations,
+    IntakeMutations,
+    GdprMutations,
+    RetentionMutations,
+):
     pass
 
 
@@ -49,7 +67,13 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         # Order matters: errors are coded last, after the guards and the token limit have refused.
-        extensions=[lambda: MaxTokensLimiter(max_token_count=max_tokens), ParsedDocuments, QueryGuards, ErrorCodes, ViewLog],
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            ParsedDocuments,
+            QueryGuards,
+            ErrorCodes,
+            ViewLog,
+        ],
         # Incremental delivery: subjectAccessExport.requests supports @stream (schema.export).
         config=StrawberryConfig(disable_field_suggestions=True, enable_experimental_incremental_execution=True),
     )

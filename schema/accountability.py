@@ -1,4 +1,5 @@
 """Root fields of accountability (Art. 5(2), 30): the audit trail, its verification, the inventory."""
+
 from __future__ import annotations
 
 import strawberry
@@ -70,12 +71,18 @@ class AccountabilityQueries:
         after: str | None = None,
     ) -> AuditEventConnection:
         page = await audit_log.audit_log(
-            info.context.viewer, contact_id=contact_id, actor_email=actor_email, action=action,
-            first=first, after=after,
+            info.context.viewer,
+            contact_id=contact_id,
+            actor_email=actor_email,
+            action=action,
+            first=first,
+            after=after,
         )
         return AuditEventConnection.of(page)
 
-    @strawberry.field(description="DPO. Recomputes the agency's hash chain: ok is false if any event was altered or removed.")
+    @strawberry.field(
+        description="DPO. Recomputes the agency's hash chain: ok is false if any event was altered or removed."
+    )
     async def verify_audit_chain(self, info: Info) -> AuditVerification:
         result = await audit_log.verify(info.context.viewer)
         broken = result.first_broken_event_id
@@ -89,8 +96,11 @@ class AccountabilityQueries:
     def personal_data_inventory(self, info: Info) -> list[PersonalDataField]:
         return [
             PersonalDataField(
-                entity=row.entity, field=row.field, category=row.category,
-                visible_to=row.visible_to, retention=row.retention,
+                entity=row.entity,
+                field=row.field,
+                category=row.category,
+                visible_to=row.visible_to,
+                retention=row.retention,
             )
             for row in inventory()
         ]

@@ -1,4 +1,5 @@
 """Root fields: partner API keys (ADMIN, DPO)."""
+
 from __future__ import annotations
 
 import strawberry

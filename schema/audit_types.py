@@ -1,4 +1,5 @@
 """The AuditEvent type: one entry of the trail. It holds no data of the data subject, only an opaque id."""
+
 from __future__ import annotations
 
 from datetime import datetime

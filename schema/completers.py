@@ -15,6 +15,7 @@ request's loaders, and wrap their objects once per request (schema.prefetch).
 The generated source holds no name from the query: response names (aliases) and types are passed
 in as values; attribute names are the Python fields' own identifiers.
 """
+
 from __future__ import annotations
 
 import keyword
@@ -47,8 +48,13 @@ def _listed(complete: Completer, nullable_items: bool, items: list[Any]) -> Any:
 class _Source:
     def __init__(self) -> None:
         self.lines = ["def complete(source):"]
-        self.values: dict[str, Any] = {"SLOW": SLOW, "PENDING": PENDING, "Relation": Relation,
-                                       "MIN_INT": GRAPHQL_MIN_INT, "MAX_INT": GRAPHQL_MAX_INT}
+        self.values: dict[str, Any] = {
+            "SLOW": SLOW,
+            "PENDING": PENDING,
+            "Relation": Relation,
+            "MIN_INT": GRAPHQL_MIN_INT,
+            "MAX_INT": GRAPHQL_MAX_INT,
+        }
 
     def value(self, name: str, value: Any) -> str:
         self.values[name] = value
@@ -68,13 +74,20 @@ class _Source:
             self.add(f"elif type({v}) is not int or not MIN_INT <= {v} <= MAX_INT:", "    return SLOW")
         else:
             convert = self.value(f"CONVERT{index}", plan.convert)
-            self.add(f"elif type({v}) is {exact}:", f"    {v} = {convert}({v})", f"    if {v} is SLOW:",
-                     "        return SLOW", "else:", "    return SLOW")
+            self.add(
+                f"elif type({v}) is {exact}:",
+                f"    {v} = {convert}({v})",
+                f"    if {v} is SLOW:",
+                "        return SLOW",
+                "else:",
+                "    return SLOW",
+            )
         return True
 
     def objects(self, v: str, plan: FieldPlan, index: int, complete: Completer) -> None:
-        self.add(f"if type({v}) is Relation:", f"    {v} = {v}.resolved()", f"    if {v} is PENDING:",
-                 "        return SLOW")
+        self.add(
+            f"if type({v}) is Relation:", f"    {v} = {v}.resolved()", f"    if {v} is PENDING:", "        return SLOW"
+        )
         self.add(f"if {v} is None:", "    pass" if plan.nullable else "    return SLOW")
         if plan.listed:
             listed = self.value(f"LISTED{index}", complete)

@@ -1,4 +1,5 @@
 """Root fields: consent with proof."""
+
 from __future__ import annotations
 
 import strawberry
@@ -23,7 +24,11 @@ class ConsentMutations:
     @strawberry.mutation(description="Appends a consent decision (granted, or withdrawn with granted: false).")
     async def record_consent(self, info: Info, input: ConsentInput) -> ConsentRecord:
         row = await consent.record_consent(
-            info.context.viewer, decode_id("Contact", input.contact_id), input.purpose, input.granted,
-            input.source, input.wording,
+            info.context.viewer,
+            decode_id("Contact", input.contact_id),
+            input.purpose,
+            input.granted,
+            input.source,
+            input.wording,
         )
         return ConsentRecord(row=row)

@@ -1,4 +1,5 @@
 """Root fields: contacts and travel requests."""
+
 from __future__ import annotations
 
 import strawberry
@@ -19,7 +20,15 @@ from schema.prefetch import prefetch_contact_page
 from schema.types import Contact, ContactConnection, TravelRequest, TravelRequestConnection, travel_requests_of
 
 CONTACT_FIELDS = ("kind", "first_name", "last_name", "email", "phone", "birth_date", "address", "notes")
-REQUEST_FIELDS = ("destination", "departure_date", "return_date", "traveler_count", "budget_cents", "travelers", "notes")
+REQUEST_FIELDS = (
+    "destination",
+    "departure_date",
+    "return_date",
+    "traveler_count",
+    "budget_cents",
+    "travelers",
+    "notes",
+)
 
 
 async def one_request(info: Info, row) -> TravelRequest:  # type: ignore[no-untyped-def]
@@ -102,7 +111,5 @@ class ContactMutations:
 
     @strawberry.mutation
     async def update_travel_request(self, info: Info, id: strawberry.ID, patch: TravelRequestPatch) -> TravelRequest:
-        row = await travel_requests.update_request(
-            info.context.viewer, decode_id("TravelRequest", id), provided(patch)
-        )
+        row = await travel_requests.update_request(info.context.viewer, decode_id("TravelRequest", id), provided(patch))
         return await one_request(info, row)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from starlette.requests import Request
 
-
 from auth.errors import Unauthenticated
 from auth.principal import Principal
 from resolvers.loaders import Loaders

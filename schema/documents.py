@@ -4,6 +4,7 @@ graphql-core's AST is never changed after parsing, so one parsed document can se
 with the same text and parse options (the token limit). A text that does not parse is never
 remembered: it is parsed, and refused, each time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """The domain enums, exposed under the contract's names."""
+
 import strawberry
 
 from models import enums

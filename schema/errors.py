@@ -1,4 +1,5 @@
 """The one mapping from exceptions to the contract's error codes; anything unexpected is masked."""
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,12 @@ def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AlveoleError):
         return GraphQLError(
-            original.message, nodes=error.nodes, source=error.source, positions=error.positions,
-            path=error.path, extensions={"code": original.code, **original.extensions},
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": original.code, **original.extensions},
         )
     if original is None or error.path is None:
         # Syntax, validation and variable-coercion errors happen before any resolver runs (no path):
@@ -26,14 +31,22 @@ def coded(error: GraphQLError) -> GraphQLError:
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "BAD_USER_INPUT")
         return GraphQLError(
-            error.message, nodes=error.nodes, source=error.source, positions=error.positions,
-            path=error.path, extensions=extensions,
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
         )
     # Never the exception's text: it may hold SQL or personal data. Only its type is logged.
     log.error("unexpected %s at path %s", type(original).__name__, error.path)
     return GraphQLError(
-        UNEXPECTED, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"},
+        UNEXPECTED,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
 
 

@@ -24,6 +24,7 @@ generic completion: together most of the page's CPU time.
 Masking is unaffected: compartmented types null their personal attributes when they are built
 (schema.masking), before any field is read.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
@@ -142,13 +143,17 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
             clone.__dict__.update(self.__dict__)
             return clone
 
-        def plans_for(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, FieldPlan | None]]:
+        def plans_for(
+            self, parent_type: GraphQLObjectType, grouped_field_set: Any
+        ) -> list[tuple[str, Any, FieldPlan | None]]:
             key = (parent_type.name, id(grouped_field_set))
             plans = self.plans.get(key)
             if plans is None:
                 self.kept.append(grouped_field_set)
-                plans = self.plans[key] = [(name, fields, field_plans.plan_for(parent_type, fields))
-                                           for name, fields in grouped_field_set.items()]
+                plans = self.plans[key] = [
+                    (name, fields, field_plans.plan_for(parent_type, fields))
+                    for name, fields in grouped_field_set.items()
+                ]
             return plans
 
         def completer_for(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> Completer | None:
@@ -169,7 +174,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                     return None
                 sub = None
                 if plan.leaf is None:
-                    subfields, new_defer_usages, _forbidden = self.collect_subfields(plan.object_type, field_details_list)
+                    subfields, new_defer_usages, _forbidden = self.collect_subfields(
+                        plan.object_type, field_details_list
+                    )
                     sub = None if new_defer_usages else self.selection(plan.object_type, subfields)
                     if sub is None:
                         return None
@@ -183,26 +190,42 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 generated.put(signature, completer)
             return (signature, completer) if completer is not None else None
 
-        def build_stream_item_queue(self, initial_index: int, stream_path: Any, iterator: Any, field_details_list: Any,
-                                    info: Any, item_type: Any, is_async: bool) -> Any:
+        def build_stream_item_queue(
+            self,
+            initial_index: int,
+            stream_path: Any,
+            iterator: Any,
+            field_details_list: Any,
+            info: Any,
+            item_type: Any,
+            is_async: bool,
+        ) -> Any:
             if not is_async or not self.plain:
-                return super().build_stream_item_queue(initial_index, stream_path, iterator, field_details_list, info,
-                                                       item_type, is_async)
-            return stream_item_queue(self, self.complete_at_once, initial_index, stream_path, iterator,
-                                     field_details_list, info, item_type)
+                return super().build_stream_item_queue(
+                    initial_index, stream_path, iterator, field_details_list, info, item_type, is_async
+                )
+            return stream_item_queue(
+                self, self.complete_at_once, initial_index, stream_path, iterator, field_details_list, info, item_type
+            )
 
         def complete_at_once(self, return_type: Any, field_details_list: Any, value: Any) -> Any:
             """An object value completed by its selection's completer, or SLOW."""
             object_type = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-            if (not self.plain or value is None or not isinstance(object_type, GraphQLObjectType)
-                    or object_type.is_type_of or self.is_awaitable(value)):
+            if (
+                not self.plain
+                or value is None
+                or not isinstance(object_type, GraphQLObjectType)
+                or object_type.is_type_of
+                or self.is_awaitable(value)
+            ):
                 return SLOW
             subfields, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
             completer = None if new_defer_usages else self.completer_for(object_type, subfields)
             return SLOW if completer is None else run(completer, value)
 
-        def execute_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any,
-                           position_context: Any) -> Any:
+        def execute_fields(
+            self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any, position_context: Any
+        ) -> Any:
             if position_context is not None or not self.plain:  # deferred fragments: graphql-core's own way
                 return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
             completer = self.completer_for(parent_type, grouped_field_set)
@@ -233,8 +256,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                             else:
                                 result = self.complete_leaf(leaf, value)
                         else:
-                            result = self.complete_objects(plan, parent_type, source_value, path, response_name,
-                                                           field_details_list)
+                            result = self.complete_objects(
+                                plan, parent_type, source_value, path, response_name, field_details_list
+                            )
                     if result is SLOW:
                         field_path = Path(path, response_name, parent_type.name)
                         result = self.execute_field(parent_type, source_value, field_details_list, field_path, None)
@@ -258,8 +282,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return SLOW
             return SLOW if coerced is None or coerced is Undefined else coerced
 
-        def complete_objects(self, plan: FieldPlan, parent_type: Any, source: Any, path: Any, response_name: str,
-                             field_details_list: Any) -> Any:
+        def complete_objects(
+            self, plan: FieldPlan, parent_type: Any, source: Any, path: Any, response_name: str, field_details_list: Any
+        ) -> Any:
             value = getattr(source, plan.attribute, None)
             if type(value) is Relation:
                 value = value.resolved()
@@ -273,8 +298,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return SLOW
             field_path = Path(path, response_name, parent_type.name)
             if not plan.listed:
-                return self.complete_object(object_type, value, field_path, subfields, plan.return_type,
-                                            field_details_list)
+                return self.complete_object(
+                    object_type, value, field_path, subfields, plan.return_type, field_details_list
+                )
             if not isinstance(value, (list, tuple)) or (not plan.item_nullable and any(i is None for i in value)):
                 return SLOW
             try:
@@ -284,8 +310,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return None
             return self.guard_later(completed, plan.return_type, field_details_list, field_path)
 
-        def complete_object(self, object_type: Any, value: Any, path: Any, subfields: Any, return_type: Any,
-                            field_details_list: Any) -> Any:
+        def complete_object(
+            self, object_type: Any, value: Any, path: Any, subfields: Any, return_type: Any, field_details_list: Any
+        ) -> Any:
             """An object's fields, with graphql-core's error handling for a field (or list item) of this type."""
             try:
                 completed = self.execute_fields(object_type, value, path, subfields, None)
@@ -294,8 +321,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                 return None
             return self.guard_later(completed, return_type, field_details_list, path)
 
-        def complete_items(self, plan: FieldPlan, object_type: Any, items: Any, path: Any, subfields: Any,
-                           field_details_list: Any) -> Any:
+        def complete_items(
+            self, plan: FieldPlan, object_type: Any, items: Any, path: Any, subfields: Any, field_details_list: Any
+        ) -> Any:
             completed: list[Any] = []
             awaitable_indices: list[int] = []
             is_awaitable = self.is_awaitable
@@ -304,8 +332,9 @@ def executor_for(schema: strawberry.Schema, attributes: Attributes) -> type[Stra
                     if item is None:
                         completed.append(None)
                         continue
-                    result = self.complete_object(object_type, item, path.add_key(index, None), subfields,
-                                                  plan.item_type, field_details_list)
+                    result = self.complete_object(
+                        object_type, item, path.add_key(index, None), subfields, plan.item_type, field_details_list
+                    )
                     completed.append(result)
                     if is_awaitable(result):
                         awaitable_indices.append(index)

@@ -1,4 +1,5 @@
 """Root field: the subject access export (Art. 15 + Art. 20), for the DPO."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from resolvers import export
 from resolvers.ids import decode_id
 from schema.audit_types import AuditEvent
 from schema.context import Info
-from schema.types import Contact, ConsentRecord, TravelRequest
+from schema.types import ConsentRecord, Contact, TravelRequest
 
 
 @strawberry.type(description="Everything held on one person (Art. 15), with portable downloads (Art. 20).")
@@ -69,7 +70,9 @@ class ExportQueries:
     async def subject_access_export(self, info: Info, contact_id: strawberry.ID) -> SubjectAccessExport:
         settings = info.context.settings
         bundle = await export.generate(
-            info.context.viewer, decode_id("Contact", contact_id),
-            secret=settings.secret_key, link_lifetime=timedelta(minutes=settings.export_link_minutes),
+            info.context.viewer,
+            decode_id("Contact", contact_id),
+            secret=settings.secret_key,
+            link_lifetime=timedelta(minutes=settings.export_link_minutes),
         )
         return SubjectAccessExport(bundle=bundle)

@@ -4,6 +4,7 @@ A field is plain when Strawberry would answer it with `getattr` (no resolver, no
 arguments) and its node carries no directive. Its plan says whether it is a leaf (and which Python
 values serialise without graphql-core's help) or objects (and whether a list of them).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,8 +34,18 @@ Attributes = dict[tuple[str, str], str]  # (GraphQL type, field) -> Python attri
 class FieldPlan:
     """How to complete one plain field: a leaf, or objects (a list of them when `listed`)."""
 
-    __slots__ = ("attribute", "convert", "exact", "item_nullable", "item_type", "leaf", "listed", "nullable",
-                 "object_type", "return_type")
+    __slots__ = (
+        "attribute",
+        "convert",
+        "exact",
+        "item_nullable",
+        "item_type",
+        "leaf",
+        "listed",
+        "nullable",
+        "object_type",
+        "return_type",
+    )
 
     def __init__(self, attribute: str, return_type: Any) -> None:
         self.attribute, self.return_type = attribute, return_type

@@ -1,4 +1,5 @@
 """Root fields of the DPO's data-subject rights: restriction, erasure, and the requests' deadlines."""
+
 from __future__ import annotations
 
 from datetime import datetime

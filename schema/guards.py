@@ -3,6 +3,7 @@
 Refusing before graphql-core's validation means a hostile document (30 levels deep, 10 unknown
 directives, 500 duplicated fields) costs one pass over its AST and yields one error, not hundreds.
 """
+
 from __future__ import annotations
 
 import json
@@ -91,7 +92,9 @@ class _Shape:
         self.variables = variables
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
-    def _selections(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+    def _selections(
+        self, selection_set: SelectionSetNode | None, seen: frozenset[str]
+    ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
         for selection in (selection_set.selections or ()) if selection_set else ():
             if isinstance(selection, FieldNode):
                 yield selection, seen
@@ -117,7 +120,9 @@ class _Shape:
         default = field_def.args["first"].default_value
         return default if isinstance(default, int) else CONNECTION_DEFAULT_PAGE
 
-    def measure(self, selection_set: SelectionSetNode | None, parent: Any, seen: frozenset[str], depth: int, limits: Limits) -> tuple[int, int, str | None]:
+    def measure(
+        self, selection_set: SelectionSetNode | None, parent: Any, seen: frozenset[str], depth: int, limits: Limits
+    ) -> tuple[int, int, str | None]:
         """(depth, cost, problem) of a selection set; stops at the first problem."""
         deepest, cost = depth, 0
         keys: dict[str, int] = {}
@@ -132,18 +137,26 @@ class _Shape:
             child_type = get_named_type(field_def.type) if field_def is not None else None
             child_depth, child_cost, problem = (depth + 1, 0, None)
             if node.selection_set is not None:
-                child_depth, child_cost, problem = self.measure(node.selection_set, child_type, now_seen, depth + 1, limits)
+                child_depth, child_cost, problem = self.measure(
+                    node.selection_set, child_type, now_seen, depth + 1, limits
+                )
             if problem:
                 return child_depth, cost, problem
             if node.selection_set is not None:  # scalars are free; objects cost 1, times the page size
                 cost += 1 + self._page(node, field_def) * child_cost
             deepest = max(deepest, child_depth)
             if cost > limits.max_cost:
-                return deepest, cost, f"query cost exceeds the limit of {limits.max_cost} (each connection multiplies by its `first`)"
+                return (
+                    deepest,
+                    cost,
+                    f"query cost exceeds the limit of {limits.max_cost} (each connection multiplies by its `first`)",
+                )
         return deepest, cost, None
 
 
-def problem_with(document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limits: Limits, anonymous: bool) -> str | None:
+def problem_with(
+    document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limits: Limits, anonymous: bool
+) -> str | None:
     counter = _Counter(frozenset(d.name for d in schema.directives))
     visit(document, counter)
     if anonymous and counter.introspection:
@@ -160,7 +173,9 @@ def problem_with(document: DocumentNode, schema: GraphQLSchema, variables: dict[
     roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            _, _, problem = shape.measure(definition.selection_set, roots[definition.operation.value], frozenset(), 0, limits)
+            _, _, problem = shape.measure(
+                definition.selection_set, roots[definition.operation.value], frozenset(), 0, limits
+            )
             if problem:
                 return problem
     return None
@@ -170,7 +185,8 @@ def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
     shape = _Shape(schema, document, {})
     return {
         node.name.value
-        for definition in document.definitions if isinstance(definition, OperationDefinitionNode)
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
         for node, _ in shape._selections(definition.selection_set, frozenset())
     }
 
@@ -208,7 +224,9 @@ class GuardMemo:
         key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
         verdict = self._verdicts.get(key) if context.query else MISSING
         if verdict is MISSING:
-            verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous)
+            verdict = problem_with(
+                context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous
+            )
             if context.query:
                 self._verdicts.put(key, verdict)
         return verdict  # type: ignore[return-value]
@@ -221,7 +239,9 @@ class QueryGuards(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         settings = context.context.settings
-        limits = Limits(settings.max_query_depth, settings.max_aliases, settings.max_directives, settings.max_query_cost)
+        limits = Limits(
+            settings.max_query_depth, settings.max_aliases, settings.max_directives, settings.max_query_cost
+        )
         if context.graphql_document is not None:
             anonymous = context.context.principal is None
             problem = GUARDS.problem(context, limits, anonymous)

@@ -5,10 +5,11 @@ hooks have ended, and without calling MaskErrors' on_stream_result. Unwrapped, a
 mid-stream would reach the client with its text (SQL, personal data), and personal fields resolved
 late (a deferred fragment, a streamed item) would escape the VIEW_PERSONAL log.
 """
+
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 import logging
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from graphql import SubsequentIncrementalExecutionResult

@@ -1,4 +1,5 @@
 """Root fields: a website's contact form (API key with scope INTAKE)."""
+
 from __future__ import annotations
 
 import strawberry

@@ -12,6 +12,7 @@ built inside the compartment for a selection that asks for a personal field of i
 fragment or at any depth below. Directives are not evaluated: a field under `@skip(if: true)`
 counts, so the log may say more than was sent, never less.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -98,8 +99,11 @@ def build(cls: type[T], info: Any, contact_id: int, visible: bool, values: dict[
         context = info.context
         # Once noted (or logged), a contact's other objects (a streamed export's thousands of requests)
         # need no look at the selection.
-        if (contact_id not in context.viewed_contacts and contact_id not in context.logged_contacts
-                and cls.__compartment_type__ in _personal_types_selected(info)):  # type: ignore[attr-defined]
+        if (
+            contact_id not in context.viewed_contacts
+            and contact_id not in context.logged_contacts
+            and cls.__compartment_type__ in _personal_types_selected(info)
+        ):  # type: ignore[attr-defined]
             context.viewed_contacts.add(contact_id)
     else:
         for name in cls.__personal_attributes__:  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 A frontend sends the same few texts again and again; a client sending endless distinct texts only
 evicts the oldest entries, so memory stays bounded.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,4 +1,5 @@
 """Puts every root field behind auth.enforce.authorize, so no operation can forget its policy."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

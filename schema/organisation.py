@@ -1,4 +1,5 @@
 """Root fields: the viewer, the agency, its teams and users."""
+
 from __future__ import annotations
 
 import strawberry
@@ -42,8 +43,11 @@ class OrganisationMutations:
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
         settings = info.context.settings
         result = await sessions.login(
-            email, password, info.context.client_address,
-            sessions.session_policy(settings), sessions.login_limits(settings),
+            email,
+            password,
+            info.context.client_address,
+            sessions.session_policy(settings),
+            sessions.login_limits(settings),
         )
         # The payload's nested fields are read as the user who just signed in.
         info.context.principal = sessions.principal_for_user(result.user)

@@ -6,6 +6,7 @@ executing a 50-contact page does not create hundreds of asyncio tasks. It only e
 the request's loaders, so what a field finds in the cache is exactly what it would have loaded;
 personal data is only prefetched for contacts whose compartment the viewer is in.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,7 +55,9 @@ def _wrapped(wrap: Callable[[V], R], value: V, made: dict[K, R] | None, key: K) 
     return result
 
 
-def now_or_later(loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None) -> R | Awaitable[R]:
+def now_or_later(
+    loader: DataLoader[K, V], key: K, wrap: Callable[[V], R], made: dict[K, R] | None = None
+) -> R | Awaitable[R]:
     """at_hand's object at once when the loader holds the value, else an awaitable of it (batched)."""
     found = at_hand(loader, key, wrap, made)
     if found is not PENDING:
@@ -73,8 +76,14 @@ class Relation:
 
     __slots__ = ("key", "loader", "made", "value", "wrap")
 
-    def __init__(self, loader: DataLoader[Any, Any], key: Any, wrap: Callable[[Any], Any], made: dict[Any, Any] | None = None,
-                 value: Any = PENDING) -> None:
+    def __init__(
+        self,
+        loader: DataLoader[Any, Any],
+        key: Any,
+        wrap: Callable[[Any], Any],
+        made: dict[Any, Any] | None = None,
+        value: Any = PENDING,
+    ) -> None:
         self.loader, self.key, self.wrap, self.made, self.value = loader, key, wrap, made, value
 
     def __call__(self) -> Any:

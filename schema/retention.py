@@ -1,4 +1,5 @@
 """Root fields of storage limitation (Art. 5(1)(e)): the retention policy and deliberate deletion."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,10 @@ class RetentionReport:
     @classmethod
     def of(cls, report: retention.Report) -> RetentionReport:
         return cls(
-            cutoff=report.cutoff, dry_run=report.dry_run,
-            request_count=report.request_count, contact_count=report.contact_count,
+            cutoff=report.cutoff,
+            dry_run=report.dry_run,
+            request_count=report.request_count,
+            contact_count=report.contact_count,
         )
 
 

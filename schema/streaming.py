@@ -11,6 +11,7 @@ This mirrors IncrementalExecutor.build_stream_item_queue (graphql-core 3.3, pinn
 pyproject.toml) for asynchronous sources, the only kind the schema streams; synchronous ones are
 left to graphql-core.
 """
+
 from __future__ import annotations
 
 from asyncio import ensure_future
@@ -30,8 +31,16 @@ from schema.field_plans import SLOW
 CompleteAtOnce = Callable[[Any, Any, Any], Any]
 
 
-def stream_item_queue(executor: Any, complete_at_once: CompleteAtOnce, initial_index: int, stream_path: Any,
-                      iterator: AsyncIterator[Any], field_details_list: Any, info: Any, item_type: Any) -> StreamItemQueue:
+def stream_item_queue(
+    executor: Any,
+    complete_at_once: CompleteAtOnce,
+    initial_index: int,
+    stream_path: Any,
+    iterator: AsyncIterator[Any],
+    field_details_list: Any,
+    info: Any,
+    item_type: Any,
+) -> StreamItemQueue:
     early = executor.enable_early_execution
     is_awaitable = executor.is_awaitable
 
@@ -49,8 +58,9 @@ def stream_item_queue(executor: Any, complete_at_once: CompleteAtOnce, initial_i
                 await queue.push(WorkResult(StreamItemValue(completed)))
             else:
                 sub_executor = executor.create_sub_executor()
-                result = sub_executor.complete_stream_item(stream_path.add_key(index, None), item, field_details_list,
-                                                           info, item_type)
+                result = sub_executor.complete_stream_item(
+                    stream_path.add_key(index, None), item, field_details_list, info, item_type
+                )
                 if is_awaitable(result):
                     await queue.push(ensure_future(result) if early else await result)
                 else:

@@ -1,4 +1,5 @@
 """GraphQL object types. Each wraps a row; data subjects' types are compartmented (schema.masking)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,7 +17,6 @@ from schema.context import Info
 from schema.enums import ApiScope, ConsentPurpose
 from schema.masking import build, compartmented
 from schema.prefetch import PENDING, Relation, now_or_later
-
 
 # Enum members by value: rows give their text (or the member, equal to it) by the thousand, and a
 # dict lookup costs a fifth of calling the enum.
@@ -83,8 +83,14 @@ class User:
 
     @classmethod
     def of(cls, row: models.User) -> User:
-        return cls(row=row, id=strawberry.ID(encode_id("User", row.id)), email=row.email, name=row.name,
-                   role=Role(row.role), active=row.active)
+        return cls(
+            row=row,
+            id=strawberry.ID(encode_id("User", row.id)),
+            email=row.email,
+            name=row.name,
+            role=Role(row.role),
+            active=row.active,
+        )
 
     @strawberry.field
     def team(self, info: Info) -> Team | None:
@@ -173,10 +179,19 @@ class Traveler:
 
     @classmethod
     def of(cls, row: models.Traveler, contact_id: int, visible: bool, info: Info) -> Traveler:
-        return build(cls, info, contact_id, visible, {
-            "contact_id": contact_id, "personal_data_visible": visible,
-            "first_name": row.first_name, "last_name": row.last_name, "birth_date": row.birth_date,
-        })
+        return build(
+            cls,
+            info,
+            contact_id,
+            visible,
+            {
+                "contact_id": contact_id,
+                "personal_data_visible": visible,
+                "first_name": row.first_name,
+                "last_name": row.last_name,
+                "birth_date": row.birth_date,
+            },
+        )
 
 
 @compartmented("Contact")
@@ -224,16 +239,32 @@ class Contact:
         """`visible`: the compartment decision when the caller has it already, else taken here."""
         if visible is None:
             visible = enforce.sees_personal_data(info.context.viewer, row)
-        return build(cls, info, row.id, visible, {
-            "row": row, "personal_data_visible": visible,
-            "id": strawberry.ID(encode_id("Contact", row.id)), "kind": _KIND[row.kind],
-            "visibility": _VISIBILITY[row.visibility], "created_at": row.created_at,
-            "last_activity_at": row.last_activity_at, "restricted": bool(row.restricted), "first_name": row.first_name,
-            "last_name": row.last_name, "email": row.email, "phone": row.phone, "birth_date": row.birth_date,
-            "address": row.address, "notes": row.notes,
-            "owner": user_of(info, row.owner_id), "team": team_of(info, row.team_id),  # type: ignore[attr-defined]
-            "consents": Relation(info.context.loaders.consents, row.id, _consent_states),
-        })
+        return build(
+            cls,
+            info,
+            row.id,
+            visible,
+            {
+                "row": row,
+                "personal_data_visible": visible,
+                "id": strawberry.ID(encode_id("Contact", row.id)),
+                "kind": _KIND[row.kind],
+                "visibility": _VISIBILITY[row.visibility],
+                "created_at": row.created_at,
+                "last_activity_at": row.last_activity_at,
+                "restricted": bool(row.restricted),
+                "first_name": row.first_name,
+                "last_name": row.last_name,
+                "email": row.email,
+                "phone": row.phone,
+                "birth_date": row.birth_date,
+                "address": row.address,
+                "notes": row.notes,
+                "owner": user_of(info, row.owner_id),
+                "team": team_of(info, row.team_id),  # type: ignore[attr-defined]
+                "consents": Relation(info.context.loaders.consents, row.id, _consent_states),
+            },
+        )
 
     def _request_connection(self, page: Page[models.TravelRequest], info: Info) -> TravelRequestConnection:
         nodes = [TravelRequest.of(r, self.row, self.personal_data_visible, info) for r in page.items]
@@ -265,21 +296,45 @@ class TravelRequest:
         return Contact.of(self.contact_row, info, visible=self.personal_data_visible)
 
     @classmethod
-    def of(cls, row: models.TravelRequest, contact: models.Contact, visible: bool, info: Info,
-           travelers: list[models.Traveler] | None = None) -> TravelRequest:
+    def of(
+        cls,
+        row: models.TravelRequest,
+        contact: models.Contact,
+        visible: bool,
+        info: Info,
+        travelers: list[models.Traveler] | None = None,
+    ) -> TravelRequest:
         """`travelers`: the request's travelers when the caller read them already (a streamed export), else
         loaded in a batch if selected."""
         loaders = info.context.loaders
-        return build(cls, info, contact.id, visible, {
-            "row": row, "contact_row": contact, "personal_data_visible": visible,
-            "id": strawberry.ID(encode_id("TravelRequest", row.id)), "status": _STATUS[row.status],
-            "destination": row.destination, "departure_date": row.departure_date, "return_date": row.return_date,
-            "traveler_count": row.traveler_count, "budget_cents": row.budget_cents, "created_at": row.created_at,
-            "last_activity_at": row.last_activity_at, "notes": row.notes,
-            "advisor": user_of(info, row.advisor_id),  # type: ignore[attr-defined]
-            "travelers": Relation(loaders.travelers, row.id, partial(_travelers, contact.id, visible, info),
-                                  value=PENDING if travelers is None else travelers),
-        })
+        return build(
+            cls,
+            info,
+            contact.id,
+            visible,
+            {
+                "row": row,
+                "contact_row": contact,
+                "personal_data_visible": visible,
+                "id": strawberry.ID(encode_id("TravelRequest", row.id)),
+                "status": _STATUS[row.status],
+                "destination": row.destination,
+                "departure_date": row.departure_date,
+                "return_date": row.return_date,
+                "traveler_count": row.traveler_count,
+                "budget_cents": row.budget_cents,
+                "created_at": row.created_at,
+                "last_activity_at": row.last_activity_at,
+                "notes": row.notes,
+                "advisor": user_of(info, row.advisor_id),  # type: ignore[attr-defined]
+                "travelers": Relation(
+                    loaders.travelers,
+                    row.id,
+                    partial(_travelers, contact.id, visible, info),
+                    value=PENDING if travelers is None else travelers,
+                ),
+            },
+        )
 
 
 def _travelers(contact_id: int, visible: bool, info: Info, rows: list[models.Traveler]) -> list[Traveler]:

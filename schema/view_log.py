@@ -1,4 +1,5 @@
 """VIEW_PERSONAL audit events: one per contact revealed by a response, written in one batch before it is sent."""
+
 from __future__ import annotations
 
 import logging

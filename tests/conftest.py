@@ -1,4 +1,5 @@
 """A real database (a SQLite file, and PostgreSQL when ALVEOLE_TEST_POSTGRES_URL is set) behind the real app."""
+
 from __future__ import annotations
 
 import os

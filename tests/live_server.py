@@ -1,4 +1,5 @@
 """A real `alveole serve` in a subprocess on a free loopback port, for tools that need a URL."""
+
 from __future__ import annotations
 
 import os
@@ -42,14 +43,28 @@ def live_server(
     port = free_port()
     env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra_args]
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        *extra_args,
+    ]
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
     try:
-        wait_for_health(server.url, process, STARTUP_SECONDS, interval=0.2,
-                        detail=lambda: ":\n" + server.logs()[-3000:])
+        wait_for_health(
+            server.url, process, STARTUP_SECONDS, interval=0.2, detail=lambda: ":\n" + server.logs()[-3000:]
+        )
         yield server
     finally:
         _stop(process)

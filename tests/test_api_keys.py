@@ -1,4 +1,5 @@
 """Partner API keys: who may manage them, the secret shown once, revocation, and what a key may read."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,17 +18,21 @@ ADVISORS = ("owner", "mate", "other_team", "no_team")
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
 async def create_key(
-    client, world: World, scopes: list[str], name: str = "Site web", by: str = "admin"  # noqa: ANN001
+    client,
+    world: World,
+    scopes: list[str],
+    name: str = "Site web",
+    by: str = "admin",
 ) -> dict:
     return (await client.data(CREATE, {"name": name, "scopes": scopes}, world.tokens[by]))["createApiKey"]
 
 
-async def first_error(client, query: str, variables: dict | None, token: str | None) -> dict:  # noqa: ANN001
+async def first_error(client, query: str, variables: dict | None, token: str | None) -> dict:
     body = await client.post(query, variables, token)
     assert body.get("errors"), body
     return body["errors"][0]
@@ -69,7 +74,9 @@ async def test_advisors_may_not_manage_keys(client, world: World) -> None:
 
 async def test_a_key_may_not_manage_keys_and_anonymous_is_unauthenticated(client, world: World) -> None:
     key = await create_key(client, world, ["INTAKE", "READ_CONTACTS"])
-    assert await client.error_code(CREATE, {"name": "escalate", "scopes": ["READ_CONTACTS"]}, key["secret"]) == "FORBIDDEN"
+    assert (
+        await client.error_code(CREATE, {"name": "escalate", "scopes": ["READ_CONTACTS"]}, key["secret"]) == "FORBIDDEN"
+    )
     assert await client.error_code(LIST, token=key["secret"]) == "FORBIDDEN"
     assert await client.error_code(REVOKE, {"id": key["apiKey"]["id"]}, key["secret"]) == "FORBIDDEN"
     assert await client.error_code(LIST) == "UNAUTHENTICATED"
@@ -108,8 +115,11 @@ async def test_keys_belong_to_their_agency(client, world: World) -> None:
 
 
 BAD_INPUTS = [
-    ("  ", ["INTAKE"], "name"), ("x" * 201, ["INTAKE"], "name"), ("Site\u0000web", ["INTAKE"], "name"),
-    ("Site web", [], "scopes"), ("Taken", ["INTAKE"], "name"),
+    ("  ", ["INTAKE"], "name"),
+    ("x" * 201, ["INTAKE"], "name"),
+    ("Site\u0000web", ["INTAKE"], "name"),
+    ("Site web", [], "scopes"),
+    ("Taken", ["INTAKE"], "name"),
 ]
 
 
@@ -127,10 +137,19 @@ async def test_read_contacts_key_reads_agency_contacts_only(client, world: World
     secret = (await create_key(client, world, ["READ_CONTACTS"]))["secret"]
     shared = world.contacts[Visibility.AGENCY]
     data = await client.data(CONTACTS, token=secret)
-    assert data["contacts"] == {"totalCount": 1, "edges": [{"node": {
-        "id": gid("Contact", shared.id), "visibility": "AGENCY", "firstName": "PrenomXAGENCYQ",
-        "email": "mailxagencyq@example.org",
-    }}]}
+    assert data["contacts"] == {
+        "totalCount": 1,
+        "edges": [
+            {
+                "node": {
+                    "id": gid("Contact", shared.id),
+                    "visibility": "AGENCY",
+                    "firstName": "PrenomXAGENCYQ",
+                    "email": "mailxagencyq@example.org",
+                }
+            }
+        ],
+    }
     one = "query($id: ID!) { contact(id: $id) { firstName requests { totalCount edges { node { notes } } } } }"
     shown = await client.data(one, {"id": gid("Contact", shared.id)}, secret)
     assert shown["contact"]["firstName"] == "PrenomXAGENCYQ"
@@ -153,4 +172,7 @@ async def test_intake_key_reads_nothing(client, world: World) -> None:
     secret = (await create_key(client, world, ["INTAKE"]))["secret"]
     assert await client.error_code(CONTACTS, token=secret) == "FORBIDDEN"
     contact_id = gid("Contact", world.contacts[Visibility.AGENCY].id)
-    assert await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": contact_id}, secret) == "FORBIDDEN"
+    assert (
+        await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": contact_id}, secret)
+        == "FORBIDDEN"
+    )

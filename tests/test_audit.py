@@ -1,4 +1,5 @@
 """The audit trail: what the existing writes record, who may read it, and the hash chain that proves it whole."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,24 +27,47 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
-async def audit_log(client, world: World, viewer: str = "dpo", **variables: Any) -> list[dict]:  # noqa: ANN001
+async def audit_log(client, world: World, viewer: str = "dpo", **variables: Any) -> list[dict]:
     data = await client.data(AUDIT_LOG, {"first": 200, **variables}, world.tokens[viewer])
     return [edge["node"] for edge in data["auditLog"]["edges"]]
 
 
-async def some_activity(client, world: World) -> str:  # noqa: ANN001
+async def some_activity(client, world: World) -> str:
     """A contact created, rectified, consented, shared and transferred; returns its id."""
     owner = world.tokens["owner"]
-    created = await client.data(CREATE, {"i": {"firstName": "Zelda", "lastName": "Quaternion",
-                                               "email": "zelda.q@example.org", "notes": "Secret wish ZQNOTE"}}, owner)
+    created = await client.data(
+        CREATE,
+        {
+            "i": {
+                "firstName": "Zelda",
+                "lastName": "Quaternion",
+                "email": "zelda.q@example.org",
+                "notes": "Secret wish ZQNOTE",
+            }
+        },
+        owner,
+    )
     contact_id = created["createContact"]["id"]
-    await client.data(UPDATE, {"id": contact_id, "p": {"email": "zq.new@example.org", "phone": "+33 6 12 34 56 78"}}, owner)
-    await client.data(CONSENT, {"i": {"contactId": contact_id, "purpose": "NEWSLETTER", "granted": True,
-                                      "source": "phone call", "wording": "Yes to ZQWORDING"}}, owner)
+    await client.data(
+        UPDATE, {"id": contact_id, "p": {"email": "zq.new@example.org", "phone": "+33 6 12 34 56 78"}}, owner
+    )
+    await client.data(
+        CONSENT,
+        {
+            "i": {
+                "contactId": contact_id,
+                "purpose": "NEWSLETTER",
+                "granted": True,
+                "source": "phone call",
+                "wording": "Yes to ZQWORDING",
+            }
+        },
+        owner,
+    )
     await client.data(VISIBILITY, {"id": contact_id, "v": "TEAM"}, owner)
     await client.data(TRANSFER, {"id": contact_id, "o": gid("User", world.users["mate"].id)}, world.tokens["dpo"])
     return contact_id
@@ -65,7 +89,9 @@ async def test_writes_are_audited_with_actor_and_field_names_only(client, world:
 
 async def test_logins_are_audited_with_the_account(client, world: World) -> None:
     await client.data(LOGIN, {"e": world.users["admin"].email, "p": PASSWORD})
-    assert await client.error_code(LOGIN, {"e": world.users["mate"].email, "p": "wrong-password-123"}) == "UNAUTHENTICATED"
+    assert (
+        await client.error_code(LOGIN, {"e": world.users["mate"].email, "p": "wrong-password-123"}) == "UNAUTHENTICATED"
+    )
     assert await client.error_code(LOGIN, {"e": "nobody@nowhere.test", "p": "wrong-password-123"}) == "UNAUTHENTICATED"
     logins = await audit_log(client, world, action="LOGIN")
     failures = await audit_log(client, world, action="login_failed")  # action names are matched case-insensitively
@@ -78,7 +104,8 @@ async def test_views_of_personal_data_are_logged_once_per_contact_per_operation(
     advisor_only = gid("Contact", world.contacts[Visibility.ADVISOR].id)
     await client.data(
         "query($id: ID!) { contact(id: $id) { firstName email } contacts { edges { node { id lastName } } } }",
-        {"id": advisor_only}, world.tokens["dpo"],
+        {"id": advisor_only},
+        world.tokens["dpo"],
     )
     views = await audit_log(client, world, action="VIEW_PERSONAL")
     expected = sorted(gid("Contact", c.id) for c in world.contacts.values())
@@ -101,6 +128,7 @@ async def test_views_of_personal_data_are_logged_once_per_contact_per_operation(
 
 async def test_views_are_noted_through_fragments_and_nested_selections(client, world: World) -> None:
     """Which contacts a response reveals is read from the selection: fragments and nesting included."""
+
     def viewed(views: list[dict]) -> list[str]:
         return sorted(e["contactId"] for e in views)
 
@@ -121,8 +149,9 @@ async def test_views_are_noted_through_fragments_and_nested_selections(client, w
         assert viewed(await audit_log(client, world, action="VIEW_PERSONAL")) == expected, query
         await AuditEvent.filter(action="VIEW_PERSONAL").delete()
     # Outside the compartment nothing personal is shown, so nothing is noted.
-    await client.data("{ contacts { edges { node { ...Who } } } } fragment Who on Contact { email }",
-                      token=world.tokens["other_team"])
+    await client.data(
+        "{ contacts { edges { node { ...Who } } } } fragment Who on Contact { email }", token=world.tokens["other_team"]
+    )
     views = await audit_log(client, world, action="VIEW_PERSONAL", actor=world.users["other_team"].email)
     assert viewed(views) == agency_only
 
@@ -170,7 +199,9 @@ async def test_the_chain_verifies_and_reports_the_first_tampered_event(client, w
     await some_activity(client, world)
     await client.data(LOGIN, {"e": world.users["foreign_dpo"].email, "p": PASSWORD})  # the other agency's chain
     assert (await client.data(VERIFY, token=world.tokens["dpo"]))["verifyAuditChain"] == {
-        "ok": True, "checkedEvents": 5, "firstBrokenEventId": None,
+        "ok": True,
+        "checkedEvents": 5,
+        "firstBrokenEventId": None,
     }
     ids = await AuditEvent.filter(agency_id=world.agency.id).order_by("id").values_list("id", flat=True)
     tampered = ids[2]
@@ -203,32 +234,61 @@ async def test_the_chain_survives_an_erased_contact(client, world: World) -> Non
     assert verification == {"ok": True, "checkedEvents": 9, "firstBrokenEventId": None}
     # The trail of an erased person stays readable by its opaque id.
     assert len(await audit_log(client, world, contactId=contact_id)) == 6  # five writes and one view
-    assert await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": contact_id},
-                                   world.tokens["dpo"]) == "NOT_FOUND"
+    assert (
+        await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": contact_id}, world.tokens["dpo"])
+        == "NOT_FOUND"
+    )
 
 
 async def test_no_personal_value_appears_in_any_audit_event(client, world: World) -> None:
     contact_id = await some_activity(client, world)
     request = await client.data(
         "mutation($i: TravelRequestInput!) { createTravelRequest(input: $i) { id } }",
-        {"i": {"contactId": gid("Contact", world.contacts[Visibility.AGENCY].id), "destination": "Oslo",
-               "notes": "ReqSecret ZQREQ", "travelers": [{"firstName": "Companion", "lastName": "ZQTRAVELER"}]}},
+        {
+            "i": {
+                "contactId": gid("Contact", world.contacts[Visibility.AGENCY].id),
+                "destination": "Oslo",
+                "notes": "ReqSecret ZQREQ",
+                "travelers": [{"firstName": "Companion", "lastName": "ZQTRAVELER"}],
+            }
+        },
         world.tokens["owner"],
     )
     await client.data(
         "mutation($id: ID!, $p: TravelRequestPatch!) { updateTravelRequest(id: $id, patch: $p) { id } }",
-        {"id": request["createTravelRequest"]["id"], "p": {"notes": "ZQREQ2 changed"}}, world.tokens["owner"],
+        {"id": request["createTravelRequest"]["id"], "p": {"notes": "ZQREQ2 changed"}},
+        world.tokens["owner"],
     )
-    await client.data("{ contacts { edges { node { firstName notes requests { edges { node { notes } } } } } } }",
-                      token=world.tokens["dpo"])
+    await client.data(
+        "{ contacts { edges { node { firstName notes requests { edges { node { notes } } } } } } }",
+        token=world.tokens["dpo"],
+    )
     await client.data(UPDATE, {"id": contact_id, "p": {"lastName": "ZQRENAMED"}}, world.tokens["mate"])
     rows = await AuditEvent.all().values()
-    assert {row["action"] for row in rows} >= {"CREATE", "UPDATE", "CONSENT", "SET_VISIBILITY", "TRANSFER",
-                                               "CREATE_REQUEST", "VIEW_PERSONAL"}
+    assert {row["action"] for row in rows} >= {
+        "CREATE",
+        "UPDATE",
+        "CONSENT",
+        "SET_VISIBILITY",
+        "TRANSFER",
+        "CREATE_REQUEST",
+        "VIEW_PERSONAL",
+    }
     stored = "\n".join(str(value) for row in rows for value in row.values()).casefold()
     served = str(await audit_log(client, world)).casefold()
-    secrets = ["Zelda", "Quaternion", "zelda.q@example.org", "zq.new@example.org", "12 34 56 78", "ZQNOTE",
-               "ZQWORDING", "ZQREQ", "ZQTRAVELER", "ZQRENAMED", "Oslo"]
+    secrets = [
+        "Zelda",
+        "Quaternion",
+        "zelda.q@example.org",
+        "zq.new@example.org",
+        "12 34 56 78",
+        "ZQNOTE",
+        "ZQWORDING",
+        "ZQREQ",
+        "ZQTRAVELER",
+        "ZQRENAMED",
+        "Oslo",
+    ]
     for contact in world.contacts.values():
         secrets += personal_values(contact)
     for value in secrets:

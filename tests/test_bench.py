@@ -1,4 +1,5 @@
 """`alveole bench --quick` runs every measurement end to end and reports them all (numbers sane, not judged)."""
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path = tmp_path_factory.mktemp("bench") / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "bench", "--quick", "--json", str(path)],
-        capture_output=True, text=True, timeout=240, cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(path.read_text())

@@ -1,4 +1,5 @@
 """The `alveole` command as an operator runs it: a real process on a real SQLite file."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def alveole(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_help_lists_every_command() -> None:
@@ -41,13 +49,20 @@ def test_create_agency_refuses_without_a_password_and_never_takes_it_from_argv(t
     env = {"ALVEOLE_DATABASE_URL": f"sqlite://{tmp_path / 'db.sqlite3'}"}
     result = alveole("create-agency", "X", "--admin-email", "a@x.test", env=env, cwd=tmp_path)
     assert result.returncode != 0 and "ALVEOLE_PASSWORD" in result.stderr
-    weak = alveole("create-agency", "X", "--admin-email", "a@x.test", env={**env, "ALVEOLE_PASSWORD": "short"}, cwd=tmp_path)
+    weak = alveole(
+        "create-agency", "X", "--admin-email", "a@x.test", env={**env, "ALVEOLE_PASSWORD": "short"}, cwd=tmp_path
+    )
     assert weak.returncode == 1 and "at least 12" in weak.stderr
 
 
 def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
-    result = alveole("create-agency", "X", "--admin-email", "a@x.test",
-                     env={"ALVEOLE_DATABASE_URL": "mysql://nope", "ALVEOLE_PASSWORD": "a-long-admin-passphrase"})
+    result = alveole(
+        "create-agency",
+        "X",
+        "--admin-email",
+        "a@x.test",
+        env={"ALVEOLE_DATABASE_URL": "mysql://nope", "ALVEOLE_PASSWORD": "a-long-admin-passphrase"},
+    )
     assert result.returncode == 1 and "ALVEOLE_DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -65,4 +80,6 @@ def test_printed_schema_contains_the_contract(tmp_path: Path) -> None:
 
 def test_committed_schema_is_current() -> None:
     committed = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
-    assert committed.read_text() == alveole("schema").stdout, "schema drifted: run `alveole schema > schema/schema.graphql`"
+    assert committed.read_text() == alveole("schema").stdout, (
+        "schema drifted: run `alveole schema > schema/schema.graphql`"
+    )

@@ -1,4 +1,5 @@
 """The compartment matrix: every viewer position x every visibility x every personal field, through every path."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,7 @@ def assert_request(node: dict, visible: bool) -> None:
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -43,7 +44,8 @@ async def test_contact_paths_follow_the_policy(client, world: World, position: s
         data = await client.data(
             f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} requests {{ totalCount edges {{ node {{ {REQUEST_FIELDS} "
             f"contact {{ {CONTACT_FIELDS} requests {{ edges {{ node {{ {REQUEST_FIELDS} }} }} }} }} }} }} }} }} }}",
-            {"id": gid("Contact", contact.id)}, token,
+            {"id": gid("Contact", contact.id)},
+            token,
         )
         node = data["contact"]
         assert_contact(node, visible)
@@ -81,7 +83,8 @@ async def test_aliases_and_fragments_do_not_bypass_masking(client, world: World)
              b: contacts { edges { node { ... on Contact { id y: email z: notes } } } }
            }
            fragment F on Contact { n: lastName p: phone }""",
-        {"id": gid("Contact", contact.id)}, world.tokens["other_team"],
+        {"id": gid("Contact", contact.id)},
+        world.tokens["other_team"],
     )
     assert data["a"] == {"n": None, "p": None, "x": None}
     hidden = [e["node"] for e in data["b"]["edges"] if e["node"]["id"] == gid("Contact", contact.id)]
@@ -92,11 +95,19 @@ async def test_aliases_and_fragments_do_not_bypass_masking(client, world: World)
 async def test_other_agencies_are_invisible(client, world: World, position: str) -> None:
     token = world.tokens[position]
     contact = world.contacts[Visibility.AGENCY]
-    assert await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": gid("Contact", contact.id)}, token) == "NOT_FOUND"
+    assert (
+        await client.error_code(
+            "query($id: ID!) { contact(id: $id) { id } }", {"id": gid("Contact", contact.id)}, token
+        )
+        == "NOT_FOUND"
+    )
     request = await contact.requests.all().first()
-    assert await client.error_code(
-        "query($id: ID!) { travelRequest(id: $id) { id } }", {"id": gid("TravelRequest", request.id)}, token
-    ) == "NOT_FOUND"
+    assert (
+        await client.error_code(
+            "query($id: ID!) { travelRequest(id: $id) { id } }", {"id": gid("TravelRequest", request.id)}, token
+        )
+        == "NOT_FOUND"
+    )
     data = await client.data("{ contacts { totalCount } travelRequests { totalCount } }", token=token)
     assert data == {"contacts": {"totalCount": 1}, "travelRequests": {"totalCount": 1}}
 
@@ -108,7 +119,8 @@ async def test_team_scope_follows_the_owner(client, world: World) -> None:
     assert (await client.data(query, variables, world.tokens["mate"]))["contact"]["personalDataVisible"] is True
     await client.data(
         "mutation($u: ID!, $t: ID) { setUserTeam(userId: $u, teamId: $t) { team { name } } }",
-        {"u": gid("User", world.users["owner"].id), "t": gid("Team", world.team_b.id)}, world.tokens["admin"],
+        {"u": gid("User", world.users["owner"].id), "t": gid("Team", world.team_b.id)},
+        world.tokens["admin"],
     )
     assert (await client.data(query, variables, world.tokens["mate"]))["contact"]["personalDataVisible"] is False
     moved = await client.data(query, variables, world.tokens["other_team"])
@@ -119,11 +131,16 @@ async def test_transfer_moves_the_team_scope(client, world: World) -> None:
     contact = world.contacts[Visibility.TEAM]
     data = await client.data(
         "mutation($id: ID!, $o: ID!) { transferContact(id: $id, ownerId: $o) { owner { email } team { name } personalDataVisible } }",
-        {"id": gid("Contact", contact.id), "o": gid("User", world.users["other_team"].id)}, world.tokens["owner"],
+        {"id": gid("Contact", contact.id), "o": gid("User", world.users["other_team"].id)},
+        world.tokens["owner"],
     )
     # The former owner is now outside: TEAM scope is Team B's.
-    assert data["transferContact"] == {"owner": None, "team": None, "personalDataVisible": False} or \
-        data["transferContact"]["team"] == {"name": "Team B"}
-    check = await client.data("query($id: ID!) { contact(id: $id) { personalDataVisible } }",
-                              {"id": gid("Contact", contact.id)}, world.tokens["other_team"])
+    assert data["transferContact"] == {"owner": None, "team": None, "personalDataVisible": False} or data[
+        "transferContact"
+    ]["team"] == {"name": "Team B"}
+    check = await client.data(
+        "query($id: ID!) { contact(id: $id) { personalDataVisible } }",
+        {"id": gid("Contact", contact.id)},
+        world.tokens["other_team"],
+    )
     assert check["contact"]["personalDataVisible"] is True

@@ -3,6 +3,7 @@
 On SQLite a second process (the cron purge, a CLI command) also writes meanwhile: SQLite has one
 writer at a time, and the app must queue for it (BEGIN IMMEDIATE + busy_timeout), never fail.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,28 +40,45 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3])))
 
 async def _start_other_writer(settings: Settings, agency_id: int) -> asyncio.subprocess.Process:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", OTHER_WRITER, settings.database_url, str(agency_id), "4",
-        stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent,
+        sys.executable,
+        "-c",
+        OTHER_WRITER,
+        settings.database_url,
+        str(agency_id),
+        "4",
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     assert process.stdout is not None
     assert (await process.stdout.readline()).strip() == b"ready"
     return process
 
 
-async def test_a_hundred_concurrent_writes_are_all_kept(client, settings: Settings) -> None:  # noqa: ANN001
+async def test_a_hundred_concurrent_writes_are_all_kept(client, settings: Settings) -> None:
     world: World = await make_world()
     target = gid("Contact", world.contacts[next(iter(world.contacts))].id)
     other = await _start_other_writer(settings, world.agency.id) if settings.is_sqlite else None
 
     async def contact(i: int) -> dict:
         writer = WRITERS[i % len(WRITERS)]
-        variables = {"i": {"firstName": f"Parallèle{i}", "lastName": "Écriture", "email": f"p{i}@example.org",
-                           "visibility": "AGENCY"}}
+        variables = {
+            "i": {
+                "firstName": f"Parallèle{i}",
+                "lastName": "Écriture",
+                "email": f"p{i}@example.org",
+                "visibility": "AGENCY",
+            }
+        }
         return await client.post(CREATE_CONTACT, variables, world.tokens[writer])
 
     async def request(i: int) -> dict:
-        variables = {"i": {"contactId": target, "destination": f"Destination parallèle {i}",
-                           "travelers": [{"firstName": "Voyageur", "lastName": f"N{i}"}]}}
+        variables = {
+            "i": {
+                "contactId": target,
+                "destination": f"Destination parallèle {i}",
+                "travelers": [{"firstName": "Voyageur", "lastName": f"N{i}"}],
+            }
+        }
         return await client.post(CREATE_REQUEST, variables, world.tokens["owner"])
 
     writes = asyncio.gather(*[contact(i) for i in range(EACH)], *[request(i) for i in range(EACH)])
@@ -83,8 +101,12 @@ async def test_a_hundred_concurrent_writes_are_all_kept(client, settings: Settin
     for contact_id in contact_ids:
         found = await client.data("query($id: ID!) { contact(id: $id) { id firstName } }", {"id": contact_id}, dpo)
         assert found["contact"]["firstName"].startswith("Parallèle")
-    listed = await client.data("query($id: ID!) { contact(id: $id) { requests(first: 200) { totalCount edges { "
-                               "node { id travelers { lastName } } } } } }", {"id": target}, dpo)
+    listed = await client.data(
+        "query($id: ID!) { contact(id: $id) { requests(first: 200) { totalCount edges { "
+        "node { id travelers { lastName } } } } } }",
+        {"id": target},
+        dpo,
+    )
     kept = {edge["node"]["id"] for edge in listed["contact"]["requests"]["edges"]}
     assert set(request_ids) <= kept
     assert listed["contact"]["requests"]["totalCount"] == EACH + 1  # and the world's own request

@@ -4,6 +4,7 @@ Debian's Chromium (/usr/bin/chromium) driven by playwright, which is used with t
 no `playwright install`, no browser download. The server is `alveole serve --demo` in a subprocess on
 a temporary SQLite file; the page must load nothing from anywhere else and run under the app's CSP.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,8 +23,13 @@ sync_api = pytest.importorskip(
 )
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 DPO_EMAIL = "dpo@demo.alveole.test"
 DEMO_PASSWORD = "demo-alveole-2026"
@@ -42,9 +48,15 @@ def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "<script>" not in page.text  # no inline script: the page's own JS is a static file
     assert 'src="http' not in page.text and 'href="http' not in page.text  # nothing from a CDN
-    for path in ("vendor/graphiql/graphiql.min.js", "vendor/graphiql/graphiql.min.css",
-                 "vendor/react/react.production.min.js", "vendor/react-dom/react-dom.production.min.js",
-                 "console.js", "examples.js", "console.css"):
+    for path in (
+        "vendor/graphiql/graphiql.min.js",
+        "vendor/graphiql/graphiql.min.css",
+        "vendor/react/react.production.min.js",
+        "vendor/react-dom/react-dom.production.min.js",
+        "console.js",
+        "examples.js",
+        "console.css",
+    ):
         assert f'"static/graphiql/{path}"' in page.text
         assert httpx.get(f"{server}/static/graphiql/{path}").status_code == 200, path
     # The API is unchanged: POST with JSON.

@@ -1,4 +1,5 @@
 """eraseContact (Art. 17): the rows go, the receipt and audit event hold counts only, and no byte survives on disk."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ CONSENT = """mutation($id: ID!, $w: String!) {
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -68,12 +69,16 @@ async def test_erasure_deletes_every_row_of_the_person(client, world: World) -> 
         assert value not in dump, value
 
     # The deadline record stays, unlinked; the audit event names the person by opaque id only.
-    listed = (await client.data("{ subjectRequests { id contact { id } status closedAt } }", token=world.tokens["dpo"]))["subjectRequests"]
+    listed = (
+        await client.data("{ subjectRequests { id contact { id } status closedAt } }", token=world.tokens["dpo"])
+    )["subjectRequests"]
     assert len(listed) == 1 and listed[0]["id"] == subject_request and listed[0]["contact"] is None
     assert listed[0]["status"] == "DONE" and listed[0]["closedAt"]  # the erasure fulfilled the erasure request
     event = await AuditEvent.get(action="ERASE")
     assert (event.actor, event.contact_ref, event.detail) == (
-        world.users["dpo"].email, contact_id, "requests 1, consent records 2, erasure requests closed 1"
+        world.users["dpo"].email,
+        contact_id,
+        "requests 1, consent records 2, erasure requests closed 1",
     )
     read = "query($id: ID!) { contact(id: $id) { id } }"
     assert await client.error_code(read, {"id": contact_id}, world.tokens["dpo"]) == "NOT_FOUND"
@@ -91,14 +96,14 @@ async def test_only_the_dpo_erases(client, world: World) -> None:
 async def test_keys_and_other_agencies_may_not_erase(client, world: World) -> None:
     contact = world.contacts[Visibility.AGENCY]
     variables = {"id": gid("Contact", contact.id)}
-    key = await client.data('mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }',
-                            token=world.tokens["admin"])
+    key = await client.data(
+        'mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }', token=world.tokens["admin"]
+    )
     assert await client.error_code(ERASE, variables, key["createApiKey"]["secret"]) == "FORBIDDEN"
     assert await client.error_code(ERASE, variables, world.tokens["foreign_dpo"]) == "NOT_FOUND"
     assert await client.error_code(ERASE, variables) == "UNAUTHENTICATED"
     assert await Contact.filter(id=contact.id).exists()
     assert not await AuditEvent.filter(action="ERASE").exists()
-
 
 
 async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing_else(client, world: World) -> None:
@@ -108,10 +113,13 @@ async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing
     ids = [c.id for c in doomed]
     request_ids = await TravelRequest.filter(contact_id__in=ids).values_list("id", flat=True)
     assert len(request_ids) == 6 and await Traveler.filter(request_id__in=request_ids).count() == 6
-    subject = await SubjectRequest.create(agency=world.agency, contact=doomed[3], kind=SubjectRightKind.ACCESS,
-                                          received_at=now(), due_at=now())
-    before = {c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
-              for c in world.contacts.values()}
+    subject = await SubjectRequest.create(
+        agency=world.agency, contact=doomed[3], kind=SubjectRightKind.ACCESS, received_at=now(), due_at=now()
+    )
+    before = {
+        c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
+        for c in world.contacts.values()
+    }
 
     async with in_transaction() as conn:
         assert await deletion.delete_contacts([], conn) == (0, 0)
@@ -123,8 +131,10 @@ async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing
     assert not await Traveler.filter(request_id__in=request_ids).exists()
     assert not await ConsentRecord.filter(contact_id__in=ids).exists()
     assert (await SubjectRequest.get(id=subject.id)).contact_id is None  # type: ignore[attr-defined]
-    after = {c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
-             for c in world.contacts.values()}
+    after = {
+        c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
+        for c in world.contacts.values()
+    }
     assert after == before
     dump = await table_dump()
     for contact in doomed:
@@ -133,6 +143,7 @@ async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing
 
 
 # -- on disk (SQLite) -------------------------------------------------------------------------------------
+
 
 @asynccontextmanager
 async def sqlite_app(path: Path) -> AsyncIterator[GraphQLClient]:
@@ -146,8 +157,12 @@ async def sqlite_app(path: Path) -> AsyncIterator[GraphQLClient]:
 
 
 PERSON = {
-    "firstName": "Wenceslas", "lastName": "Quarterbridge", "email": "w.quarterbridge@erasure-probe.example",
-    "phone": "+33 7 81 92 03 64", "address": "17 impasse Zephyrine, Trouville", "notes": "Allergique aux kumquats",
+    "firstName": "Wenceslas",
+    "lastName": "Quarterbridge",
+    "email": "w.quarterbridge@erasure-probe.example",
+    "phone": "+33 7 81 92 03 64",
+    "address": "17 impasse Zephyrine, Trouville",
+    "notes": "Allergique aux kumquats",
 }
 RECTIFIED_EMAIL = "wenceslas.q@rectified-probe.example"
 REQUEST_NOTES = "Lune de miel, surprise pour Philomene"
@@ -173,8 +188,11 @@ async def test_erased_values_leave_no_bytes_in_the_sqlite_files(tmp_path: Path) 
         )
         contact_id = created["createContact"]["id"]
         # A rectification first: the old email's cell must not survive in a free page either.
-        await client.data('mutation($id: ID!, $e: String) { updateContact(id: $id, patch: {email: $e}) { id } }',
-                          {"id": contact_id, "e": RECTIFIED_EMAIL}, owner)
+        await client.data(
+            "mutation($id: ID!, $e: String) { updateContact(id: $id, patch: {email: $e}) { id } }",
+            {"id": contact_id, "e": RECTIFIED_EMAIL},
+            owner,
+        )
         await client.data(
             "mutation($i: TravelRequestInput!) { createTravelRequest(input: $i) { id } }",
             {"i": {"contactId": contact_id, "destination": "Zanzibar", "notes": REQUEST_NOTES, "travelers": TRAVELERS}},

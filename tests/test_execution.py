@@ -1,6 +1,7 @@
 """schema.execution's short path answers exactly what graphql-core's own executor answers: the same data,
 the same errors at the same paths, nulls propagated the same way, resolvers, awaitables and @stream
 included; its generated completers (schema.completers) are used, and made once per selection shape."""
+
 from __future__ import annotations
 
 import asyncio
@@ -82,8 +83,13 @@ def item(name: Any, note: str | None = None, kind: Any = Kind.SMALL, count: Any 
 
 
 def box(label: Any = "box", items: list[Any] | None = None, must: Any = None, **more: Any) -> Box:
-    return Box(label=label, items=items if items is not None else [item("a"), item("b", "n", Kind.LARGE)],
-               loose=more.get("loose"), maybe=more.get("maybe"), must=must if must is not None else item("m"))
+    return Box(
+        label=label,
+        items=items if items is not None else [item("a"), item("b", "n", Kind.LARGE)],
+        loose=more.get("loose"),
+        maybe=more.get("maybe"),
+        must=must if must is not None else item("m"),
+    )
 
 
 FULL = """{ boxes { label size(factor: 2) items { name note kind later boom } loose { name } maybe { name }
@@ -92,39 +98,65 @@ FULL = """{ boxes { label size(factor: 2) items { name note kind later boom } lo
 CASES = {
     "plain": (FULL, Query(boxes=[box(), box("two", loose=[item("x"), None], maybe=item("y"))], spare=None)),
     "null in a non-null leaf": (FULL, Query(boxes=[box(items=[item("a"), item(None)])], spare=box("s"))),
-    "null in a non-null object": ("{ boxes { label must { name } } spare { label } }",
-                                  Query(boxes=[box(must=None)], spare=box("kept")), ),
-    "null item in a non-null list": ("{ boxes { items { name } } spare { label } }",
-                                     Query(boxes=[box(items=[item("a"), None])], spare=box("kept"))),
-    "null in a nullable list of nullable items": ("{ boxes { loose { name note } } }",
-                                                  Query(boxes=[box(loose=[None, item("z", "zn")])], spare=None)),
-    "a value that does not serialise": ("{ boxes { label items { kind } } }",
-                                        Query(boxes=[box(items=[item("a", kind="NOT A KIND")])], spare=None)),
-    "a wrong type where a string goes": ("{ boxes { label items { name } } }",
-                                         Query(boxes=[box(label=12, items=[item(["not", "a", "string"])])], spare=None)),
+    "null in a non-null object": (
+        "{ boxes { label must { name } } spare { label } }",
+        Query(boxes=[box(must=None)], spare=box("kept")),
+    ),
+    "null item in a non-null list": (
+        "{ boxes { items { name } } spare { label } }",
+        Query(boxes=[box(items=[item("a"), None])], spare=box("kept")),
+    ),
+    "null in a nullable list of nullable items": (
+        "{ boxes { loose { name note } } }",
+        Query(boxes=[box(loose=[None, item("z", "zn")])], spare=None),
+    ),
+    "a value that does not serialise": (
+        "{ boxes { label items { kind } } }",
+        Query(boxes=[box(items=[item("a", kind="NOT A KIND")])], spare=None),
+    ),
+    "a wrong type where a string goes": (
+        "{ boxes { label items { name } } }",
+        Query(boxes=[box(label=12, items=[item(["not", "a", "string"])])], spare=None),
+    ),
     "aliases, fragments and @skip": (
         """query($no: Boolean!) { first: boxes { ...B } again: boxes { label @skip(if: $no) } }
         fragment B on Box { l: label items { ... on Item { n: name name } } }""",
-        Query(boxes=[box()], spare=None)),
+        Query(boxes=[box()], spare=None),
+    ),
     "resolvers with arguments": (
         """query($t: Int) { boxes { items { d: described described(prefix: "~", times: $t) echo(suffix: "!")
-        isKind(kind: LARGE) } } }""", Query(boxes=[box()], spare=None)),
+        isKind(kind: LARGE) } } }""",
+        Query(boxes=[box()], spare=None),
+    ),
     # All plain: each object is completed by its selection's generated completer, or not at all.
-    "all plain": ("{ boxes { label items { name note kind count } loose { name } maybe { kind } must { name } } }",
-                  Query(boxes=[box(), box("two", loose=[item("x"), None], maybe=item("y"))], spare=None)),
-    "all plain, a null where not allowed": ("{ boxes { label items { name count } } spare { label } }",
-                                            Query(boxes=[box(items=[item("a"), item(None)])], spare=box("s"))),
-    "all plain, an Int out of range": ("{ boxes { items { name count } } }",
-                                       Query(boxes=[box(items=[item("a"), item("b", count=2**40)])], spare=None)),
-    "all plain, a float where an Int goes": ("{ boxes { items { count } } }",
-                                             Query(boxes=[box(items=[item("a", count=3.0), item("b", count=2.5)])],
-                                                   spare=None)),
-    "all plain, a string where an enum goes": ("{ boxes { items { kind } } }",
-                                               Query(boxes=[box(items=[item("a", kind="SMALL")])], spare=None)),
-    "all plain, a tuple for a list": ("{ boxes { items { name } } }",
-                                      Query(boxes=[box(items=(item("a"), item("b")))], spare=None)),
-    "all plain, an object missing an attribute": ("{ boxes { label must { name } } }",
-                                                  Query(boxes=[box(must=box("not an item"))], spare=None)),
+    "all plain": (
+        "{ boxes { label items { name note kind count } loose { name } maybe { kind } must { name } } }",
+        Query(boxes=[box(), box("two", loose=[item("x"), None], maybe=item("y"))], spare=None),
+    ),
+    "all plain, a null where not allowed": (
+        "{ boxes { label items { name count } } spare { label } }",
+        Query(boxes=[box(items=[item("a"), item(None)])], spare=box("s")),
+    ),
+    "all plain, an Int out of range": (
+        "{ boxes { items { name count } } }",
+        Query(boxes=[box(items=[item("a"), item("b", count=2**40)])], spare=None),
+    ),
+    "all plain, a float where an Int goes": (
+        "{ boxes { items { count } } }",
+        Query(boxes=[box(items=[item("a", count=3.0), item("b", count=2.5)])], spare=None),
+    ),
+    "all plain, a string where an enum goes": (
+        "{ boxes { items { kind } } }",
+        Query(boxes=[box(items=[item("a", kind="SMALL")])], spare=None),
+    ),
+    "all plain, a tuple for a list": (
+        "{ boxes { items { name } } }",
+        Query(boxes=[box(items=(item("a"), item("b")))], spare=None),
+    ),
+    "all plain, an object missing an attribute": (
+        "{ boxes { label must { name } } }",
+        Query(boxes=[box(must=box("not an item"))], spare=None),
+    ),
 }
 
 
@@ -200,7 +232,9 @@ async def test_the_same_document_with_other_variables_is_completed_by_its_own_sh
     root = Query(boxes=[box()], spare=None)
     short, plain = schema_with(short_path=True), schema_with(short_path=False)
     for more in (True, False, True):
-        answers = [await schema.execute(query, root_value=root, variable_values={"more": more}) for schema in (plain, short)]
+        answers = [
+            await schema.execute(query, root_value=root, variable_values={"more": more}) for schema in (plain, short)
+        ]
         assert answers[1].data == answers[0].data and answers[1].errors == answers[0].errors
         assert ("note" in answers[1].data["boxes"][0]["items"][0]) is more
 
@@ -217,9 +251,11 @@ async def streamed(schema: strawberry.Schema, query: str, root: Query) -> tuple[
     return first.data, items, sorted(errors)
 
 
-@pytest.mark.parametrize("items", [[item("a"), item("b", "n", Kind.LARGE), item("c")],
-                                   [item("a"), item(None), item("c", count=2**40), item("d")]],
-                         ids=["plain", "errors"])
+@pytest.mark.parametrize(
+    "items",
+    [[item("a"), item("b", "n", Kind.LARGE), item("c")], [item("a"), item(None), item("c", count=2**40), item("d")]],
+    ids=["plain", "errors"],
+)
 async def test_streamed_items_answer_what_graphql_core_answers(items: list[Item]) -> None:
     query = "{ stream @stream(initialCount: 1) { name note kind count } }"
     root = Query(boxes=[box(items=items)], spare=None)
@@ -235,7 +271,9 @@ def test_resolvers_needing_no_conversion_are_called_directly() -> None:
     """Not vacuous: Strawberry's wrappers are bypassed for plain arguments only; an enum argument keeps them."""
     schema = schema_with(short_path=True)
     fields = schema._schema.type_map["Item"].fields
-    direct = {name for name, field in fields.items() if getattr(field.resolve, "__qualname__", "").startswith("_caller")}
+    direct = {
+        name for name, field in fields.items() if getattr(field.resolve, "__qualname__", "").startswith("_caller")
+    }
     assert direct == {"later", "boom", "described", "echo"}
 
 

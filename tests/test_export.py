@@ -1,4 +1,5 @@
 """subjectAccessExport (Art. 15 + 20): complete, DPO only, streamable, masked, and its signed downloads."""
+
 from __future__ import annotations
 
 import base64
@@ -52,7 +53,7 @@ class Person:
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -62,26 +63,52 @@ async def person(world: World) -> Person:
     owner = world.users["owner"]
     at = now() - timedelta(days=3)
     contact = await Contact.create(
-        agency=world.agency, owner=owner, team_id=owner.team_id, visibility=Visibility.ADVISOR,  # type: ignore[attr-defined]
-        first_name="Éloïse", last_name="Müller", email="eloise@example.fr", phone="+33 6 12 34 56 78",
-        birth_date=date(1985, 2, 14), address="12 rue de l'Église, 69001 Lyon", notes="Préfère le hublot",
-        created_at=at, last_activity_at=at, search_text="eloise muller",
+        agency=world.agency,
+        owner=owner,
+        team_id=owner.team_id,
+        visibility=Visibility.ADVISOR,  # type: ignore[attr-defined]
+        first_name="Éloïse",
+        last_name="Müller",
+        email="eloise@example.fr",
+        phone="+33 6 12 34 56 78",
+        birth_date=date(1985, 2, 14),
+        address="12 rue de l'Église, 69001 Lyon",
+        notes="Préfère le hublot",
+        created_at=at,
+        last_activity_at=at,
+        search_text="eloise muller",
     )
     requests = []
     for i, (destination, notes) in enumerate([("Séville", "Lune de miel"), ("Kyōto", INJECTION), ("Reykjavík", None)]):
         request = await TravelRequest.create(
-            agency=world.agency, contact=contact, advisor=owner, destination=destination, notes=notes,
-            status=RequestStatus.QUOTED if i == 0 else RequestStatus.NEW, departure_date=date(2031, 6, 1 + i),
-            return_date=date(2031, 6, 10 + i), traveler_count=3 if i == 0 else 1, budget_cents=450_000 if i == 0 else None,
-            created_at=at + timedelta(minutes=i), last_activity_at=at + timedelta(minutes=i),
+            agency=world.agency,
+            contact=contact,
+            advisor=owner,
+            destination=destination,
+            notes=notes,
+            status=RequestStatus.QUOTED if i == 0 else RequestStatus.NEW,
+            departure_date=date(2031, 6, 1 + i),
+            return_date=date(2031, 6, 10 + i),
+            traveler_count=3 if i == 0 else 1,
+            budget_cents=450_000 if i == 0 else None,
+            created_at=at + timedelta(minutes=i),
+            last_activity_at=at + timedelta(minutes=i),
         )
         requests.append(request)
-    await Traveler.create(request=requests[0], position=0, first_name="Zoé", last_name="Dupré", birth_date=date(2015, 3, 1))
+    await Traveler.create(
+        request=requests[0], position=0, first_name="Zoé", last_name="Dupré", birth_date=date(2015, 3, 1)
+    )
     await Traveler.create(request=requests[0], position=1, first_name="Noël", last_name="Müller")
     consents = [
-        await ConsentRecord.create(contact=contact, purpose=ConsentPurpose.NEWSLETTER, granted=granted,
-                                   recorded_at=at + timedelta(hours=h), source=source, wording=wording,
-                                   recorded_by=owner.email)
+        await ConsentRecord.create(
+            contact=contact,
+            purpose=ConsentPurpose.NEWSLETTER,
+            granted=granted,
+            recorded_at=at + timedelta(hours=h),
+            source=source,
+            wording=wording,
+            recorded_by=owner.email,
+        )
         for h, granted, source, wording in [
             (1, True, "https://agence.example/contact", "J'accepte de recevoir la lettre d'information."),
             (2, False, "phone call", "Ne souhaite plus recevoir la lettre."),
@@ -98,7 +125,7 @@ def multipart_parts(response: httpx.Response) -> list[dict[str, Any]]:
     delimiter = b"--" + str(header.get_param("boundary")).encode()
     body = response.content
     assert body.startswith(delimiter)
-    rest, parts = body[len(delimiter):], []
+    rest, parts = body[len(delimiter) :], []
     while not rest.startswith(b"--"):  # the close delimiter is the boundary followed by "--"
         assert rest.startswith(b"\r\n"), rest[:40]
         end = rest.index(b"\r\n" + delimiter)
@@ -107,18 +134,18 @@ def multipart_parts(response: httpx.Response) -> list[dict[str, Any]]:
         assert fields["Content-Type"].startswith("application/json")
         assert int(fields["Content-Length"]) == len(payload)
         parts.append(json.loads(payload))
-        rest = rest[end + 2 + len(delimiter):]
+        rest = rest[end + 2 + len(delimiter) :]
     return parts
 
 
-async def post_multipart(client, query: str, variables: dict, token: str) -> httpx.Response:  # noqa: ANN001
+async def post_multipart(client, query: str, variables: dict, token: str) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}", "Accept": MULTIPART}
     response = await client.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
     assert response.status_code == 200, response.text
     return response
 
 
-async def links(client, world: World, person: Person) -> dict[str, str]:  # noqa: ANN001
+async def links(client, world: World, person: Person) -> dict[str, str]:
     return (await client.data(LINKS, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
 
 
@@ -132,8 +159,11 @@ def path_of(url: str) -> str:
 
 async def test_the_export_holds_what_was_stored(client, world: World, person: Person) -> None:
     dpo = world.users["dpo"]
-    await client.data('mutation($id: ID!) { updateContact(id: $id, patch: {address: "1 quai Saint-Vincent"}) { address } }',
-                      {"id": person.id}, world.tokens["owner"])
+    await client.data(
+        'mutation($id: ID!) { updateContact(id: $id, patch: {address: "1 quai Saint-Vincent"}) { address } }',
+        {"id": person.id},
+        world.tokens["owner"],
+    )
     await person.contact.refresh_from_db()
     before = now()
     data = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
@@ -141,10 +171,19 @@ async def test_the_export_holds_what_was_stored(client, world: World, person: Pe
     c = person.contact
     owner = world.users["owner"]
     assert data["contact"] == {
-        "id": person.id, "kind": "PROSPECT", "visibility": "ADVISOR", "restricted": False,
-        "createdAt": c.created_at.isoformat(), "lastActivityAt": c.last_activity_at.isoformat(),
-        "firstName": "Éloïse", "lastName": "Müller", "email": "eloise@example.fr", "phone": "+33 6 12 34 56 78",
-        "birthDate": "1985-02-14", "address": "1 quai Saint-Vincent", "notes": "Préfère le hublot",
+        "id": person.id,
+        "kind": "PROSPECT",
+        "visibility": "ADVISOR",
+        "restricted": False,
+        "createdAt": c.created_at.isoformat(),
+        "lastActivityAt": c.last_activity_at.isoformat(),
+        "firstName": "Éloïse",
+        "lastName": "Müller",
+        "email": "eloise@example.fr",
+        "phone": "+33 6 12 34 56 78",
+        "birthDate": "1985-02-14",
+        "address": "1 quai Saint-Vincent",
+        "notes": "Préfère le hublot",
         "owner": {"name": owner.name, "email": owner.email},
         "consents": [{"purpose": "NEWSLETTER", "granted": False, "since": person.consents[1].recorded_at.isoformat()}],
     }
@@ -153,7 +192,11 @@ async def test_the_export_holds_what_was_stored(client, world: World, person: Pe
         assert got["status"] == row.status.value and got["destination"] == row.destination
         assert got["departureDate"] == row.departure_date.isoformat()  # type: ignore[union-attr]
         assert got["returnDate"] == row.return_date.isoformat()  # type: ignore[union-attr]
-        assert (got["travelerCount"], got["budgetCents"], got["notes"]) == (row.traveler_count, row.budget_cents, row.notes)
+        assert (got["travelerCount"], got["budgetCents"], got["notes"]) == (
+            row.traveler_count,
+            row.budget_cents,
+            row.notes,
+        )
         assert got["createdAt"] == row.created_at.isoformat()
         assert got["advisor"] == {"name": owner.name, "email": owner.email}
     assert data["requests"][0]["travelers"] == [
@@ -162,14 +205,24 @@ async def test_the_export_holds_what_was_stored(client, world: World, person: Pe
     ]
     assert data["requests"][1]["travelers"] == []
     assert data["consentHistory"] == [
-        {"id": gid("ConsentRecord", r.id), "purpose": "NEWSLETTER", "granted": r.granted,
-         "recordedAt": r.recorded_at.isoformat(), "source": r.source, "wording": r.wording, "recordedBy": owner.email}
+        {
+            "id": gid("ConsentRecord", r.id),
+            "purpose": "NEWSLETTER",
+            "granted": r.granted,
+            "recordedAt": r.recorded_at.isoformat(),
+            "source": r.source,
+            "wording": r.wording,
+            "recordedBy": owner.email,
+        }
         for r in person.consents
     ]
     # Newest first: this export, then what the owner's update did and saw.
     log = data["accessLog"]
     assert [(e["action"], e["actor"]) for e in log] == [
-        ("EXPORT", dpo.email), ("VIEW_PERSONAL", owner.email), ("UPDATE", owner.email)]
+        ("EXPORT", dpo.email),
+        ("VIEW_PERSONAL", owner.email),
+        ("UPDATE", owner.email),
+    ]
     assert all(e["contactId"] == person.id for e in log)
     assert log[2]["detail"] == "fields: address"
     stored = await AuditEvent.filter(contact_ref=person.id).order_by("-id")
@@ -183,30 +236,56 @@ async def test_the_export_holds_what_was_stored(client, world: World, person: Pe
     # Art. 15(1)(a)-(h), in plain words.
     notice = data["rightsNotice"]
     for expected in [
-        "Agence A", "travel requests",  # controller and purposes
-        "identity: your contact record (first name, last name)", "birth date", "travel companions", "consent",
-        world.users["owner"].name, "data protection officer",  # recipients
+        "Agence A",
+        "travel requests",  # controller and purposes
+        "identity: your contact record (first name, last name)",
+        "birth date",
+        "travel companions",
+        "consent",
+        world.users["owner"].name,
+        "data protection officer",  # recipients
         "36 months",  # the agency's retention period
-        "access", "correct", "erase", "restrict", "portability", "object", "CNIL",
-        "https://agence.example/contact", "phone call",  # the sources recorded
+        "access",
+        "correct",
+        "erase",
+        "restrict",
+        "portability",
+        "object",
+        "CNIL",
+        "https://agence.example/contact",
+        "phone call",  # the sources recorded
         "no profiling",
     ]:
         assert expected in notice, expected
     assert "newsletter" not in notice.split("What data")[0]  # withdrawn: no longer a purpose
 
     bare = await Contact.create(
-        agency=world.agency, owner=world.users["owner"], visibility=Visibility.AGENCY, first_name="Anna",
-        last_name="Berg", created_at=now(), last_activity_at=now(),
+        agency=world.agency,
+        owner=world.users["owner"],
+        visibility=Visibility.AGENCY,
+        first_name="Anna",
+        last_name="Berg",
+        created_at=now(),
+        last_activity_at=now(),
     )
-    notice = (await client.data("query($id: ID!) { subjectAccessExport(contactId: $id) { rightsNotice } }",
-                                {"id": gid("Contact", bare.id)}, world.tokens["dpo"]))["subjectAccessExport"]["rightsNotice"]
+    notice = (
+        await client.data(
+            "query($id: ID!) { subjectAccessExport(contactId: $id) { rightsNotice } }",
+            {"id": gid("Contact", bare.id)},
+            world.tokens["dpo"],
+        )
+    )["subjectAccessExport"]["rightsNotice"]
     assert "Where your data comes from: collected by the agency." in notice
     assert "the agency's staff" in notice
 
 
 async def test_only_the_agencys_dpo_may_export(client, world: World, person: Person) -> None:
-    for position, code in [("owner", "FORBIDDEN"), ("mate", "FORBIDDEN"), ("admin", "FORBIDDEN"),
-                           ("foreign_dpo", "NOT_FOUND")]:
+    for position, code in [
+        ("owner", "FORBIDDEN"),
+        ("mate", "FORBIDDEN"),
+        ("admin", "FORBIDDEN"),
+        ("foreign_dpo", "NOT_FOUND"),
+    ]:
         body = await client.post(EXPORT, {"id": person.id}, world.tokens[position])
         assert body["data"] is None, position
         assert [e["extensions"]["code"] for e in body["errors"]] == [code], position
@@ -217,7 +296,7 @@ async def test_only_the_agencys_dpo_may_export(client, world: World, person: Per
 # -- incremental delivery ---------------------------------------------------------------------------
 
 
-async def test_requests_stream_part_by_part(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+async def test_requests_stream_part_by_part(client, world: World, person: Person, monkeypatch) -> None:
     monkeypatch.setattr(export, "ROW_CHUNK", 2)  # several keyset reads for three requests
     response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
     parts = multipart_parts(response)
@@ -243,7 +322,7 @@ async def test_requests_stream_part_by_part(client, world: World, person: Person
     assert items[0]["travelers"] == [{"firstName": "Zoé"}, {"firstName": "Noël"}]
 
 
-async def test_errors_mid_stream_are_masked(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+async def test_errors_mid_stream_are_masked(client, world: World, person: Person, monkeypatch) -> None:
     """The same unexpected failure, streamed and not: both answers say only "Unexpected error"."""
     monkeypatch.setattr(export, "ROW_CHUNK", 1)
     original, calls = export.requests_after, []
@@ -266,7 +345,9 @@ async def test_errors_mid_stream_are_masked(client, world: World, person: Person
     body = await client.post(STREAMED.replace(" @stream(initialCount: 1)", ""), {"id": person.id}, world.tokens["dpo"])
     assert body["data"] is None and len(calls) == 2
     for errors, text in [(streamed, response.text), (body["errors"], json.dumps(body, ensure_ascii=False))]:
-        assert [(e["message"], e["extensions"]) for e in errors] == [("Unexpected error", {"code": "INTERNAL_SERVER_ERROR"})]
+        assert [(e["message"], e["extensions"]) for e in errors] == [
+            ("Unexpected error", {"code": "INTERNAL_SERVER_ERROR"})
+        ]
         assert errors[0]["path"][:2] == ["subjectAccessExport", "requests"]
         assert "SELECT" not in text and "secret" not in text and "RuntimeError" not in text
 
@@ -276,14 +357,19 @@ async def test_late_frames_are_in_the_view_log(client, world: World, person: Per
     owner, dpo = world.users["owner"], world.users["dpo"]
     hidden = world.contacts[Visibility.ADVISOR]
     deferred = "query($id: ID!) { contact(id: $id) { id ... @defer { firstName email } } }"
-    parts = multipart_parts(await post_multipart(client, deferred, {"id": gid("Contact", hidden.id)}, world.tokens["owner"]))
+    parts = multipart_parts(
+        await post_multipart(client, deferred, {"id": gid("Contact", hidden.id)}, world.tokens["owner"])
+    )
     assert parts[0]["data"] == {"contact": {"id": gid("Contact", hidden.id)}}
     assert [i["data"] for p in parts[1:] for i in p.get("incremental", [])] == [
-        {"firstName": hidden.first_name, "email": hidden.email}]
+        {"firstName": hidden.first_name, "email": hidden.email}
+    ]
     views = AuditEvent.filter(action="VIEW_PERSONAL")
     assert await views.values_list("actor", "contact_ref") == [(owner.email, gid("Contact", hidden.id))]
 
-    both = "query($id: ID!) { subjectAccessExport(contactId: $id) { contact { firstName } requests @stream { notes } } }"
+    both = (
+        "query($id: ID!) { subjectAccessExport(contactId: $id) { contact { firstName } requests @stream { notes } } }"
+    )
     await post_multipart(client, both, {"id": person.id}, world.tokens["dpo"])
     assert await views.filter(actor=dpo.email).count() == 1  # the first frame's and the later ones': one event
     late = "query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream { notes } } }"
@@ -294,7 +380,7 @@ async def test_late_frames_are_in_the_view_log(client, world: World, person: Per
 # -- downloads ------------------------------------------------------------------------------------------
 
 
-async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person: Person, monkeypatch) -> None:
     urls = await links(client, world, person)
     monkeypatch.setattr(export, "ROW_CHUNK", 2)
     original, calls = export.requests_after, []
@@ -316,7 +402,11 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["record_type"] for r in rows] == ["request"] * 3 + ["consent"] * 2
     for row in rows:  # the person's data on every row, accents intact
-        assert (row["first_name"], row["last_name"], row["address"]) == ("Éloïse", "Müller", "12 rue de l'Église, 69001 Lyon")
+        assert (row["first_name"], row["last_name"], row["address"]) == (
+            "Éloïse",
+            "Müller",
+            "12 rue de l'Église, 69001 Lyon",
+        )
         assert row["phone"] == "'+33 6 12 34 56 78"  # a leading + would start a formula
     requests = rows[:3]
     assert [r["destination"] for r in requests] == ["Séville", "Kyōto", "Reykjavík"]
@@ -331,15 +421,21 @@ async def test_csv_download_opens_in_a_spreadsheet(client, world: World, person:
     assert all(r["consent_purpose"] == "" for r in requests)
     consents = rows[3:]
     assert [(r["consent_granted"], r["consent_source"]) for r in consents] == [
-        ("true", "https://agence.example/contact"), ("false", "phone call")]
+        ("true", "https://agence.example/contact"),
+        ("false", "phone call"),
+    ]
     assert consents[0]["consent_wording"] == "J'accepte de recevoir la lettre d'information."
     assert all(r["request_id"] == "" for r in consents)
 
     downloaded = await AuditEvent.filter(action="EXPORT").order_by("-id").first()
-    assert (downloaded.actor, downloaded.detail, downloaded.contact_ref) == (world.users["dpo"].email, "download csv", person.id)
+    assert (downloaded.actor, downloaded.detail, downloaded.contact_ref) == (
+        world.users["dpo"].email,
+        "download csv",
+        person.id,
+    )
 
 
-async def test_json_download_equals_the_graphql_export(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+async def test_json_download_equals_the_graphql_export(client, world: World, person: Person, monkeypatch) -> None:
     monkeypatch.setattr(export, "ROW_CHUNK", 2)  # the file's requests in two chunks
     exported = (await client.data(EXPORT, {"id": person.id}, world.tokens["dpo"]))["subjectAccessExport"]
     response = await client.http.get(path_of(exported.pop("jsonUrl")))
@@ -354,14 +450,16 @@ async def test_json_download_equals_the_graphql_export(client, world: World, per
     # the DPO's view of it (written when that response ended) and the download itself.
     assert downloaded["accessLog"][2:] == exported["accessLog"]
     assert [(e["action"], e["detail"], e["actor"]) for e in downloaded["accessLog"][:2]] == [
-        ("EXPORT", "download json", world.users["dpo"].email), ("VIEW_PERSONAL", "", world.users["dpo"].email)]
+        ("EXPORT", "download json", world.users["dpo"].email),
+        ("VIEW_PERSONAL", "", world.users["dpo"].email),
+    ]
     assert datetime.fromisoformat(downloaded["generatedAt"]) >= datetime.fromisoformat(exported["generatedAt"])
     for key in ("accessLog", "generatedAt"):
         del downloaded[key], exported[key]
     assert downloaded == exported
 
 
-async def test_a_download_holds_only_the_persons_travelers(client, world: World, person: Person, monkeypatch) -> None:  # noqa: ANN001
+async def test_a_download_holds_only_the_persons_travelers(client, world: World, person: Person, monkeypatch) -> None:
     """A chunk's travelers are read by its id range: another person's request inside that range stays out."""
     monkeypatch.setattr(export, "ROW_CHUNK", 2)
     other = world.contacts[Visibility.AGENCY]
@@ -369,7 +467,12 @@ async def test_a_download_holds_only_the_persons_travelers(client, world: World,
     at = now()
     for contact, destination in [(other, "Oslo"), (person.contact, "Tallinn")]:  # Oslo: in the last chunk's id range
         request = await TravelRequest.create(
-            agency=world.agency, contact=contact, advisor=owner, destination=destination, created_at=at, last_activity_at=at
+            agency=world.agency,
+            contact=contact,
+            advisor=owner,
+            destination=destination,
+            created_at=at,
+            last_activity_at=at,
         )
         await Traveler.create(request=request, first_name=f"Compagnon {destination}", last_name="Test")
     urls = await links(client, world, person)
@@ -384,14 +487,22 @@ async def test_a_download_holds_only_the_persons_travelers(client, world: World,
 
 async def test_a_csv_without_requests_still_holds_the_person(client, world: World) -> None:
     bare = await Contact.create(
-        agency=world.agency, owner=world.users["owner"], visibility=Visibility.AGENCY, first_name="Anna",
-        last_name="Berg", created_at=now(), last_activity_at=now(),
+        agency=world.agency,
+        owner=world.users["owner"],
+        visibility=Visibility.AGENCY,
+        first_name="Anna",
+        last_name="Berg",
+        created_at=now(),
+        last_activity_at=now(),
     )
-    url = (await client.data(LINKS, {"id": gid("Contact", bare.id)}, world.tokens["dpo"]))["subjectAccessExport"]["csvUrl"]
+    url = (await client.data(LINKS, {"id": gid("Contact", bare.id)}, world.tokens["dpo"]))["subjectAccessExport"][
+        "csvUrl"
+    ]
     response = await client.http.get(path_of(url))
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["record_type"], r["first_name"], r["last_name"], r["request_id"]) for r in rows] == [
-        ("contact", "Anna", "Berg", "")]
+        ("contact", "Anna", "Berg", "")
+    ]
 
 
 async def test_a_tampered_link_gives_nothing(client, world: World, person: Person) -> None:
@@ -437,8 +548,11 @@ def test_links_of_another_secret_are_refused() -> None:
 async def test_a_link_dies_with_the_person_or_the_dpos_role(client, world: World, person: Person) -> None:
     erased = path_of((await links(client, world, person))["csvUrl"])
     other = world.contacts[Visibility.AGENCY]
-    revoked = path_of((await client.data(LINKS, {"id": gid("Contact", other.id)}, world.tokens["dpo"]))
-                      ["subjectAccessExport"]["jsonUrl"])
+    revoked = path_of(
+        (await client.data(LINKS, {"id": gid("Contact", other.id)}, world.tokens["dpo"]))["subjectAccessExport"][
+            "jsonUrl"
+        ]
+    )
     async with in_transaction() as conn:
         await deletion.delete_contacts([person.contact.id], conn)
     response = await client.http.get(erased)

@@ -1,4 +1,5 @@
 """The API against hostile requests: graphql-cop's checks as our own tests, limits, CSRF, headers, junk."""
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,11 @@ from tests.world import World, make_world
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
-async def post_raw(client, body: bytes | str, content_type: str = "application/json", token: str | None = None):  # noqa: ANN001, ANN201
+async def post_raw(client, body: bytes | str, content_type: str = "application/json", token: str | None = None):
     headers = {"Content-Type": content_type}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -78,13 +79,16 @@ async def test_no_field_suggestions(client, world: World) -> None:
 
 async def test_get_queries_and_mutations_are_refused(client, world: World) -> None:
     for query in ("{ __typename }", "mutation cop { __typename }"):
-        response = await client.http.get("/graphql", params={"query": query},
-                                          headers={"Authorization": f"Bearer {world.tokens['dpo']}"})
+        response = await client.http.get(
+            "/graphql", params={"query": query}, headers={"Authorization": f"Bearer {world.tokens['dpo']}"}
+        )
         assert response.status_code == 405
         assert "data" not in response.json()
 
 
-@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", ""])
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", ""]
+)
 async def test_only_json_posts_are_accepted(client, world: World, content_type: str) -> None:
     response = await post_raw(client, "query=%7B__typename%7D", content_type, token=world.tokens["dpo"])
     assert response.status_code == 415
@@ -122,8 +126,10 @@ async def test_deep_self_referencing_query_is_refused_fast_and_small(client, wor
 async def test_wide_nested_connections_are_refused_before_execution(client, world: World) -> None:
     query = "{ contacts(first: 200) { edges { node { requests(first: 200) { edges { node { id } } } } } } }"
     assert "cost" in refusal(await client.post(query, token=world.tokens["dpo"]))
-    typical = ("{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName consents { purpose } "
-               "requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }")
+    typical = (
+        "{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName consents { purpose } "
+        "requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }"
+    )
     assert "contacts" in (await client.data(typical, token=world.tokens["dpo"]))
 
 
@@ -147,8 +153,9 @@ async def test_security_headers_on_every_response(client, world: World) -> None:
 
 
 async def test_cors_is_off_by_default(client) -> None:
-    response = await client.http.options("/graphql", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    response = await client.http.options(
+        "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in response.headers
 
 
@@ -157,8 +164,15 @@ def test_export_tokens_are_redacted_from_access_logs() -> None:
 
     from app.log_redaction import RedactExportTokens
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', (
-        "127.0.0.1:5000", "GET", "/exports/eyJhIjoxfQ.c2lnbmF0dXJl.csv", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/exports/eyJhIjoxfQ.c2lnbmF0dXJl.csv", "1.1", 200),
+        None,
+    )
     RedactExportTokens().filter(record)
     line = record.getMessage()
     assert "eyJhIjoxfQ" not in line and "/exports/<redacted>.csv" in line
@@ -167,7 +181,7 @@ def test_export_tokens_are_redacted_from_access_logs() -> None:
 async def test_a_failed_audit_write_withholds_the_data(client, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from resolvers import audit
 
-    async def locked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    async def locked(*args, **kwargs):
         raise RuntimeError("database is locked")
 
     monkeypatch.setattr(audit, "record_many", locked)

@@ -1,4 +1,5 @@
 """submitContactForm: a prospect, its request and its consent proofs from a website, in one transaction."""
+
 from __future__ import annotations
 
 import copy
@@ -38,22 +39,25 @@ DETAILS = """query($id: ID!, $c: ID!) {
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
-async def make_key(client, world: World, scopes: list[str], name: str = "Site web") -> dict:  # noqa: ANN001
+async def make_key(client, world: World, scopes: list[str], name: str = "Site web") -> dict:
     return (await client.data(CREATE_KEY, {"n": name, "s": scopes}, world.tokens["admin"]))["createApiKey"]
 
 
 async def counts() -> tuple[int, ...]:
     return (
-        await Contact.all().count(), await TravelRequest.all().count(), await Traveler.all().count(),
-        await ConsentRecord.all().count(), await AuditEvent.filter(action="INTAKE").count(),
+        await Contact.all().count(),
+        await TravelRequest.all().count(),
+        await Traveler.all().count(),
+        await ConsentRecord.all().count(),
+        await AuditEvent.filter(action="INTAKE").count(),
     )
 
 
-async def submit(client, secret: str, form: dict[str, Any] = FORM) -> int:  # noqa: ANN001
+async def submit(client, secret: str, form: dict[str, Any] = FORM) -> int:
     request_id = (await client.data(SUBMIT, {"input": form}, secret))["submitContactForm"]
     return decode_id("TravelRequest", request_id)
 
@@ -67,20 +71,45 @@ async def test_a_form_creates_a_prospect_its_request_and_its_consents(client, wo
 
     mate = world.users["mate"]  # the active advisor with the fewest contacts, lowest id first
     assert data["travelRequest"] == {
-        "status": "NEW", "destination": "Lofoten", "departureDate": "2031-06-14", "travelerCount": 3,
-        "notes": "Nous aimerions voir les aurores.\nMerci !", "advisor": {"email": mate.email}, "travelers": [],
+        "status": "NEW",
+        "destination": "Lofoten",
+        "departureDate": "2031-06-14",
+        "travelerCount": 3,
+        "notes": "Nous aimerions voir les aurores.\nMerci !",
+        "advisor": {"email": mate.email},
+        "travelers": [],
         "contact": {
-            "id": contact_id, "kind": "PROSPECT", "visibility": "ADVISOR", "restricted": False,
-            "firstName": "Ottilie", "lastName": "Vandersteen-Intake", "email": "ottilie.v@example.net",
-            "phone": "+32 470 12 34 56", "owner": {"email": mate.email}, "team": {"name": "Team A"},
-            "consents": [{"purpose": "MARKETING_EMAIL", "granted": True}, {"purpose": "PARTNER_SHARING", "granted": False}],
+            "id": contact_id,
+            "kind": "PROSPECT",
+            "visibility": "ADVISOR",
+            "restricted": False,
+            "firstName": "Ottilie",
+            "lastName": "Vandersteen-Intake",
+            "email": "ottilie.v@example.net",
+            "phone": "+32 470 12 34 56",
+            "owner": {"email": mate.email},
+            "team": {"name": "Team A"},
+            "consents": [
+                {"purpose": "MARKETING_EMAIL", "granted": True},
+                {"purpose": "PARTNER_SHARING", "granted": False},
+            ],
         },
     }
     assert data["consentHistory"] == [
-        {"purpose": "MARKETING_EMAIL", "granted": True, "source": "https://agence-a.example/contact",
-         "wording": "J'accepte de recevoir des offres par e-mail.", "recordedBy": "api-key:Site web"},
-        {"purpose": "PARTNER_SHARING", "granted": False, "source": "https://agence-a.example/contact",
-         "wording": "J'accepte le partage avec nos partenaires.", "recordedBy": "api-key:Site web"},
+        {
+            "purpose": "MARKETING_EMAIL",
+            "granted": True,
+            "source": "https://agence-a.example/contact",
+            "wording": "J'accepte de recevoir des offres par e-mail.",
+            "recordedBy": "api-key:Site web",
+        },
+        {
+            "purpose": "PARTNER_SHARING",
+            "granted": False,
+            "source": "https://agence-a.example/contact",
+            "wording": "J'accepte le partage avec nos partenaires.",
+            "recordedBy": "api-key:Site web",
+        },
     ]
     # Searchable by the owner like any contact.
     found = await client.data('{ contacts(search: "vandersteen") { totalCount } }', token=world.tokens["mate"])
@@ -128,8 +157,11 @@ async def test_only_a_live_intake_key_may_submit(client, world: World) -> None:
     intake = await make_key(client, world, ["INTAKE"])
     reader = await make_key(client, world, ["READ_CONTACTS"], name="CRM sync")
     before = await counts()
-    await client.data("mutation($id: ID!) { revokeApiKey(id: $id) { revoked } }", {"id": intake["apiKey"]["id"]},
-                      world.tokens["admin"])
+    await client.data(
+        "mutation($id: ID!) { revokeApiKey(id: $id) { revoked } }",
+        {"id": intake["apiKey"]["id"]},
+        world.tokens["admin"],
+    )
     variables = {"input": FORM}
     assert await client.error_code(SUBMIT, variables, intake["secret"]) == "UNAUTHENTICATED"  # revoked
     assert await client.error_code(SUBMIT, variables, reader["secret"]) == "FORBIDDEN"  # wrong scope
@@ -177,7 +209,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(client, world: World
     assert await counts() == before
 
 
-async def test_a_failure_midway_leaves_nothing_half_written(client, world: World, monkeypatch) -> None:  # noqa: ANN001
+async def test_a_failure_midway_leaves_nothing_half_written(client, world: World, monkeypatch) -> None:
     secret = (await make_key(client, world, ["INTAKE"]))["secret"]
     before = await counts()
 

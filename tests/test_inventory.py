@@ -1,4 +1,5 @@
 """The Art. 30 register: generated from models.declarations, which must declare every model field."""
+
 from __future__ import annotations
 
 import csv
@@ -18,14 +19,19 @@ INVENTORY = "{ personalDataInventory { entity field category visibleTo retention
 
 def declared_rows() -> list[dict[str, str]]:
     return [
-        {"entity": model.__name__, "field": name, "category": decl.category, "visibleTo": decl.visible_to,
-         "retention": decl.retention}
+        {
+            "entity": model.__name__,
+            "field": name,
+            "category": decl.category,
+            "visibleTo": decl.visible_to,
+            "retention": decl.retention,
+        }
         for model, name, decl in personal_fields()
     ]
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -34,11 +40,20 @@ async def test_inventory_lists_every_declared_personal_field_and_only_those(clie
     assert rows == declared_rows()
     assert (await client.data(INVENTORY, token=world.tokens["admin"]))["personalDataInventory"] == rows
     listed = {(row["entity"], row["field"]) for row in rows}
-    public = {(model.__name__, name) for model, fields in DECLARATIONS.items()
-              for name, decl in fields.items() if decl is None}
+    public = {
+        (model.__name__, name)
+        for model, fields in DECLARATIONS.items()
+        for name, decl in fields.items()
+        if decl is None
+    }
     assert listed and not listed & public
-    assert {("Contact", "email"), ("Traveler", "birth_date"), ("ConsentRecord", "wording"),
-            ("Contact", "search_text"), ("AuditEvent", "actor")} <= listed
+    assert {
+        ("Contact", "email"),
+        ("Traveler", "birth_date"),
+        ("ConsentRecord", "wording"),
+        ("Contact", "search_text"),
+        ("AuditEvent", "actor"),
+    } <= listed
 
 
 async def test_advisors_may_not_read_the_inventory(client, world: World) -> None:
@@ -55,7 +70,7 @@ def model_fields(model: type[Model]) -> set[str]:
     return {name for name in meta.fields_map if name not in reverse and name not in key_columns}
 
 
-async def test_every_model_field_is_declared(client) -> None:  # noqa: ANN001
+async def test_every_model_field_is_declared(client) -> None:
     assert Tortoise.apps is not None
     models = list(Tortoise.apps.get_models_iterable())
     assert set(models) == set(DECLARATIONS), "every model needs an entry in models.declarations"

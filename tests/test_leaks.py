@@ -1,11 +1,12 @@
 """Leak tests: every query the schema offers, run as every outsider, never shows a hidden contact's data."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-from graphql.pyutils import Undefined
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
+from graphql.pyutils import Undefined
 
 from models import Visibility
 from schema import build_schema
@@ -54,7 +55,7 @@ def root_queries(schema: GraphQLSchema, args: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -92,10 +93,14 @@ async def test_refused_mutations_do_not_leak_in_errors(client, world: World, out
     contact_id = gid("Contact", hidden.id)
     attempts = [
         ('mutation($id: ID!) { updateContact(id: $id, patch: {notes: "x"}) { notes firstName } }', {"id": contact_id}),
-        ('mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) { notes contact { firstName } } }',
-         {"id": contact_id}),
-        ('mutation($id: ID!) { recordConsent(input: {contactId: $id, purpose: NEWSLETTER, granted: true, source: "s", wording: "w"}) { id } }',
-         {"id": contact_id}),
+        (
+            'mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) { notes contact { firstName } } }',
+            {"id": contact_id},
+        ),
+        (
+            'mutation($id: ID!) { recordConsent(input: {contactId: $id, purpose: NEWSLETTER, granted: true, source: "s", wording: "w"}) { id } }',
+            {"id": contact_id},
+        ),
         ("query($id: ID!) { consentHistory(contactId: $id) { wording source } }", {"id": contact_id}),
         ("mutation($id: ID!) { setContactVisibility(id: $id, visibility: AGENCY) { firstName } }", {"id": contact_id}),
     ]
@@ -115,7 +120,13 @@ async def test_search_is_no_oracle(client, world: World, outsider: str) -> None:
     hidden = world.contacts[Visibility.ADVISOR]
     token = world.tokens[outsider]
     query = "query($s: String) { contacts(search: $s) { totalCount edges { node { id } } } }"
-    for term in (hidden.first_name, hidden.last_name.lower(), hidden.email, hidden.phone, hidden.phone.replace(" ", "")):
+    for term in (
+        hidden.first_name,
+        hidden.last_name.lower(),
+        hidden.email,
+        hidden.phone,
+        hidden.phone.replace(" ", ""),
+    ):
         data = await client.data(query, {"s": term}, token)
         assert gid("Contact", hidden.id) not in json.dumps(data)
         assert data["contacts"]["totalCount"] == 0

@@ -5,6 +5,7 @@ every acknowledged write readable afterwards, and the audit chain still verifies
 server process (its one writer); PostgreSQL, when configured, two workers.
 Deselect with `-m "not load"`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,11 +57,16 @@ class Tally:
             self.problems.append(what)
 
 
-async def post(http: httpx.AsyncClient, tally: Tally, client: Client, query: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+async def post(
+    http: httpx.AsyncClient, tally: Tally, client: Client, query: str, variables: dict[str, Any]
+) -> dict[str, Any] | None:
     started = time.perf_counter()
     try:
-        response = await http.post("/graphql", json={"query": query, "variables": variables},
-                                   headers={"Authorization": f"Bearer {client.token}"})
+        response = await http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {client.token}"},
+        )
     except httpx.HTTPError as error:
         tally.problem(f"client {client.number}: {type(error).__name__} on {query[:60]}")
         return None
@@ -90,15 +96,25 @@ async def work(http: httpx.AsyncClient, tally: Tally, client: Client, deadline: 
             await post(http, tally, client, REQUESTS_PAGE, {})
         elif roll < 0.75 or not client.contacts:
             first = f"Load{client.number}n{n}"
-            data = await post(http, tally, client, CREATE_CONTACT,
-                              {"input": {"firstName": first, "lastName": "Charge", "email": f"load{client.number}.{n}@example.org"}})
+            data = await post(
+                http,
+                tally,
+                client,
+                CREATE_CONTACT,
+                {"input": {"firstName": first, "lastName": "Charge", "email": f"load{client.number}.{n}@example.org"}},
+            )
             if data:
                 client.contacts[data["createContact"]["id"]] = {"firstName": first, "notes": ""}
         elif roll < 0.9:
             contact_id = rng.choice(sorted(client.contacts))
             destination = f"Dest{client.number}n{n}"
-            data = await post(http, tally, client, CREATE_REQUEST,
-                              {"input": {"contactId": contact_id, "destination": destination, "travelerCount": 2}})
+            data = await post(
+                http,
+                tally,
+                client,
+                CREATE_REQUEST,
+                {"input": {"contactId": contact_id, "destination": destination, "travelerCount": 2}},
+            )
             if data:
                 client.requests[data["createTravelRequest"]["id"]] = destination
         else:
@@ -113,8 +129,12 @@ async def read_back(http: httpx.AsyncClient, tally: Tally, client: Client) -> in
     checked = 0
     contact_ids, request_ids = sorted(client.contacts), sorted(client.requests)
     for start in range(0, len(contact_ids), BATCH):
-        chunk = contact_ids[start:start + BATCH]
-        query = "{ " + " ".join(f'c{i}: contact(id: "{cid}") {{ id firstName notes }}' for i, cid in enumerate(chunk)) + " }"
+        chunk = contact_ids[start : start + BATCH]
+        query = (
+            "{ "
+            + " ".join(f'c{i}: contact(id: "{cid}") {{ id firstName notes }}' for i, cid in enumerate(chunk))
+            + " }"
+        )
         data = await post(http, tally, client, query, {}) or {}
         for i, cid in enumerate(chunk):
             got, want = data.get(f"c{i}"), client.contacts[cid]
@@ -122,13 +142,19 @@ async def read_back(http: httpx.AsyncClient, tally: Tally, client: Client) -> in
                 tally.problem(f"client {client.number}: contact {cid} reads back as {got}, acknowledged {want}")
             checked += 1
     for start in range(0, len(request_ids), BATCH):
-        chunk = request_ids[start:start + BATCH]
-        query = "{ " + " ".join(f'r{i}: travelRequest(id: "{rid}") {{ id destination }}' for i, rid in enumerate(chunk)) + " }"
+        chunk = request_ids[start : start + BATCH]
+        query = (
+            "{ "
+            + " ".join(f'r{i}: travelRequest(id: "{rid}") {{ id destination }}' for i, rid in enumerate(chunk))
+            + " }"
+        )
         data = await post(http, tally, client, query, {}) or {}
         for i, rid in enumerate(chunk):
             got = data.get(f"r{i}")
             if not got or got["destination"] != client.requests[rid]:
-                tally.problem(f"client {client.number}: request {rid} reads back as {got}, acknowledged {client.requests[rid]}")
+                tally.problem(
+                    f"client {client.number}: request {rid} reads back as {got}, acknowledged {client.requests[rid]}"
+                )
             checked += 1
     return checked
 
@@ -151,8 +177,10 @@ async def test_forty_clients_reading_and_writing(database_url: str, tmp_path: Pa
         logs = server.logs()
 
     latencies = sorted(tally.latencies) or [0.0]
-    summary = (f"{sent} requests in {SECONDS} s ({sent / SECONDS:.0f}/s), {writes} writes, "
-               f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms")
+    summary = (
+        f"{sent} requests in {SECONDS} s ({sent / SECONDS:.0f}/s), {writes} writes, "
+        f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms"
+    )
     print(f"\nload on {database_url.split(':')[0]} ({workers} worker(s)): {summary}")
     assert not tally.problems, "\n".join(tally.problems)
     assert checked == writes and writes >= CLIENTS, summary  # the load did write, and every write was checked

@@ -10,6 +10,7 @@ loop, which holds the app and its database connections, serves each request hand
 run_coroutine_threadsafe. One loop, one app, one database for the whole run; derandomized, so every
 run asks the same documents.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import hypothesis_graphql
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
 from models import ConsentRecord, Contact, Team, TravelRequest, User, Visibility
@@ -41,13 +43,19 @@ def scalar_strategies(world: World, ids: list[str], cursors: list[str]) -> dict[
     return {
         "ID": st.sampled_from(ids).map(nodes.String),
         "DateTime": st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
-        .map(lambda d: d.isoformat()).map(nodes.String),
+        .map(lambda d: d.isoformat())
+        .map(nodes.String),
         "Date": st.dates(min_value=datetime(1900, 1, 1).date(), max_value=datetime(2100, 1, 1).date())
-        .map(lambda d: d.isoformat()).map(nodes.String),
+        .map(lambda d: d.isoformat())
+        .map(nodes.String),
         # Strings also fill `after`: real cursors let pagination run.
-        "String": st.one_of(st.sampled_from(terms), st.sampled_from(cursors), st.text(PRINTABLE, max_size=12)).map(nodes.String),
+        "String": st.one_of(st.sampled_from(terms), st.sampled_from(cursors), st.text(PRINTABLE, max_size=12)).map(
+            nodes.String
+        ),
         # Small pages, so most documents pass the cost guard and actually run.
-        "Int": st.one_of(st.integers(min_value=1, max_value=5), st.integers(min_value=-3, max_value=300)).map(nodes.Int),
+        "Int": st.one_of(st.integers(min_value=1, max_value=5), st.integers(min_value=-3, max_value=300)).map(
+            nodes.Int
+        ),
     }
 
 
@@ -72,7 +80,7 @@ def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], v
     return {value for value in hidden - shown if value}
 
 
-async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None:  # noqa: ANN001
+async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None:
     world = await make_world()
     schema = build_schema()._schema  # type: ignore[attr-defined]
     pages = await client.data(CURSORS, token=world.tokens["dpo"])
@@ -100,9 +108,14 @@ async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None
         visibilities=st.fixed_dictionaries({v: st.sampled_from(list(Visibility)) for v in Visibility}),
         query=queries,
     )
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    )
     def property_holds(visibilities: dict[Visibility, Visibility], query: str) -> None:
         run(set_visibilities(visibilities))
         for viewer in POSITIONS:  # the same document, from every position

@@ -1,4 +1,5 @@
 """Query shape: the frontend's contacts page costs the same number of SQL statements for 5 or 50 contacts."""
+
 from __future__ import annotations
 
 import logging
@@ -60,27 +61,50 @@ async def add_contacts(world: World, count: int, requests_each: int = 7) -> None
         owner = owners[i % len(owners)]
         first, last = f"Page{i}", f"Contact{i}"
         contact = await Contact.create(
-            agency=agency, owner=owner, team_id=owner.team_id, visibility=visibilities[i % 3],  # type: ignore[attr-defined]
-            first_name=first, last_name=last, email=f"page{i}@example.org", phone="+33 6 00 00 00 00",
-            created_at=at, last_activity_at=at, search_text=search_text(first, last, None, None),
+            agency=agency,
+            owner=owner,
+            team_id=owner.team_id,
+            visibility=visibilities[i % 3],  # type: ignore[attr-defined]
+            first_name=first,
+            last_name=last,
+            email=f"page{i}@example.org",
+            phone="+33 6 00 00 00 00",
+            created_at=at,
+            last_activity_at=at,
+            search_text=search_text(first, last, None, None),
         )
-        await ConsentRecord.create(contact=contact, purpose=ConsentPurpose.NEWSLETTER, granted=True, recorded_at=at,
-                                   source="https://form", wording="Yes", recorded_by=owner.email)
-        await TravelRequest.bulk_create([
-            TravelRequest(agency=agency, contact=contact, advisor=advisor, destination=f"Dest{j}", created_at=at,
-                          last_activity_at=at)
-            for j in range(requests_each)
-        ])
+        await ConsentRecord.create(
+            contact=contact,
+            purpose=ConsentPurpose.NEWSLETTER,
+            granted=True,
+            recorded_at=at,
+            source="https://form",
+            wording="Yes",
+            recorded_by=owner.email,
+        )
+        await TravelRequest.bulk_create(
+            [
+                TravelRequest(
+                    agency=agency,
+                    contact=contact,
+                    advisor=advisor,
+                    destination=f"Dest{j}",
+                    created_at=at,
+                    last_activity_at=at,
+                )
+                for j in range(requests_each)
+            ]
+        )
 
 
-async def statements_for_page(client, token: str) -> list[str]:  # noqa: ANN001
+async def statements_for_page(client, token: str) -> list[str]:
     with counting_statements() as statements:
         data = await client.data(PAGE, token=token)
     assert data["contacts"]["edges"]
     return list(statements)
 
 
-async def test_the_contacts_page_costs_the_same_for_5_and_50_contacts(client) -> None:  # noqa: ANN001
+async def test_the_contacts_page_costs_the_same_for_5_and_50_contacts(client) -> None:
     world = await make_world()
     token = world.tokens["mate"]
     await add_contacts(world, 2)  # with the world's 3: 5 contacts
@@ -93,7 +117,7 @@ async def test_the_contacts_page_costs_the_same_for_5_and_50_contacts(client) ->
     assert len(fifty) <= MAX_STATEMENTS, "\n".join(fifty)
 
 
-async def test_nested_request_pages_match_the_cursor_path(client) -> None:  # noqa: ANN001
+async def test_nested_request_pages_match_the_cursor_path(client) -> None:
     world = await make_world()
     await add_contacts(world, 4, requests_each=7)
     token = world.tokens["dpo"]
@@ -117,8 +141,7 @@ async def test_nested_request_pages_match_the_cursor_path(client) -> None:  # no
     assert data["contact"]["requests"] == {"totalCount": 7, "pageInfo": {"hasNextPage": True}, "edges": []}
 
 
-
-async def test_fragments_and_variables_give_the_same_page(client) -> None:  # noqa: ANN001
+async def test_fragments_and_variables_give_the_same_page(client) -> None:
     world = await make_world()
     await add_contacts(world, 6, requests_each=3)
     token = world.tokens["mate"]

@@ -1,4 +1,5 @@
 """restrictProcessing (Art. 18): only the DPO sets it; while set, the contact's data and requests stay as they are."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,11 +22,11 @@ REFUSED = ("owner", "mate", "other_team", "no_team", "admin")  # everyone but th
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
-async def refusal(client, query: str, variables: dict, token: str) -> str:  # noqa: ANN001
+async def refusal(client, query: str, variables: dict, token: str) -> str:
     body = await client.post(query, variables, token)
     error = body["errors"][0]
     assert error["extensions"]["code"] == "FORBIDDEN", body
@@ -53,7 +54,9 @@ async def test_while_restricted_only_withdrawal_goes_through(client, world: Worl
     # Withdrawing consent only narrows processing: still allowed.
     withdrawn = await client.data(CONSENT, {"id": contact_id, "g": False}, world.tokens["owner"])
     assert withdrawn["recordConsent"] == {
-        "purpose": "NEWSLETTER", "granted": False, "recordedBy": world.users["owner"].email,
+        "purpose": "NEWSLETTER",
+        "granted": False,
+        "recordedBy": world.users["owner"].email,
     }
 
     await contact.refresh_from_db()
@@ -72,7 +75,8 @@ async def test_while_restricted_only_withdrawal_goes_through(client, world: Worl
 
     events = await AuditEvent.filter(contact_ref=contact_id, action__in=["RESTRICT", "UNRESTRICT"]).order_by("id")
     assert [(e.action, e.actor) for e in events] == [
-        ("RESTRICT", world.users["dpo"].email), ("UNRESTRICT", world.users["dpo"].email),
+        ("RESTRICT", world.users["dpo"].email),
+        ("UNRESTRICT", world.users["dpo"].email),
     ]
 
 
@@ -96,8 +100,9 @@ async def test_only_the_dpo_restricts(client, world: World) -> None:
 async def test_keys_and_other_agencies_may_not_restrict(client, world: World) -> None:
     contact = world.contacts[Visibility.AGENCY]
     variables = {"id": gid("Contact", contact.id), "r": True}
-    key = await client.data('mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }',
-                            token=world.tokens["dpo"])
+    key = await client.data(
+        'mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }', token=world.tokens["dpo"]
+    )
     assert await client.error_code(RESTRICT, variables, key["createApiKey"]["secret"]) == "FORBIDDEN"
     assert await client.error_code(RESTRICT, variables, world.tokens["foreign_dpo"]) == "NOT_FOUND"
     assert await client.error_code(RESTRICT, variables) == "UNAUTHENTICATED"

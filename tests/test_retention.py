@@ -1,9 +1,10 @@
 """Retention: what expires, what survives, counts that agree, purges that resume, bytes that are gone."""
+
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,15 @@ from app.cli import main
 from app.database import close_database, open_database
 from app.settings import Settings
 from models import (
-    Agency, AuditEvent, ConsentRecord, Contact, Role, SubjectRequest, Traveler, TravelRequest, Visibility,
+    Agency,
+    AuditEvent,
+    ConsentRecord,
+    Contact,
+    Role,
+    SubjectRequest,
+    Traveler,
+    TravelRequest,
+    Visibility,
 )
 from models.enums import SubjectRightKind
 from resolvers import retention
@@ -50,8 +59,9 @@ async def scenario() -> Scenario:
     # An old contact with one old request and one recent: the old request goes, the contact stays.
     mixed = await old("OLDMIXEDQ")
     mixed_old_request = await TravelRequest.get(contact_id=mixed.id)
-    await TravelRequest.create(agency=agency, contact=mixed, advisor=owner, destination="Recent",
-                               created_at=now(), last_activity_at=now())
+    await TravelRequest.create(
+        agency=agency, contact=mixed, advisor=owner, destination="Recent", created_at=now(), last_activity_at=now()
+    )
     # A contact active recently (a call noted today) whose only request is old: the request goes.
     active = await old("OLDACTIVEQ")
     active_old_request = await TravelRequest.get(contact_id=active.id)
@@ -59,8 +69,9 @@ async def scenario() -> Scenario:
     # Under restriction (Art. 18): kept whatever its age.
     restricted = await old("OLDRESTRICTEDQ")
     await Contact.filter(id=restricted.id).update(restricted=True)
-    foreign_old = await make_contact(world.other_agency, world.users["foreign_advisor"], Visibility.AGENCY,
-                                     "FOREIGNOLDQ", age_days=OLD)
+    foreign_old = await make_contact(
+        world.other_agency, world.users["foreign_advisor"], Visibility.AGENCY, "FOREIGNOLDQ", age_days=OLD
+    )
     full_requests = await TravelRequest.filter(contact_id=full.id).values_list("id", flat=True)
     return Scenario(
         world=world,
@@ -71,7 +82,7 @@ async def scenario() -> Scenario:
     )
 
 
-async def counts(client, token: str) -> tuple[int, int]:  # noqa: ANN001
+async def counts(client, token: str) -> tuple[int, int]:
     report = (await client.data(PREVIEW, token=token))["retentionPreview"]
     assert report["dryRun"] is True
     return report["requestCount"], report["contactCount"]
@@ -84,15 +95,17 @@ async def assert_gone(contact: Contact) -> None:
 
 
 def test_months_before_counts_calendar_months() -> None:
-    utc = timezone.utc
-    assert retention.months_before(datetime(2026, 5, 10, 8, 30, tzinfo=utc), 36) == datetime(2023, 5, 10, 8, 30, tzinfo=utc)
+    utc = UTC
+    assert retention.months_before(datetime(2026, 5, 10, 8, 30, tzinfo=utc), 36) == datetime(
+        2023, 5, 10, 8, 30, tzinfo=utc
+    )
     assert retention.months_before(datetime(2024, 3, 31, tzinfo=utc), 1) == datetime(2024, 2, 29, tzinfo=utc)
     assert retention.months_before(datetime(2023, 3, 31, tzinfo=utc), 1) == datetime(2023, 2, 28, tzinfo=utc)
     assert retention.months_before(datetime(2024, 1, 15, tzinfo=utc), 13) == datetime(2022, 12, 15, tzinfo=utc)
     assert retention.months_before(datetime(2024, 12, 31, tzinfo=utc), 12) == datetime(2023, 12, 31, tzinfo=utc)
 
 
-async def test_preview_dry_run_and_purge_agree_and_only_the_expired_goes(client) -> None:  # noqa: ANN001
+async def test_preview_dry_run_and_purge_agree_and_only_the_expired_goes(client) -> None:
     s = await scenario()
     dpo = s.world.tokens["dpo"]
     expected = (len(s.expiring_requests), len(s.expiring_contacts))
@@ -123,7 +136,7 @@ async def test_preview_dry_run_and_purge_agree_and_only_the_expired_goes(client)
     assert "4 requests, 2 contacts deleted" in events[0]["detail"]
 
 
-async def test_recent_activity_on_a_request_keeps_it_and_its_contact(client) -> None:  # noqa: ANN001
+async def test_recent_activity_on_a_request_keeps_it_and_its_contact(client) -> None:
     world = await make_world()
     contact = await make_contact(world.agency, world.users["owner"], Visibility.TEAM, "CHANGEDQ", age_days=OLD)
     request = await TravelRequest.get(contact_id=contact.id)
@@ -131,7 +144,8 @@ async def test_recent_activity_on_a_request_keeps_it_and_its_contact(client) -> 
     assert await counts(client, dpo) == (1, 1)
     await client.data(
         "mutation($id: ID!) { updateTravelRequest(id: $id, patch: {status: QUOTED}) { id } }",
-        {"id": gid("TravelRequest", request.id)}, world.tokens["owner"],
+        {"id": gid("TravelRequest", request.id)},
+        world.tokens["owner"],
     )
     assert await counts(client, dpo) == (0, 0)
     # Only the request's own activity, not the contact's: the request still keeps the contact.
@@ -141,7 +155,7 @@ async def test_recent_activity_on_a_request_keeps_it_and_its_contact(client) -> 
     assert await TravelRequest.filter(id=request.id).exists()
 
 
-async def test_the_agency_period_sets_the_cutoff(client) -> None:  # noqa: ANN001
+async def test_the_agency_period_sets_the_cutoff(client) -> None:
     world = await make_world()
     owner = world.users["owner"]
     older = await make_contact(world.agency, owner, Visibility.AGENCY, "FOURHUNDREDQ", age_days=400)
@@ -159,7 +173,7 @@ async def test_the_agency_period_sets_the_cutoff(client) -> None:  # noqa: ANN00
     assert await Contact.filter(agency_id=world.agency.id).count() == 4
 
 
-async def test_only_the_dpo_applies_retention(client) -> None:  # noqa: ANN001
+async def test_only_the_dpo_applies_retention(client) -> None:
     s = await scenario()
     one_request = {"ids": [gid("TravelRequest", s.expiring_requests[0])]}
     for viewer in ("owner", "admin"):
@@ -170,7 +184,7 @@ async def test_only_the_dpo_applies_retention(client) -> None:  # noqa: ANN001
     assert await TravelRequest.filter(id__in=s.expiring_requests).count() == 4
 
 
-async def test_delete_travel_requests_is_all_or_nothing_within_the_agency(client) -> None:  # noqa: ANN001
+async def test_delete_travel_requests_is_all_or_nothing_within_the_agency(client) -> None:
     world = await make_world()
     dpo = world.tokens["dpo"]
     mine = [r.id for c in world.contacts.values() for r in await TravelRequest.filter(contact_id=c.id)]
@@ -180,8 +194,10 @@ async def test_delete_travel_requests_is_all_or_nothing_within_the_agency(client
     assert await client.error_code(DELETE, {"ids": [gid("TravelRequest", mine[0]), "garbage"]}, dpo) == "NOT_FOUND"
     assert await client.error_code(DELETE, {"ids": [gid("Contact", mine[0])]}, dpo) == "NOT_FOUND"
     assert await TravelRequest.filter(id__in=[*mine, foreign.id]).count() == 4
-    assert await client.error_code(DELETE, {"ids": [gid("TravelRequest", foreign.id)]},
-                                   world.tokens["foreign_advisor"]) == "FORBIDDEN"
+    assert (
+        await client.error_code(DELETE, {"ids": [gid("TravelRequest", foreign.id)]}, world.tokens["foreign_advisor"])
+        == "FORBIDDEN"
+    )
 
     chosen = [gid("TravelRequest", i) for i in mine[:2]]
     assert (await client.data(DELETE, {"ids": [*chosen, chosen[0]]}, dpo))["deleteTravelRequests"] == 2
@@ -208,14 +224,17 @@ async def check_nothing_half_deleted(contact_ids: list[int], consents: int = 1) 
 
 
 @pytest.mark.parametrize("fail_after", [retention.REQUESTS, retention.CONTACTS])
-async def test_an_interrupted_purge_resumes_without_half_deleted_contacts(client, fail_after: str) -> None:  # noqa: ANN001
+async def test_an_interrupted_purge_resumes_without_half_deleted_contacts(client, fail_after: str) -> None:
     world = await make_world()
     owner = world.users["owner"]
-    olds = [await make_contact(world.agency, owner, Visibility.ADVISOR, f"BATCH{i}Q", requests=i % 3, age_days=OLD)
-            for i in range(5)]
+    olds = [
+        await make_contact(world.agency, owner, Visibility.ADVISOR, f"BATCH{i}Q", requests=i % 3, age_days=OLD)
+        for i in range(5)
+    ]
     kept = await make_contact(world.agency, owner, Visibility.ADVISOR, "KEPTQ", requests=1, age_days=OLD)
-    recent = await TravelRequest.create(agency=world.agency, contact=kept, advisor=owner, destination="Recent",
-                                        created_at=now(), last_activity_at=now())
+    recent = await TravelRequest.create(
+        agency=world.agency, contact=kept, advisor=owner, destination="Recent", created_at=now(), last_activity_at=now()
+    )
     await Traveler.create(request=recent, first_name="Recent", last_name="Traveler")
     agency = await Agency.get(id=world.agency.id)
     expected = await retention.preview(agency)
@@ -249,19 +268,24 @@ async def test_an_interrupted_purge_resumes_without_half_deleted_contacts(client
     assert await AuditEvent.filter(action="PURGE", actor="system").count() == 2
 
 
-async def test_subject_requests_of_a_purged_contact_are_kept_unlinked(client) -> None:  # noqa: ANN001
+async def test_subject_requests_of_a_purged_contact_are_kept_unlinked(client) -> None:
     world = await make_world()
     contact = await make_contact(world.agency, world.users["owner"], Visibility.AGENCY, "SUBJECTQ", age_days=OLD)
     at = now() - timedelta(days=OLD)
-    subject = await SubjectRequest.create(agency=world.agency, contact=contact, kind=SubjectRightKind.ACCESS,
-                                          received_at=at, due_at=at + timedelta(days=30))
+    subject = await SubjectRequest.create(
+        agency=world.agency,
+        contact=contact,
+        kind=SubjectRightKind.ACCESS,
+        received_at=at,
+        due_at=at + timedelta(days=30),
+    )
     await retention.purge(world.agency, "system", dry_run=False)
     await assert_gone(contact)
     assert (await SubjectRequest.get(id=subject.id)).contact_id is None  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_purged_values_are_gone_from_the_sqlite_file(client, settings: Settings) -> None:  # noqa: ANN001
+async def test_purged_values_are_gone_from_the_sqlite_file(client, settings: Settings) -> None:
     s = await scenario()
     await client.data(APPLY, {"d": False}, s.world.tokens["dpo"])
     path = settings.sqlite_path
@@ -353,8 +377,9 @@ def test_cli_exits_non_zero_when_a_purge_fails(cli_database: str, monkeypatch: p
 
 
 def test_cli_shows_a_progress_bar_on_a_terminal(cli_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.retention_cli
     from rich.console import Console
+
+    import app.retention_cli
 
     monkeypatch.setattr(app.retention_cli, "Console", lambda: Console(force_terminal=True, width=100))
     result = run_cli(cli_database)

@@ -2,6 +2,7 @@
 
 Both run against `alveole serve` in a subprocess on a loopback port (tests.live_server), bounded in time.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,8 @@ from graphql import (
     parse,
 )
 from graphql.pyutils import Undefined
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from auth.credentials import new_api_key_secret, secret_hash
 from models import ApiKey, ConsentRecord, Role, Team, TravelRequest, User
@@ -55,7 +57,8 @@ def our_field_names() -> set[str]:
     schema = build_schema()._schema  # type: ignore[attr-defined]
     return {
         name
-        for type_name, type_ in schema.type_map.items() if not type_name.startswith("__")
+        for type_name, type_ in schema.type_map.items()
+        if not type_name.startswith("__")
         and isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType))
         for name in type_.fields
     }
@@ -64,7 +67,8 @@ def our_field_names() -> set[str]:
 def mutations_runnable_without_arguments() -> set[str]:
     mutation = build_schema()._schema.mutation_type  # type: ignore[attr-defined]
     return {
-        name for name, field_ in mutation.fields.items()
+        name
+        for name, field_ in mutation.fields.items()
         if not any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined for a in field_.args.values())
     }
 
@@ -88,14 +92,28 @@ class Recovery:
     log: str
 
 
-def run_clairvoyance(server: LiveServer, words: list[str], work: Path, document: str,
-                     headers: dict[str, str] | None = None) -> Recovery:
+def run_clairvoyance(
+    server: LiveServer, words: list[str], work: Path, document: str, headers: dict[str, str] | None = None
+) -> Recovery:
     wordlist, out = work / "words.txt", work / f"out-{abs(hash((document, str(headers))))}.json"
     wordlist.write_text("\n".join(words) + "\n")
-    command = [sys.executable, "-m", "clairvoyance", server.graphql_url, "-w", str(wordlist), "-o", str(out), "-d", document]
+    command = [
+        sys.executable,
+        "-m",
+        "clairvoyance",
+        server.graphql_url,
+        "-w",
+        str(wordlist),
+        "-o",
+        str(out),
+        "-d",
+        document,
+    ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=CLAIRVOYANCE_SECONDS, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=CLAIRVOYANCE_SECONDS, stdin=subprocess.DEVNULL
+    )
     log = done.stdout + done.stderr
     if not out.exists():
         # It writes its output after each pass; with nothing written it must have given up on the first one.
@@ -122,23 +140,33 @@ async def test_clairvoyance_recovers_nothing_without_a_login(tmp_path: Path) -> 
         # rebuild the schema, so the empty result above is the server's doing, not a broken probe.
         # Mutations that run without arguments are left out of the words: `logout` would end the session.
         control_words = sorted(set(words) - mutations_runnable_without_arguments())
-        recovery = run_clairvoyance(server, control_words, tmp_path, "query { FUZZ }",
-                                    {"Authorization": f"Bearer {world.tokens['owner']}"})
+        recovery = run_clairvoyance(
+            server, control_words, tmp_path, "query { FUZZ }", {"Authorization": f"Bearer {world.tokens['owner']}"}
+        )
         assert not recovery.gave_up, recovery.log[-3000:]
         assert "contacts" in recovery.types["Query"] and "Contact" in recovery.types, recovery.types
 
 
-async def test_anonymous_documents_get_one_answer_whatever_they_name(client) -> None:  # noqa: ANN001
+async def test_anonymous_documents_get_one_answer_whatever_they_name(client) -> None:
     """What the clairvoyance run relies on, checked directly and fast (schema.guards)."""
     world = await make_world()
-    refused = [await client.post(document) for document in
-               ("{ contacts }", "{ IAmWrongField }", "{ me { emial } }", "{ contact(id: 1) { id } }",
-                "{ ...F } fragment F on Query { users { id } }", "mutation { logout createTeam }")]
+    refused = [
+        await client.post(document)
+        for document in (
+            "{ contacts }",
+            "{ IAmWrongField }",
+            "{ me { emial } }",
+            "{ contact(id: 1) { id } }",
+            "{ ...F } fragment F on Query { users { id } }",
+            "mutation { logout createTeam }",
+        )
+    ]
     assert all(body == refused[0] for body in refused), refused
     assert refused[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and refused[0]["data"] is None
     invalid_login = await client.post("mutation { login }")
-    assert invalid_login["errors"] == [{"message": "Refused: the document is not valid (sign in to see why)",
-                                        "extensions": {"code": "BAD_USER_INPUT"}}]
+    assert invalid_login["errors"] == [
+        {"message": "Refused: the document is not valid (sign in to see why)", "extensions": {"code": "BAD_USER_INPUT"}}
+    ]
     assert (await client.post("{ __typename }")) == {"data": {"__typename": "Query"}}
     signed_in = await client.post("{ contacts }", token=world.tokens["owner"])
     assert "ContactConnection" in signed_in["errors"][0]["message"]  # the detail is for signed-in users
@@ -181,9 +209,15 @@ class FuzzTarget:
 async def _fuzz_world() -> tuple[dict[str, str], dict[str, str], list[str]]:
     world = await make_world()
     secret = new_api_key_secret()
-    key = await ApiKey.create(agency=world.agency, name="partner", secret_hash=secret_hash(secret), scopes="READ_CONTACTS")
-    tokens = {"owner": world.tokens["owner"], "dpo": world.tokens["dpo"], "admin": world.tokens["admin"],
-              "read_contacts_key": secret}
+    key = await ApiKey.create(
+        agency=world.agency, name="partner", secret_hash=secret_hash(secret), scopes="READ_CONTACTS"
+    )
+    tokens = {
+        "owner": world.tokens["owner"],
+        "dpo": world.tokens["dpo"],
+        "admin": world.tokens["admin"],
+        "read_contacts_key": secret,
+    }
     own_ids = {role: gid("User", world.users[role].id) for role in ("owner", "dpo", "admin")}
     # Contacts and requests weigh more: most arguments take one of them.
     ids = [gid("Contact", c.id) for c in [*world.contacts.values(), world.foreign_contact]] * 4
@@ -196,7 +230,9 @@ async def _fuzz_world() -> tuple[dict[str, str], dict[str, str], list[str]]:
 
 
 @pytest_asyncio.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FuzzTarget]:
+async def fuzz_target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FuzzTarget]:
     work = tmp_path_factory.mktemp("fuzz")
     if request.param == "postgres":
         if not POSTGRES_URL:
@@ -214,7 +250,8 @@ def _graphql_schema() -> Any:
 
     # Our own introspection, not the server's: graphql-core only runs it with incremental delivery on.
     introspection = experimental_execute_incrementally(
-        build_schema()._schema, parse(get_introspection_query())  # type: ignore[attr-defined]
+        build_schema()._schema,
+        parse(get_introspection_query()),  # type: ignore[attr-defined]
     )
     return schemathesis.graphql.from_dict(introspection.data)  # type: ignore[union-attr]
 
@@ -252,8 +289,9 @@ def test_schemathesis_finds_no_server_error(fuzz_target: FuzzTarget, role: str) 
     assert not failures, "Schemathesis found:\n\n" + "\n\n".join(f"{k}\n{v}" for k, v in failures.items())
 
 
-def _fuzz_operation(operation: Any, session: requests.Session, base_url: str, headers: dict[str, str],
-                    failures: dict[str, str]) -> None:
+def _fuzz_operation(
+    operation: Any, session: requests.Session, base_url: str, headers: dict[str, str], failures: dict[str, str]
+) -> None:
     from schemathesis.core.failures import FailureGroup
     from schemathesis.graphql.checks import GraphQLClientError, GraphQLServerError
 
@@ -261,9 +299,14 @@ def _fuzz_operation(operation: Any, session: requests.Session, base_url: str, he
     allowed = EXPECTED_REFUSALS | ({"UNAUTHENTICATED"} if label in UNAUTHENTICATED_EXPECTED_IN else set())
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_FOR_SLOW_OPERATIONS.get(label, EXAMPLES_PER_OPERATION), deadline=None,
-              derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_FOR_SLOW_OPERATIONS.get(label, EXAMPLES_PER_OPERATION),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def fuzz(case: Any) -> None:
         # Failures are collected, not raised: no shrinking, a bounded run, and every kind reported at once.
         response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
@@ -273,7 +316,9 @@ def _fuzz_operation(operation: Any, session: requests.Session, base_url: str, he
             body = None
         codes = _codes(body)
         if response.status_code >= 500 or "INTERNAL_SERVER_ERROR" in codes:
-            failures.setdefault(f"{label}: server error", f"{case.body}\n-> {response.status_code} {response.text[:800]}")
+            failures.setdefault(
+                f"{label}: server error", f"{case.body}\n-> {response.status_code} {response.text[:800]}"
+            )
             return
         try:
             case.validate_response(response, headers=headers)
@@ -281,8 +326,10 @@ def _fuzz_operation(operation: Any, session: requests.Session, base_url: str, he
             for failure in group.exceptions:
                 if isinstance(failure, (GraphQLServerError, GraphQLClientError)) and codes and set(codes) <= allowed:
                     continue  # a refusal the contract promises (see EXPECTED_REFUSALS)
-                failures.setdefault(f"{label}: {type(failure).__name__}",
-                                    f"{case.body}\n-> {response.status_code} {response.text[:800]}")
+                failures.setdefault(
+                    f"{label}: {type(failure).__name__}",
+                    f"{case.body}\n-> {response.status_code} {response.text[:800]}",
+                )
 
     fuzz()
 

@@ -1,4 +1,5 @@
 """Signing in and out: argon2id, one error for both failures, throttling in the database, revocation."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,7 +14,7 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
@@ -62,8 +63,11 @@ async def test_logout_revokes_the_token(client, world: World) -> None:
 
 async def test_deactivation_revokes_sessions_and_login(client, world: World) -> None:
     user = world.users["mate"]
-    await client.data("mutation($id: ID!) { deactivateUser(userId: $id) { active } }", {"id": gid("User", user.id)},
-                      world.tokens["admin"])
+    await client.data(
+        "mutation($id: ID!) { deactivateUser(userId: $id) { active } }",
+        {"id": gid("User", user.id)},
+        world.tokens["admin"],
+    )
     assert await client.error_code("{ me { email } }", token=world.tokens["mate"]) == "UNAUTHENTICATED"
     assert await client.error_code(LOGIN, {"e": user.email, "p": PASSWORD}) == "UNAUTHENTICATED"
 
@@ -76,8 +80,11 @@ async def test_expired_and_idle_tokens_are_refused(client, world: World) -> None
 
 
 async def test_admin_can_end_a_users_sessions(client, world: World) -> None:
-    ended = await client.data("mutation($id: ID!) { endUserSessions(userId: $id) }",
-                              {"id": gid("User", world.users["owner"].id)}, world.tokens["admin"])
+    ended = await client.data(
+        "mutation($id: ID!) { endUserSessions(userId: $id) }",
+        {"id": gid("User", world.users["owner"].id)},
+        world.tokens["admin"],
+    )
     assert ended["endUserSessions"] == 1
     assert await client.error_code("{ me { email } }", token=world.tokens["owner"]) == "UNAUTHENTICATED"
 
@@ -93,9 +100,14 @@ async def test_missing_or_bad_credentials_are_unauthenticated(client, world: Wor
 async def test_password_change_ends_every_session(client, world: World) -> None:
     mutation = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
     token = world.tokens["owner"]
-    assert await client.error_code(mutation, {"c": "wrong-password-0", "n": "a-brand-new-passphrase"}, token) == "BAD_USER_INPUT"
+    assert (
+        await client.error_code(mutation, {"c": "wrong-password-0", "n": "a-brand-new-passphrase"}, token)
+        == "BAD_USER_INPUT"
+    )
     assert await client.error_code(mutation, {"c": PASSWORD, "n": "short"}, token) == "BAD_USER_INPUT"
-    assert (await client.data(mutation, {"c": PASSWORD, "n": "a-brand-new-passphrase"}, token))["changePassword"] is True
+    assert (await client.data(mutation, {"c": PASSWORD, "n": "a-brand-new-passphrase"}, token))[
+        "changePassword"
+    ] is True
     assert await client.error_code("{ me { email } }", token=token) == "UNAUTHENTICATED"
     email = world.users["owner"].email
     assert await client.error_code(LOGIN, {"e": email, "p": PASSWORD}) == "UNAUTHENTICATED"

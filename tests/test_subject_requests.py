@@ -1,7 +1,8 @@
 """Data-subject requests: the Art. 12(3) deadline, calendar months clamped to the month's end, overdue, closing, extending."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ OPEN = f"""mutation($c: ID!, $k: SubjectRightKind!, $at: DateTime) {{
 CLOSE = f"mutation($id: ID!, $s: SubjectRequestStatus!) {{ closeSubjectRequest(id: $id, status: $s) {{ {FIELDS} }} }}"
 EXTEND = f"mutation($id: ID!) {{ extendSubjectRequest(id: $id) {{ {FIELDS} }} }}"
 LIST = "query($o: Boolean) { subjectRequests(overdueOnly: $o) { id dueAt overdue status } }"
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(text: str) -> datetime:
@@ -44,12 +45,17 @@ def test_two_months_cross_the_year_and_clamp() -> None:
 
 
 @pytest.fixture
-async def world(client) -> World:  # noqa: ANN001
+async def world(client) -> World:
     return await make_world()
 
 
-async def open_request(client, world: World, received: str | None, kind: str = "ACCESS",  # noqa: ANN001
-                       visibility: Visibility = Visibility.ADVISOR) -> dict:
+async def open_request(
+    client,
+    world: World,
+    received: str | None,
+    kind: str = "ACCESS",
+    visibility: Visibility = Visibility.ADVISOR,
+) -> dict:
     variables = {"c": gid("Contact", world.contacts[visibility].id), "k": kind, "at": received}
     return (await client.data(OPEN, variables, world.tokens["dpo"]))["openSubjectRequest"]
 
@@ -82,7 +88,9 @@ async def test_a_new_request_defaults_to_now(client, world: World) -> None:
     event = await AuditEvent.get(action="OPEN_SUBJECT_REQUEST")
     row = await SubjectRequest.get()
     assert (event.actor, event.contact_ref, event.detail) == (
-        world.users["dpo"].email, gid("Contact", contact.id), f"subject request {row.id} ERASURE"
+        world.users["dpo"].email,
+        gid("Contact", contact.id),
+        f"subject request {row.id} ERASURE",
     )
 
 
@@ -111,7 +119,9 @@ async def test_closing_sets_the_date_and_refuses_open_or_twice(client, world: Wo
     assert (await SubjectRequest.get()).status == "OPEN"
 
     before = now()
-    closed = (await client.data(CLOSE, {"id": opened["id"], "s": "REJECTED"}, world.tokens["dpo"]))["closeSubjectRequest"]
+    closed = (await client.data(CLOSE, {"id": opened["id"], "s": "REJECTED"}, world.tokens["dpo"]))[
+        "closeSubjectRequest"
+    ]
     assert closed["status"] == "REJECTED" and closed["overdue"] is False
     assert before - timedelta(seconds=1) <= at(closed["closedAt"]) <= now()
     again = await client.post(CLOSE, {"id": opened["id"], "s": "DONE"}, world.tokens["dpo"])
@@ -162,8 +172,9 @@ async def test_other_agencies_and_keys_are_refused(client, world: World) -> None
     assert await client.error_code(EXTEND, {"id": opened["id"]}, foreign) == "NOT_FOUND"
     contact_id = gid("Contact", world.contacts[Visibility.AGENCY].id)
     assert await client.error_code(OPEN, {"c": contact_id, "k": "ACCESS"}, foreign) == "NOT_FOUND"
-    key = await client.data('mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }',
-                            token=world.tokens["dpo"])
+    key = await client.data(
+        'mutation { createApiKey(name: "k", scopes: [READ_CONTACTS, INTAKE]) { secret } }', token=world.tokens["dpo"]
+    )
     assert await client.error_code(LIST, token=key["createApiKey"]["secret"]) == "FORBIDDEN"
     assert await client.error_code(LIST) == "UNAUTHENTICATED"
     assert (await SubjectRequest.get()).status == "OPEN"

@@ -1,4 +1,5 @@
 """Several server processes on one PostgreSQL: a token, a login lockout and an export link hold on all of them."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,9 @@ from tests.conftest import POSTGRES_URL, SECRET, reset_postgres
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="several server processes need PostgreSQL: set ALVEOLE_TEST_POSTGRES_URL"),
+    pytest.mark.skipif(
+        not POSTGRES_URL, reason="several server processes need PostgreSQL: set ALVEOLE_TEST_POSTGRES_URL"
+    ),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +29,12 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "ALVEOLE_DATABASE_URL": str(POSTGRES_URL), "ALVEOLE_SECRET_KEY": SECRET,
-            "ALVEOLE_PASSWORD": PASSWORD}
+    return {
+        **os.environ,
+        "ALVEOLE_DATABASE_URL": str(POSTGRES_URL),
+        "ALVEOLE_SECRET_KEY": SECRET,
+        "ALVEOLE_PASSWORD": PASSWORD,
+    }
 
 
 @contextmanager
@@ -35,8 +42,13 @@ def server(log: Path) -> Iterator[str]:
     """`alveole serve` in its own process, as a load balancer's backend would run it."""
     port = free_port()
     with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-                                   env=_env(), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            env=_env(),
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -57,7 +69,9 @@ def server(log: Path) -> Iterator[str]:
 
 def gql(url: str, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=60)
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=60
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -76,7 +90,12 @@ async def test_two_processes_share_sessions_lockouts_and_export_links(tmp_path: 
     await reset_postgres(str(POSTGRES_URL))
     created = subprocess.run(
         [sys.executable, "-m", "app.cli", "create-agency", "Agence Multi", "--admin-email", "admin@multi.test"],
-        env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert created.returncode == 0, created.stdout + created.stderr
     with ExitStack() as stack:
@@ -85,8 +104,13 @@ async def test_two_processes_share_sessions_lockouts_and_export_links(tmp_path: 
 
         admin = login(one, "admin@multi.test")
         for email, role in (("dpo@multi.test", "DPO"), ("advisor@multi.test", "ADVISOR")):
-            data(two, "mutation($e: String!, $r: Role!, $p: String!) { createUser(email: $e, name: \"X Y\", "
-                      "password: $p, role: $r) { id } }", {"e": email, "r": role, "p": PASSWORD}, admin)
+            data(
+                two,
+                'mutation($e: String!, $r: Role!, $p: String!) { createUser(email: $e, name: "X Y", '
+                "password: $p, role: $r) { id } }",
+                {"e": email, "r": role, "p": PASSWORD},
+                admin,
+            )
 
         # A session made on one process is valid on the other.
         dpo = login(one, "dpo@multi.test")
@@ -100,10 +124,14 @@ async def test_two_processes_share_sessions_lockouts_and_export_links(tmp_path: 
         assert locked["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
         # An export link signed by one process downloads from the other.
-        contact = data(one, "mutation { createContact(input: {firstName: \"Éloïse\", lastName: \"Multi\", "
-                            "visibility: AGENCY}) { id } }", token=dpo)["createContact"]["id"]
-        link = data(one, "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl } }",
-                    {"id": contact}, dpo)["subjectAccessExport"]["csvUrl"]
+        contact = data(
+            one,
+            'mutation { createContact(input: {firstName: "Éloïse", lastName: "Multi", visibility: AGENCY}) { id } }',
+            token=dpo,
+        )["createContact"]["id"]
+        link = data(one, "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl } }", {"id": contact}, dpo)[
+            "subjectAccessExport"
+        ]["csvUrl"]
         assert link.startswith(one)
         download = httpx.get(two + link.removeprefix(one), timeout=60)
         assert download.status_code == 200, download.text

@@ -1,4 +1,5 @@
 """Worlds for tests: agencies, teams, users with sessions, and contacts in every compartment, in one call."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,7 +13,17 @@ import httpx
 from auth.credentials import new_session_token, secret_hash
 from auth.passwords import hash_password
 from models import (
-    Agency, ConsentPurpose, ConsentRecord, Contact, Role, Session, Team, Traveler, TravelRequest, User, Visibility,
+    Agency,
+    ConsentPurpose,
+    ConsentRecord,
+    Contact,
+    Role,
+    Session,
+    Team,
+    Traveler,
+    TravelRequest,
+    User,
+    Visibility,
 )
 from resolvers.clock import now
 from resolvers.ids import encode_id
@@ -31,13 +42,19 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code < 500, response.text
         return response.json()
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         body = await self.post(query, variables, token)
         assert "errors" not in body, body["errors"]
         return body["data"]
@@ -48,13 +65,22 @@ class GraphQLClient:
         return body["errors"][0]["extensions"]["code"]
 
 
-async def make_user(agency: Agency, email: str, role: Role, team: Team | None = None, name: str | None = None) -> tuple[User, str]:
-    user = await User.create(agency=agency, email=email, name=name or email.split("@")[0].title(), role=role,
-                             team=team, password_hash=password_hash())
+async def make_user(
+    agency: Agency, email: str, role: Role, team: Team | None = None, name: str | None = None
+) -> tuple[User, str]:
+    user = await User.create(
+        agency=agency,
+        email=email,
+        name=name or email.split("@")[0].title(),
+        role=role,
+        team=team,
+        password_hash=password_hash(),
+    )
     token = new_session_token()
     at = now()
-    await Session.create(user=user, token_hash=secret_hash(token), created_at=at, last_seen_at=at,
-                         expires_at=at + timedelta(hours=1))
+    await Session.create(
+        user=user, token_hash=secret_hash(token), created_at=at, last_seen_at=at, expires_at=at + timedelta(hours=1)
+    )
     return user, token
 
 
@@ -68,27 +94,61 @@ async def make_contact(
     serial = next(_phone_serial)
     phone = f"+33 6 {serial // 100 % 100:02d} {serial % 100:02d} 47 {len(tag):02d}"
     contact = await Contact.create(
-        agency=agency, owner=owner, team_id=owner.team_id, visibility=visibility,  # type: ignore[attr-defined]
-        first_name=first, last_name=last, email=email, phone=phone, birth_date=date(1980, 5, 17),
-        address=f"Adresse{tag}", notes=f"Note{tag}", created_at=at, last_activity_at=at,
+        agency=agency,
+        owner=owner,
+        team_id=owner.team_id,
+        visibility=visibility,  # type: ignore[attr-defined]
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=phone,
+        birth_date=date(1980, 5, 17),
+        address=f"Adresse{tag}",
+        notes=f"Note{tag}",
+        created_at=at,
+        last_activity_at=at,
         search_text=search_text(first, last, email, phone),
     )
-    await ConsentRecord.create(contact=contact, purpose=ConsentPurpose.NEWSLETTER, granted=True, recorded_at=at,
-                               source=f"https://form/{tag}", wording=f"Wording{tag}", recorded_by=owner.email)
+    await ConsentRecord.create(
+        contact=contact,
+        purpose=ConsentPurpose.NEWSLETTER,
+        granted=True,
+        recorded_at=at,
+        source=f"https://form/{tag}",
+        wording=f"Wording{tag}",
+        recorded_by=owner.email,
+    )
     for i in range(requests):
         request = await TravelRequest.create(
-            agency=agency, contact=contact, advisor=owner, destination=f"Destination{i}",
-            notes=f"ReqNote{tag}{i}", created_at=at, last_activity_at=at, traveler_count=2,
+            agency=agency,
+            contact=contact,
+            advisor=owner,
+            destination=f"Destination{i}",
+            notes=f"ReqNote{tag}{i}",
+            created_at=at,
+            last_activity_at=at,
+            traveler_count=2,
         )
-        await Traveler.create(request=request, first_name=f"Voyageur{tag}", last_name=f"Compagnon{tag}",
-                              birth_date=date(2015, 3, 1))
+        await Traveler.create(
+            request=request, first_name=f"Voyageur{tag}", last_name=f"Compagnon{tag}", birth_date=date(2015, 3, 1)
+        )
     return contact
 
 
 def personal_values(contact: Contact) -> list[str]:
     tag = contact.first_name.removeprefix("Prenom")
-    return [contact.first_name, contact.last_name, contact.email or "", contact.phone or "", f"Adresse{tag}",
-            f"Note{tag}", f"ReqNote{tag}", f"Voyageur{tag}", f"Compagnon{tag}", f"Wording{tag}"]
+    return [
+        contact.first_name,
+        contact.last_name,
+        contact.email or "",
+        contact.phone or "",
+        f"Adresse{tag}",
+        f"Note{tag}",
+        f"ReqNote{tag}",
+        f"Voyageur{tag}",
+        f"Compagnon{tag}",
+        f"Wording{tag}",
+    ]
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -133,7 +193,9 @@ async def make_world() -> World:
         world.users[position] = user
         world.tokens[position] = token
     for visibility in Visibility:
-        world.contacts[visibility] = await make_contact(agency, world.users["owner"], visibility, f"X{visibility.value}Q")
+        world.contacts[visibility] = await make_contact(
+            agency, world.users["owner"], visibility, f"X{visibility.value}Q"
+        )
     world.foreign_contact = await make_contact(other, world.users["foreign_advisor"], Visibility.AGENCY, "FOREIGNQ")
     return world
 
