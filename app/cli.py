@@ -14,10 +14,14 @@ from app import settings as settings_module
 
 
 def _settings() -> settings_module.Settings:
+    from auth import passwords
+
     try:
-        return settings_module.load()
+        settings = settings_module.load()
     except settings_module.SettingsError as error:
         raise click.ClickException(str(error)) from None
+    passwords.configure(settings.password_hash_cost)
+    return settings
 
 
 async def _with_database(work):  # type: ignore[no-untyped-def]

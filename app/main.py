@@ -22,6 +22,7 @@ from app.exports import routes as export_routes
 from app.graphql_view import AlveoleGraphQL
 from app.security import RequestGuard, SecurityHeaders, cors_kwargs
 from app.settings import Settings
+from auth import passwords
 from schema import build_schema
 
 log = logging.getLogger("alveole")
@@ -38,6 +39,7 @@ async def root(request: Request) -> RedirectResponse:
 def create_app(settings: Settings | None = None, *, on_startup: list | None = None) -> Starlette:
     settings = settings or settings_module.load()
     log_redaction.install()
+    passwords.configure(settings.password_hash_cost)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

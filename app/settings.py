@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auth.passwords import HashCost
+
 log = logging.getLogger("alveole.settings")
 
 DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
@@ -63,6 +65,7 @@ class Settings:
     max_query_cost: int = 20000
     max_body_bytes: int = 1_000_000
     request_timeout_seconds: int = 30
+    password_hash_cost: HashCost = field(default_factory=HashCost)
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,4 +131,17 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_query_cost=_int(env, "ALVEOLE_MAX_QUERY_COST", 20000),
         max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
+        password_hash_cost=_hash_cost(env),
     )
+
+
+def _hash_cost(env: dict[str, str]) -> HashCost:
+    default = HashCost()
+    cost = HashCost(
+        time_cost=_int(env, "ALVEOLE_ARGON2_TIME_COST", default.time_cost),
+        memory_kib=_int(env, "ALVEOLE_ARGON2_MEMORY_KIB", default.memory_kib, minimum=8),
+        parallelism=_int(env, "ALVEOLE_ARGON2_PARALLELISM", default.parallelism),
+    )
+    if cost.memory_kib < 8 * cost.parallelism:
+        raise SettingsError("ALVEOLE_ARGON2_MEMORY_KIB must be at least 8 × ALVEOLE_ARGON2_PARALLELISM")
+    return cost

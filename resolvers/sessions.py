@@ -56,7 +56,10 @@ async def login(email: str, password: str, client: str, policy: SessionPolicy, l
     keys = [throttle.account_key(email), throttle.address_key(client)]
     await throttle.check(keys, limits)
     user = await User.filter(email=email).first()
-    valid = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password[:1024])
+    if user is None:
+        valid = passwords.verify_unknown_account(password[:1024])
+    else:
+        valid = passwords.verify_password(user.password_hash, password[:1024])
     if not valid or user is None or not user.active:
         await throttle.fail(keys)
         if user is not None:

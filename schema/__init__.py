@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import strawberry
 from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
@@ -62,6 +64,8 @@ class AlveoleSchema(strawberry.Schema):
 DEFAULT_MAX_TOKENS = 2000
 
 
+# A process serves one schema per token limit: built once, however many apps are made (tests make hundreds).
+@functools.cache
 def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
     schema = AlveoleSchema(
         query=Query,

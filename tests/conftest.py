@@ -1,8 +1,16 @@
-"""A real database (a SQLite file, and PostgreSQL when ALVEOLE_TEST_POSTGRES_URL is set) behind the real app."""
+"""A real database (a SQLite file, and PostgreSQL when ALVEOLE_TEST_POSTGRES_URL is set) behind the real app.
+
+Fast by construction: migrations run once per test session, into a template SQLite file that each test
+copies, and into the PostgreSQL database, which each test then empties with one TRUNCATE. Passwords
+are hashed with cheap argon2 parameters (ALVEOLE_ARGON2_*, set here for in-process apps and for every
+server process a test starts).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,12 +19,20 @@ import pytest
 import pytest_asyncio
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from app.main import create_app
-from app.settings import Settings
-from tests.world import GraphQLClient
+from auth.passwords import HashCost, configure
+
+CHEAP_HASHING = {"ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "1024", "ALVEOLE_ARGON2_PARALLELISM": "1"}
+os.environ.update(CHEAP_HASHING)  # subprocesses (alveole serve, the CLI) inherit it
+CHEAP_COST = HashCost(time_cost=1, memory_kib=1024, parallelism=1)
+configure(CHEAP_COST)
+
+from app.main import create_app  # noqa: E402 - after the hashing cost is set, as the app reads it
+from app.settings import Settings  # noqa: E402
+from tests.world import GraphQLClient  # noqa: E402
 
 POSTGRES_URL = os.environ.get("ALVEOLE_TEST_POSTGRES_URL")
 SECRET = "test-secret-key-" + "x" * 40
+MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -25,16 +41,47 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "alveole: database tests run on SQLite only (set ALVEOLE_TEST_POSTGRES_URL to add PostgreSQL)"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def migrations_fingerprint() -> str:
+    """Changes whenever a migration file does: a database migrated from other files is rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+async def _migrate(database_url: str) -> None:
+    from app.database import close_database, open_database
+
+    EXECUTOR_CACHE.clear()
+    await open_database(make_settings(database_url))
+    await close_database()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    await _migrate(f"sqlite://{path}")
+    return path
+
+
+def copy_sqlite_template(template: Path, target: Path) -> str:
+    shutil.copyfile(template, target)
+    return f"sqlite://{target}"
+
+
+@pytest_asyncio.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database."""
     if request.param == "sqlite":
-        return f"sqlite://{tmp_path / 'alveole.sqlite3'}"
+        return copy_sqlite_template(sqlite_template, tmp_path / "alveole.sqlite3")
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL to run this on PostgreSQL")
+    await empty_postgres(POSTGRES_URL)
     return POSTGRES_URL
 
 
 async def reset_postgres(url: str) -> None:
+    """An empty public schema: nothing migrated."""
     import asyncpg
 
     connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
@@ -44,10 +91,48 @@ async def reset_postgres(url: str) -> None:
         await connection.close()
 
 
+_FINGERPRINT_TABLE = "alveole_test_fingerprint"
+
+
+async def empty_postgres(url: str) -> None:
+    """Migrated and empty: every table truncated (ids restart at 1), or, when the database was migrated from
+    other migration files (or not at all), rebuilt from scratch."""
+    import asyncpg
+
+    fingerprint = migrations_fingerprint()
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        tables = {r["tablename"] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        current = None
+        if _FINGERPRINT_TABLE in tables:
+            current = await connection.fetchval(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")  # noqa: S608 - a constant
+        if current == fingerprint:
+            data = sorted(tables - {_FINGERPRINT_TABLE, "tortoise_migrations"})
+            if data:
+                await connection.execute(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in data) + " RESTART IDENTITY CASCADE"
+                )
+            return
+        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+    await _migrate(url)
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(f"CREATE TABLE {_FINGERPRINT_TABLE} (fingerprint text NOT NULL)")
+        await connection.execute(f"INSERT INTO {_FINGERPRINT_TABLE} VALUES ($1)", fingerprint)  # noqa: S608 - a constant
+    finally:
+        await connection.close()
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     from app.settings import Secret
 
-    values: dict[str, object] = {"database_url": database_url, "secret_key": Secret(SECRET)}
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": Secret(SECRET),
+        "password_hash_cost": CHEAP_COST,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -59,8 +144,6 @@ def settings(database_url: str) -> Settings:
 
 @pytest_asyncio.fixture
 async def client(settings: Settings) -> AsyncIterator[GraphQLClient]:
-    if not settings.is_sqlite:
-        await reset_postgres(settings.database_url)
     # Tortoise caches compiled INSERTs per connection name: switching backends in one process needs a reset.
     EXECUTOR_CACHE.clear()
     app = create_app(settings)

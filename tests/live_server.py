@@ -82,12 +82,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def seed(database_url: str, build: Callable[[], Awaitable[T]]) -> T:
-    """Run `build` on a fresh database (PostgreSQL is reset first), before a server is started on it."""
+    """Run `build` on an empty, migrated database (PostgreSQL is emptied first), before a server is started on it."""
     from app.database import close_database, open_database
-    from tests.conftest import make_settings, reset_postgres
+    from tests.conftest import empty_postgres, make_settings
 
     if not database_url.startswith("sqlite"):
-        await reset_postgres(database_url)
+        await empty_postgres(database_url)
     EXECUTOR_CACHE.clear()  # as conftest's client fixture: the backend may differ from the previous test's
     await open_database(make_settings(database_url))
     try:

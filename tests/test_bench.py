@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a whole `alveole bench --quick`: the second stage of .ci/run
+
 SECTIONS = ("meta", "dataset", "page", "export", "purge", "scale")
 
 

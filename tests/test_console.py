@@ -15,6 +15,8 @@ import pytest
 
 from tests.live_server import live_server
 
+pytestmark = pytest.mark.slow  # Chromium: the second stage of .ci/run
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)", allow_module_level=True)

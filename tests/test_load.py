@@ -22,7 +22,7 @@ import pytest
 from tests.live_server import live_server, seed
 from tests.world import World, make_world
 
-pytestmark = pytest.mark.load
+pytestmark = [pytest.mark.load, pytest.mark.slow]
 
 CLIENTS = 40
 SECONDS = 15

@@ -36,6 +36,8 @@ from tests.conftest import POSTGRES_URL
 from tests.live_server import LiveServer, live_server, seed
 from tests.world import gid, make_world
 
+pytestmark = pytest.mark.slow  # outside tools against live servers: the second stage of .ci/run
+
 CLAIRVOYANCE_SECONDS = 120
 
 

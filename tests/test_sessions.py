@@ -114,14 +114,32 @@ async def test_password_change_ends_every_session(client, world: World) -> None:
     assert (await client.data(LOGIN, {"e": email, "p": "a-brand-new-passphrase"}))["login"]["token"]
 
 
-async def test_login_rehashes_weaker_hashes(client, world: World) -> None:
+async def test_login_rehashes_hashes_made_with_other_parameters(client, world: World) -> None:
     from argon2 import PasswordHasher
 
     from models import User
+    from tests.conftest import CHEAP_COST
 
     user = world.users["mate"]
-    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
-    await User.filter(id=user.id).update(password_hash=weak)
+    other = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
+    await User.filter(id=user.id).update(password_hash=other)
     await client.data(LOGIN, {"e": user.email, "p": PASSWORD})
     stored = (await User.get(id=user.id)).password_hash
-    assert stored != weak and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    configured = f"m={CHEAP_COST.memory_kib},t={CHEAP_COST.time_cost},p={CHEAP_COST.parallelism}"
+    assert stored != other and stored.startswith(f"$argon2id$v=19${configured}$")
+
+
+def test_password_hashing_defaults_to_argon2_cffi_s_parameters() -> None:
+    from argon2 import PasswordHasher
+
+    from app.settings import SettingsError, load
+
+    key = {"ALVEOLE_SECRET_KEY": "k" * 40}
+    library = PasswordHasher()
+    cost = load(key).password_hash_cost
+    assert (cost.time_cost, cost.memory_kib, cost.parallelism) == (3, 65536, 4)
+    assert (library.time_cost, library.memory_cost, library.parallelism) == (3, 65536, 4)
+    cheap = load({**key, "ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "64", "ALVEOLE_ARGON2_PARALLELISM": "2"})
+    assert cheap.password_hash_cost.memory_kib == 64
+    with pytest.raises(SettingsError, match="ALVEOLE_ARGON2_MEMORY_KIB"):
+        load({**key, "ALVEOLE_ARGON2_MEMORY_KIB": "8", "ALVEOLE_ARGON2_PARALLELISM": "4"})
