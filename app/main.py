@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         finally:
             await close_database()
 
-    graphql = AlveoleGraphQL(build_schema(max_tokens=settings.max_tokens), settings)
+    graphql = AlveoleGraphQL(build_schema(settings.max_tokens, settings.fast_execution), settings)
     routes = [
         Route("/", root),
         Route("/health", health),

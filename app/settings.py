@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
+    # schema.fastpath: compiled completion of plain fields; off runs Strawberry and graphql-core as they come.
+    fast_execution: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,7 +135,16 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
+        fast_execution=fast_execution(env),
     )
+
+
+def fast_execution(env: Mapping[str, str]) -> bool:
+    """ALVEOLE_FAST_EXECUTION: `on` (the default) or `off`."""
+    raw = (env.get("ALVEOLE_FAST_EXECUTION") or "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise SettingsError(f"ALVEOLE_FAST_EXECUTION must be on or off, got {raw!r}")
+    return raw == "on"
 
 
 def _hash_cost(env: dict[str, str]) -> HashCost:

@@ -50,8 +50,16 @@ def coded(error: GraphQLError) -> GraphQLError:
     )
 
 
-class ErrorCodes(MaskErrors):
-    """MaskErrors' hooks (normal and streamed results alike), with our mapping instead of blanket masking."""
+def _uncoded(error: GraphQLError) -> bool:
+    return "code" not in (error.extensions or {})
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [coded(error) for error in errors]
+
+class ErrorCodes(MaskErrors):
+    """MaskErrors' hooks (normal and streamed results alike), anonymising with our mapping instead of one
+    blanket message: every error without a code goes through `coded`; the guards' refusals carry theirs."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_uncoded, error_message=UNEXPECTED)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return coded(error)

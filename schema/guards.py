@@ -26,8 +26,7 @@ from graphql import (
     get_named_type,
 )
 from graphql.language import DocumentNode, Visitor, visit
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.extensions import SchemaExtension, ValidationCache
 
 from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
@@ -191,27 +190,6 @@ def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
     }
 
 
-class ValidationMemo:
-    """graphql-core's validation of a document text, remembered: validating the contacts page costs about a
-    tenth of answering it. Validation depends on the schema and the text only (never on variables or the
-    caller), and the guards above still run on every request."""
-
-    def __init__(self) -> None:
-        self._errors: BoundedMemo[tuple[int, str], tuple[GraphQLError, ...]] = BoundedMemo()
-
-    def errors(self, context: Any) -> list[GraphQLError]:
-        key = (id(context.schema), context.query)
-        found = self._errors.get(key) if context.query else MISSING
-        if found is MISSING:
-            found = tuple(validate_document(context.schema._schema, context.graphql_document, context.validation_rules))
-            if context.query:
-                self._errors.put(key, found)
-        return list(found)  # type: ignore[call-overload]
-
-
-VALIDATION = ValidationMemo()
-
-
 class GuardMemo:
     """problem_with's verdict, remembered per document text, variables and caller kind (what it depends on:
     the limits are the process's settings)."""
@@ -219,7 +197,7 @@ class GuardMemo:
     def __init__(self) -> None:
         self._verdicts: BoundedMemo[tuple[str, str, bool, Limits], str | None] = BoundedMemo()
 
-    def problem(self, context: Any, limits: Limits, anonymous: bool) -> str | None:
+    def problem(self, context: Any, limits: Limits, *, anonymous: bool) -> str | None:
         variables = context.variables or {}
         key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
         verdict = self._verdicts.get(key) if context.query else MISSING
@@ -243,21 +221,30 @@ class QueryGuards(SchemaExtension):
             settings.max_query_depth, settings.max_aliases, settings.max_directives, settings.max_query_cost
         )
         if context.graphql_document is not None:
-            anonymous = context.context.principal is None
-            problem = GUARDS.problem(context, limits, anonymous)
+            problem = GUARDS.problem(context, limits, anonymous=context.context.principal is None)
             if problem == AUTHENTICATION_REQUIRED:
                 context.pre_execution_errors = [GraphQLError(problem, extensions={"code": "UNAUTHENTICATED"})]
             elif problem:
                 code = "UNAUTHENTICATED" if problem == INTROSPECTION_REFUSED else "BAD_USER_INPUT"
                 # Set before validation runs, so graphql-core's rules do not pile up more errors.
                 context.pre_execution_errors = [GraphQLError(f"Refused: {problem}", extensions={"code": code})]
-            elif anonymous:
-                # The errors never reach an anonymous client: one vague error instead.
-                invalid = VALIDATION.errors(context)
-                context.pre_execution_errors = (
-                    [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})] if invalid else []
-                )
-            else:
-                # Setting pre_execution_errors ([] when valid) tells Strawberry validation is done.
-                context.pre_execution_errors = VALIDATION.errors(context)
+        yield
+
+
+class Validation(ValidationCache):
+    """Strawberry's validation cache (validation depends on the schema and the document only, never on variables
+    or the caller), run after QueryGuards: not at all when they refused the document, and with no detail for an
+    anonymous caller (one vague error instead)."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.pre_execution_errors is None and context.graphql_document is not None:
+            errors = self.cached_validate_document(
+                context.schema._schema, context.graphql_document, context.validation_rules
+            )
+            if errors and context.context.principal is None:
+                errors = [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})]
+            # A copy: the cached list is shared by every request with this document. Setting it ([] when
+            # valid) tells Strawberry validation is done.
+            context.pre_execution_errors = list(errors)
         yield

@@ -70,7 +70,7 @@ def now_or_later(
 
 
 class Relation:
-    """A related object as an attribute, read only if its field is selected (schema.execution calls it):
+    """A related object as an attribute, read only if its field is selected (schema.fastpath reads it):
     at once when the caller had its value or the page prefetched it, else batched through the request's
     loader."""
 
@@ -96,6 +96,13 @@ class Relation:
         if self.value is not PENDING:
             return self.wrap(self.value)
         return at_hand(self.loader, self.key, self.wrap, self.made)
+
+
+def read_attribute(source: Any, name: str) -> Any:
+    """Strawberry's default resolver for attribute fields (StrawberryConfig.default_resolver): getattr, with a
+    Relation held in the attribute resolved."""
+    value = getattr(source, name)
+    return value() if type(value) is Relation else value
 
 
 def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
