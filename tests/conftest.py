@@ -21,16 +21,25 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from auth.passwords import HashCost, configure
 
-CHEAP_HASHING = {"ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "1024", "ALVEOLE_ARGON2_PARALLELISM": "1"}
+CHEAP_HASHING = {
+    "ALVEOLE_ARGON2_TIME_COST": "1",
+    "ALVEOLE_ARGON2_MEMORY_KIB": "1024",
+    "ALVEOLE_ARGON2_PARALLELISM": "1",
+}
 os.environ.update(CHEAP_HASHING)  # subprocesses (alveole serve, the CLI) inherit it
 CHEAP_COST = HashCost(time_cost=1, memory_kib=1024, parallelism=1)
 configure(CHEAP_COST)
 
 from app.main import create_app  # noqa: E402 - after the hashing cost is set, as the app reads it
 from app.settings import Settings  # noqa: E402
+from app.settings import fast_execution as fast_execution_setting  # noqa: E402
 from tests.world import GraphQLClient  # noqa: E402
 
 POSTGRES_URL = os.environ.get("ALVEOLE_TEST_POSTGRES_URL")
+# `ALVEOLE_FAST_EXECUTION=off pytest`: every in-process app runs the stock executor (server processes inherit it).
+FAST_EXECUTION = fast_execution_setting(os.environ)
+# These run on both paths, whatever the variable says: the fast path must answer what the stock executor answers.
+BOTH_PATHS = frozenset({"test_leaks", "test_compartments", "test_export", "test_query_count"})
 SECRET = "test-secret-key-" + "x" * 40
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -102,16 +111,17 @@ async def empty_postgres(url: str) -> None:
     fingerprint = migrations_fingerprint()
     connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        tables = {r["tablename"] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"]
+            for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
         current = None
         if _FINGERPRINT_TABLE in tables:
             current = await connection.fetchval(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")  # noqa: S608 - a constant
         if current == fingerprint:
             data = sorted(tables - {_FINGERPRINT_TABLE, "tortoise_migrations"})
             if data:
-                await connection.execute(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in data) + " RESTART IDENTITY CASCADE"
-                )
+                await connection.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in data) + " RESTART IDENTITY CASCADE")
             return
         await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
     finally:
@@ -125,6 +135,17 @@ async def empty_postgres(url: str) -> None:
         await connection.close()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "fast_execution" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_PATHS:
+        metafunc.parametrize("fast_execution", [True, False], ids=["fast", "stock"], indirect=True)
+
+
+@pytest.fixture
+def fast_execution(request: pytest.FixtureRequest) -> bool:
+    """The executor of the in-process app: schema.fastpath's, or Strawberry's and graphql-core's as they come."""
+    return bool(getattr(request, "param", FAST_EXECUTION))
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     from app.settings import Secret
 
@@ -132,14 +153,15 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": Secret(SECRET),
         "password_hash_cost": CHEAP_COST,
+        "fast_execution": FAST_EXECUTION,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, fast_execution: bool) -> Settings:
+    return make_settings(database_url, fast_execution=fast_execution)
 
 
 @pytest_asyncio.fixture
