@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema import fastpath
@@ -164,8 +165,12 @@ CASES = {
 
 
 def schema_with(short_path: bool) -> strawberry.Schema:
-    # Strawberry and graphql-core as they come
-    schema = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
+    # Strawberry and graphql-core as they come, parsed documents shared across requests as the app's are
+    schema = strawberry.Schema(
+        query=Query,
+        extensions=[ParserCache],
+        config=StrawberryConfig(enable_experimental_incremental_execution=True),
+    )
     fastpath.install(schema, fast_execution=short_path)
     return schema
 

@@ -14,10 +14,11 @@ on a contacts page (some 1,700 fields, nearly all read off an attribute) most of
   `execute_field`, so errors, nullability and incremental delivery stay its own. Errors raised below
   a completed object are handled as graphql-core handles them.
 
-What depends only on the document (which fields each selection holds, their plans, the completer) is
-worked out once per document text and operation (`OperationPlan`), and looked up once per request
-and selection. Masking is unaffected: compartmented types null their personal attributes when they
-are built (schema.masking), before any field is read.
+What depends only on the document (each selection's fields and their plans) is worked out once per
+document text and operation (`OperationPlan`); which completer serves a selection depends on the
+fields below it, which variables may change (@include, @skip), so it is looked up once per request and
+selection, in a memo of completers by shape. Masking is unaffected: compartmented types null their
+personal attributes when they are built (schema.masking), before any field is read.
 """
 
 from __future__ import annotations
@@ -79,14 +80,14 @@ def register(graphql_schema: GraphQLSchema, attributes: Attributes) -> None:
 
 class OperationPlan:
     """What is the same in every request of one document and operation: per selection (a type and the field
-    nodes graphql-core grouped for it), the fields' plans and the selection's completer. It holds the
-    operation, so the node ids in its keys stay those of live nodes."""
+    nodes graphql-core grouped for it), the fields' plans. It holds the operation, so the node ids in its keys
+    stay those of live nodes."""
 
-    __slots__ = ("operation", "selections")
+    __slots__ = ("fields", "operation")
 
     def __init__(self, operation: OperationDefinitionNode) -> None:
         self.operation = operation
-        self.selections: dict[FieldSetKey, tuple[list[FieldPlan | None], Selection | None]] = {}
+        self.fields: dict[FieldSetKey, list[FieldPlan | None]] = {}
 
 
 def _field_set_key(object_type: GraphQLObjectType, grouped_field_set: Any) -> FieldSetKey:
@@ -114,29 +115,27 @@ class FastExecutor(ExecutorBase):
         self.field_sets: dict[int, tuple[Any, PlannedFields, Selection | None]] = {}
 
     def planned(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[PlannedFields, Selection | None]:
-        """The field set's fields with their plans, and its selection when all its fields are plain, to any depth."""
+        """The field set's fields with their plans, and its selection when all its fields are plain, to any depth
+        (per request: the fields below depend on the variables, through @include and @skip)."""
         found = self.field_sets.get(id(grouped_field_set))
         if found is None or found[0] is not grouped_field_set:
-            plans, selection = self.plan_of(object_type, grouped_field_set)
+            plans = self.plans_of(object_type, grouped_field_set)
             planned = [
                 (name, details, plan) for (name, details), plan in zip(grouped_field_set.items(), plans, strict=True)
             ]
+            selection = self.new_selection(object_type, grouped_field_set, plans)
             found = self.field_sets[id(grouped_field_set)] = (grouped_field_set, planned, selection)
         return found[1], found[2]
 
-    def plan_of(
-        self, object_type: GraphQLObjectType, grouped_field_set: Any
-    ) -> tuple[list[FieldPlan | None], Selection | None]:
+    def plans_of(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> list[FieldPlan | None]:
         key = _field_set_key(object_type, grouped_field_set)
-        known = self.operation_plan.selections.get(key)
-        if known is None:
+        plans = self.operation_plan.fields.get(key)
+        if plans is None:
             field_plans = self.schema_plans.fields
-            plans = [field_plans.plan_for(object_type, details) for details in grouped_field_set.values()]
-            known = self.operation_plan.selections[key] = (
-                plans,
-                self.new_selection(object_type, grouped_field_set, plans),
-            )
-        return known
+            plans = self.operation_plan.fields[key] = [
+                field_plans.plan_for(object_type, details) for details in grouped_field_set.values()
+            ]
+        return plans
 
     def new_selection(
         self, object_type: GraphQLObjectType, grouped_field_set: Any, plans: list[FieldPlan | None]
