@@ -116,6 +116,18 @@ def settle_in_background(executor: Any, awaitables: list[Awaitable[Any]]) -> Non
     executor.settle_in_background(awaitables)
 
 
+def complete_value(executor: Any, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any) -> Any:
+    """graphql-core's completion of a resolved value (lists, leaves, abstract types, @stream), outside deferred work."""
+    return executor.complete_value(return_type, field_details_list, info, path, result, None)
+
+
+def complete_awaitable_value(
+    executor: Any, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any
+) -> Any:
+    """graphql-core's completion of an awaitable resolver result, its errors handled at the field."""
+    return executor.complete_awaitable_value(return_type, field_details_list, info, path, result, None)
+
+
 def complete_stream_item(
     executor: Any, path: Any, item: Any, field_details_list: Any, info: Any, item_type: Any
 ) -> Any:

@@ -24,10 +24,19 @@ personal attributes when they are built (schema.masking), before any field is re
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode, Undefined
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    Undefined,
+)
+from graphql.execution import get_argument_values
 from graphql.pyutils import Path
 
 from schema.fastpath import _compat
@@ -99,6 +108,16 @@ def _field_set_key(object_type: GraphQLObjectType, grouped_field_set: Any) -> Fi
 
 _UNREADABLE = object()  # an attribute whose reading raised
 
+
+class Call(NamedTuple):
+    """What graphql-core's execute_field works out for every object, worked out once per request."""
+
+    field: GraphQLField
+    arguments: dict[str, Any]
+    nodes: list[FieldNode]
+    object_type: GraphQLObjectType | None  # the named type when it is an object type with no is_type_of
+
+
 PlannedFields = list[tuple[str, Any, FieldPlan | None]]  # response name, graphql-core's field details, plan
 
 
@@ -113,6 +132,8 @@ class FastExecutor(ExecutorBase):
         # object of a list: what the operation plan holds for it is looked up once. The entry holds the
         # field set, so its id cannot be reused within the request.
         self.field_sets: dict[int, tuple[Any, PlannedFields, Selection | None]] = {}
+        # The same for the fields graphql-core's execute_field resolves: per field details, held the same way.
+        self.calls: dict[int, tuple[Any, Call | None]] = {}
 
     def planned(self, object_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[PlannedFields, Selection | None]:
         """The field set's fields with their plans, and its selection when all its fields are plain, to any depth
@@ -211,6 +232,56 @@ class FastExecutor(ExecutorBase):
             self.settle(results, awaitable_fields)
             raise
         return self.gathered(results, awaitable_fields) if awaitable_fields else results
+
+    def execute_field(
+        self, parent_type: Any, source: Any, field_details_list: Any, path: Any, position_context: Any
+    ) -> Any:
+        """graphql-core's execute_field, with the field, its argument values and nodes worked out once per request
+        (a contact's `requests(first: 5)`, fifty times a page), and an object result completed as execute_fields
+        completes objects; anything else completes as graphql-core completes it."""
+        found = self.calls.get(id(field_details_list))
+        if found is None or found[0] is not field_details_list:
+            found = self.calls[id(field_details_list)] = (
+                field_details_list,
+                self.call_of(parent_type, field_details_list, position_context),
+            )
+        call = found[1]
+        if call is None or position_context is not None:
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        return_type = call.field.type
+        info = self.build_resolve_info(call.field, call.nodes, parent_type, path)
+        try:
+            result = call.field.resolve(source, info, **call.arguments)  # type: ignore[misc]
+            if self.is_awaitable(result):
+                return _compat.complete_awaitable_value(self, return_type, field_details_list, info, path, result)
+            object_type = call.object_type
+            if object_type is not None and result is not None:
+                subfields = _compat.collect_subfields(self, object_type, field_details_list)
+                if subfields is not None:
+                    return self.complete_object(object_type, result, path, subfields, return_type, field_details_list)
+            completed = _compat.complete_value(self, return_type, field_details_list, info, path, result)
+        except Exception as raw_error:  # noqa: BLE001 - handled as graphql-core handles a field error (it re-raises for non-null)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return self.guard_later(completed, return_type, field_details_list, path)
+
+    def call_of(self, parent_type: GraphQLObjectType, field_details_list: Any, position_context: Any) -> Call | None:
+        """The field's call when it has a resolver and its arguments coerce; else None (graphql-core's own way)."""
+        if position_context is not None or not self.plain:
+            return None
+        first = field_details_list[0]
+        field = self.schema.get_field(parent_type, first.node.name.value)
+        if field is None or field.resolve is None or any(d.node.directives for d in field_details_list):
+            return None
+        try:
+            arguments = get_argument_values(
+                field, first.node, self.variable_values, first.fragment_variable_values, self.hide_suggestions
+            )
+        except Exception:  # noqa: BLE001 - graphql-core's execute_field reports it, per object, as it does
+            return None
+        named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
+        return Call(field, arguments, _compat.to_nodes(field_details_list), object_type)
 
     @staticmethod
     def complete_leaf(leaf: Any, value: Any) -> Any:
