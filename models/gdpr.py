@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -28,6 +30,16 @@ class ConsentRecord(Model):
         indexes = (("contact_id", "id"),)
 
 
+# Crockford's base 32: no I, L, O or U, so a reference read over the phone is not misheard.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A public reference, e.g. DSR-7Q4K-M2XD: short enough to read out, 40 random bits, so not guessable."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"DSR-{code[:4]}-{code[4:]}"
+
+
 class SubjectRequest(Model):
     id = fields.IntField(primary_key=True)
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
@@ -43,7 +55,9 @@ class SubjectRequest(Model):
     due_at = fields.DatetimeField()
     closed_at = fields.DatetimeField(null=True)
     extended = fields.BooleanField(default=False)
-    reference = fields.CharField(max_length=16, unique=True, description="public reference, e.g. DSR-7Q4K-M2XD")
+    reference = fields.CharField(
+        max_length=16, unique=True, default=new_reference, description="public reference, e.g. DSR-7Q4K-M2XD"
+    )
     # The database defaults mark the rows that existed before the website's door as staff-opened.
     channel = fields.CharEnumField(
         SubjectRequestChannel, max_length=16, default=SubjectRequestChannel.STAFF, db_default="STAFF"

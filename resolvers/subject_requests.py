@@ -11,11 +11,10 @@ from tortoise.transactions import in_transaction
 from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind
-from models.gdpr import SubjectRequest
+from models.gdpr import SubjectRequest, new_reference
 from resolvers import audit, subject_mail, validation
 from resolvers.clock import now
 from resolvers.contacts import get_contact
-from resolvers.references import new_reference
 
 RESPONSE_MONTHS = 1
 EXTENSION_MONTHS = 2
