@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 LANGUAGES = ("fr", "en")
-KINDS = ("verify", "delivery", "erasure_done", "rejected", "done")
+TEMPLATES = ("verify", "delivery", "erasure_done", "rejected", "done")
 
 # StrictUndefined: a value a template names but the caller forgot is an error, not a silent blank.
 _environment = Environment(
@@ -30,11 +30,11 @@ class Mail:
     text: str
 
 
-def render(kind: str, language: str, **values: object) -> Mail:
-    if kind not in KINDS or language not in LANGUAGES:
-        raise ValueError(f"no mail template {kind}.{language}")
-    rendered = _environment.get_template(f"{kind}.{language}.txt").render(**values)
+def render(template: str, language: str, **values: object) -> Mail:
+    if template not in TEMPLATES or language not in LANGUAGES:
+        raise ValueError(f"no mail template {template}.{language}")
+    rendered = _environment.get_template(f"{template}.{language}.txt").render(**values)
     head, _, text = rendered.partition("\n\n")
     if not head.startswith("Subject: "):
-        raise ValueError(f"{kind}.{language}.txt must start with 'Subject: '")
+        raise ValueError(f"{template}.{language}.txt must start with 'Subject: '")
     return Mail(subject=head.removeprefix("Subject: ").strip(), text=text)
