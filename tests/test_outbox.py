@@ -1,0 +1,271 @@
+"""The outbox: nothing lost when mail is down, each mail sent once, retries with backoff, HELD without SMTP,
+and mails deleted 30 days after sending. Real SMTP servers on loopback, real `alveole` processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app import dispatcher
+from bench.servers import free_port
+from models import AuditEvent, OutboxMessage, OutboxStatus, SubjectRequest
+from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
+from resolvers import outbox, self_service
+from resolvers.clock import now
+from tests.conftest import POSTGRES_URL, SECRET, make_settings
+from tests.live_server import live_server, seed
+from tests.mailbox import smtp_server
+from tests.test_self_service import FORM, OUTBOX, SUBMIT, intake_key
+from tests.world import World, make_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def world(client) -> World:
+    return await make_world()
+
+
+def alveole_outbox_send(database_url: str, smtp_url: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
+    env.update({"ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET})
+    if smtp_url:
+        env["ALVEOLE_SMTP_URL"] = smtp_url
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "outbox", "send"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_backoff_doubles_from_5_seconds_to_10_minutes() -> None:
+    waits = [outbox.backoff(attempt).total_seconds() for attempt in range(1, 10)]
+    assert waits == [5, 10, 20, 40, 80, 160, 320, 600, 600]
+
+
+async def test_smtp_down_then_alveole_outbox_send_delivers_once(client, world: World, database_url: str) -> None:
+    port = free_port()  # nothing listens there yet: the SMTP server is down
+    down = make_settings(database_url, smtp=smtp_server_at(port))
+    key = await intake_key(client, world)
+    receipt = (await client.data(SUBMIT, {"input": FORM}, key))["submitSubjectRequest"]
+    assert receipt["reference"]  # the submission succeeds whatever the mail does
+
+    report = await outbox.send_due(dispatcher.transports(down))
+    assert (report.sent, report.retrying) == (0, 1)
+    [mail] = (await client.data(OUTBOX, token=world.tokens["dpo"]))["outbox"]
+    assert (mail["status"], mail["attempts"], mail["sentAt"]) == ("PENDING", 1, None)
+    assert mail["lastError"] and "@" not in mail["lastError"]  # the error, without any address
+    # The next try waits for the backoff: a pass now sends nothing.
+    assert (await outbox.send_due(dispatcher.transports(down))).retrying == 0
+
+    with smtp_server(port) as mailbox:
+        sent = alveole_outbox_send(database_url, f"smtp://127.0.0.1:{port}")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "1 sent, 0 to retry, 0 failed" in sent.stdout
+        again = alveole_outbox_send(database_url, f"smtp://127.0.0.1:{port}")
+        assert again.returncode == 0 and "0 sent" in again.stdout
+        [received] = mailbox.wait_for(1)
+        assert received["To"] == "pierre.martin@example.org" and receipt["reference"] in received["Subject"]
+        assert len(mailbox.received()) == 1  # exactly once
+    [mail] = (await client.data(OUTBOX, {"s": "SENT"}, world.tokens["dpo"]))["outbox"]
+    assert mail["attempts"] == 2 and mail["sentAt"] and mail["lastError"] is None
+
+
+def smtp_server_at(port: int):  # type: ignore[no-untyped-def]
+    from resolvers.smtp import SmtpServer
+
+    return SmtpServer(host="127.0.0.1", port=port)
+
+
+async def test_a_mail_fails_after_the_eighth_try_and_the_command_says_so(
+    client, world: World, database_url: str
+) -> None:
+    down = make_settings(database_url, smtp=smtp_server_at(free_port()))
+    key = await intake_key(client, world)
+    await client.data(SUBMIT, {"input": FORM}, key)
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        await outbox.send_due(dispatcher.transports(down), ignore_backoff=True)
+    row = await OutboxMessage.get()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 7)
+    assert timedelta(minutes=5) < row.next_attempt_at - now() <= timedelta(seconds=320)  # 5 s doubled six times
+
+    result = alveole_outbox_send(database_url, f"smtp://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert f"mail #{row.id}: try 8 failed, given up" in result.stderr and "1 failed" in result.stdout
+    assert "Traceback" not in result.stderr
+    row = await OutboxMessage.get()
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 8)
+    assert (await outbox.send_due(dispatcher.transports(down), ignore_backoff=True)).errors == []  # never again
+
+
+async def test_without_smtp_mails_are_held_then_go_once_it_is_set(client, world: World, database_url: str) -> None:
+    key = await intake_key(client, world)
+    await client.data(SUBMIT, {"input": FORM}, key)
+    held: list[OutboxMessage] = []
+    report = await outbox.send_due({}, on_held=held.append)
+    assert report.held == 1 and [m.recipient for m in held] == ["pierre.martin@example.org"]
+    assert (await outbox.send_due({}, on_held=held.append)).held == 0 and len(held) == 1  # shown once
+    statuses = [m["status"] for m in (await client.data(OUTBOX, token=world.tokens["dpo"]))["outbox"]]
+    assert statuses == ["HELD"]
+    # `alveole outbox send` without SMTP says why nothing went, and is not an error.
+    result = alveole_outbox_send(database_url, None)
+    assert result.returncode == 0 and "ALVEOLE_SMTP_URL is not set" in result.stdout
+    with smtp_server() as mailbox:
+        report = await outbox.send_due(dispatcher.transports(make_settings(database_url, smtp=mailbox.server)))
+        assert report.sent == 1 and len(mailbox.wait_for(1)) == 1
+    assert (await OutboxMessage.get()).status == OutboxStatus.SENT
+
+
+async def test_mails_and_requesters_are_deleted_after_30_days(client, world: World) -> None:
+    at = now()
+    old, recent = (at - timedelta(days=31)), (at - timedelta(days=29))
+
+    def mail(status: OutboxStatus, created: object, sent: object) -> OutboxMessage:
+        return OutboxMessage(
+            agency=world.agency,
+            transport=outbox.MAIL,
+            status=status,
+            recipient="someone@example.net",
+            subject="s",
+            body="b",
+            created_at=created,
+            next_attempt_at=created,
+            sent_at=sent,
+        )
+
+    kept = [
+        mail(OutboxStatus.SENT, old, recent),
+        mail(OutboxStatus.PENDING, old, None),
+        mail(OutboxStatus.HELD, old, None),
+    ]
+    gone = [mail(OutboxStatus.SENT, old, old), mail(OutboxStatus.FAILED, old, None)]
+    await OutboxMessage.bulk_create([*kept, *gone])
+
+    def web_request(status: SubjectRequestStatus, verified: bool, received: object, closed: object) -> SubjectRequest:
+        return SubjectRequest(
+            agency=world.agency,
+            kind=SubjectRightKind.ACCESS,
+            status=status,
+            received_at=received,
+            due_at=received,
+            closed_at=closed,
+            channel=SubjectRequestChannel.WEB_FORM,
+            verified=verified,
+            requester_email="someone@example.net",
+            requester_name="Some One",
+            message="A message",
+        )
+
+    closed_long_ago = web_request(SubjectRequestStatus.DONE, True, old, old)
+    closed_lately = web_request(SubjectRequestStatus.DONE, True, old, recent)
+    never_confirmed = web_request(SubjectRequestStatus.OPEN, False, old, None)
+    open_confirmed = web_request(SubjectRequestStatus.OPEN, True, old, None)
+    for row in (closed_long_ago, closed_lately, never_confirmed, open_confirmed):
+        await row.save()
+
+    summary = await dispatcher.housekeeping()
+    assert summary.startswith("2 mails older than 30 days deleted, 1 unconfirmed web requests closed, ")
+    assert await OutboxMessage.all().count() == 3
+    rows = {r.id: r for r in await SubjectRequest.all()}
+    assert rows[closed_long_ago.id].requester_email is None and rows[closed_long_ago.id].message is None
+    assert rows[never_confirmed.id].status == SubjectRequestStatus.REJECTED
+    assert rows[never_confirmed.id].requester_name is None
+    assert rows[closed_lately.id].requester_email and rows[open_confirmed.id].requester_email
+    assert await AuditEvent.filter(action="EXPIRE_SUBJECT_REQUEST").count() == 1
+    assert (await self_service.housekeeping()) == (0, 0)
+
+
+# -- live servers ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_the_demo_prints_held_mails_with_links_that_work(tmp_path: Path) -> None:
+    database = f"sqlite://{tmp_path / 'alveole.sqlite3'}"
+    with live_server(database, tmp_path, extra_args=("--demo",), cwd=tmp_path) as server:
+        login = httpx.post(
+            server.graphql_url,
+            json={
+                "query": 'mutation { login(email: "admin@demo.alveole.test", password: "demo-alveole-2026") { token } }'
+            },
+            timeout=60,
+        ).json()["data"]["login"]["token"]
+        key = httpx.post(
+            server.graphql_url,
+            json={"query": 'mutation { createApiKey(name: "site", scopes: [INTAKE]) { secret } }'},
+            headers={"Authorization": f"Bearer {login}"},
+            timeout=60,
+        ).json()["data"]["createApiKey"]["secret"]
+        submitted = httpx.post(
+            server.graphql_url,
+            json={"query": SUBMIT, "variables": {"input": FORM}},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ).json()
+        reference = submitted["data"]["submitSubjectRequest"]["reference"]
+        deadline = time.monotonic() + 30
+        while reference not in server.stdout.read_text():
+            assert time.monotonic() < deadline, server.logs()[-3000:]
+            time.sleep(0.1)
+        printed = server.stdout.read_text()
+        assert "Mail held (no ALVEOLE_SMTP_URL)" in printed and "To: pierre.martin@example.org" in printed
+        link = re.search(rf"{re.escape(server.url)}/requests/confirm/\S+", printed)
+        assert link, printed[-2000:]
+        assert httpx.post(link.group(0), timeout=60).status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="several server processes need PostgreSQL: set ALVEOLE_TEST_POSTGRES_URL")
+async def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
+    world = await seed(str(POSTGRES_URL), make_world)
+    count = 12
+    with (
+        smtp_server() as mailbox,
+        live_server(str(POSTGRES_URL), tmp_path, workers=2, env={"ALVEOLE_SMTP_URL": mailbox.url}) as server,
+    ):
+        key = httpx.post(
+            server.graphql_url,
+            json={"query": 'mutation { createApiKey(name: "site", scopes: [INTAKE]) { secret } }'},
+            headers={"Authorization": f"Bearer {world.tokens['admin']}"},
+            timeout=60,
+        ).json()["data"]["createApiKey"]["secret"]
+        for i in range(count):
+            body = httpx.post(
+                server.graphql_url,
+                json={"query": SUBMIT, "variables": {"input": {**FORM, "email": f"person{i}@example.net"}}},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            ).json()
+            assert "errors" not in body, body
+        # Both workers poll the outbox; once every row is SENT in the database, the mailbox is complete.
+        deadline = time.monotonic() + 60
+        while True:
+            statuses = await sent_statuses()
+            if statuses == ["SENT"] * count:
+                break
+            assert time.monotonic() < deadline, (statuses, server.logs()[-3000:])
+            time.sleep(0.2)
+        recipients = sorted(m["To"] for m in mailbox.received())
+        assert recipients == sorted(f"person{i}@example.net" for i in range(count))
+
+
+async def sent_statuses() -> list[str]:
+    import asyncpg
+
+    connection = await asyncpg.connect(str(POSTGRES_URL).replace("postgres://", "postgresql://", 1))
+    try:
+        return [row["status"] for row in await connection.fetch("SELECT status FROM outbox ORDER BY id")]
+    finally:
+        await connection.close()
