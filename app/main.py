@@ -19,8 +19,8 @@ from app import dispatcher, log_redaction
 from app import settings as settings_module
 from app.database import close_database, open_database
 from app.exports import routes as export_routes
-from app.pages import routes as page_routes
 from app.graphql_view import AlveoleGraphQL
+from app.pages import routes as page_routes
 from app.security import RequestGuard, SecurityHeaders, cors_kwargs
 from app.settings import Settings
 from auth import passwords
@@ -39,7 +39,7 @@ async def root(request: Request) -> RedirectResponse:
 
 
 def _echo(message: OutboxMessage) -> None:
-    print(dispatcher.held_mail_text(message), flush=True)  # noqa: T201 - the demo's console is its stdout
+    print(dispatcher.held_mail_text(message), flush=True)  # the demo's console is its stdout
 
 
 def create_app(

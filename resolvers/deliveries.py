@@ -51,7 +51,7 @@ async def deliver(
     token = new_link_token()
     at = now()
     async with in_transaction() as conn:
-        agency = await Agency.get(id=principal.agency_id).using_db(conn)
+        agency = await Agency.get(id=principal.agency_id, using_db=conn)
         delivery = await ExportDelivery.create(
             agency_id=principal.agency_id,
             subject_request_id=request.id,

@@ -18,7 +18,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -84,7 +83,7 @@ async def submit(principal: Principal, form: RequestForm, *, client: str, public
     received = now()
     token = new_link_token()
     async with in_transaction() as conn:
-        agency = await Agency.get(id=principal.agency_id).using_db(conn)
+        agency = await Agency.get(id=principal.agency_id, using_db=conn)
         request = await SubjectRequest.create(
             agency_id=principal.agency_id,
             kind=form.kind,

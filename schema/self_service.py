@@ -77,7 +77,8 @@ def _public_url(info: Info) -> str:
     if configured:
         return configured
     request = info.context.request
-    assert request is not None, "links are made for HTTP requests"
+    if request is None:
+        raise RuntimeError("links are made for HTTP requests: set ALVEOLE_PUBLIC_URL")
     return str(request.base_url).rstrip("/")
 
 

@@ -205,7 +205,8 @@ async def test_requesters_and_mails_stay_with_the_dpo(client, world: World, outs
     request_id = gid("SubjectRequest", request.id)
     attempts = [
         *DOOR_QUERIES,
-        f'mutation {{ closeSubjectRequest(id: "{request_id}", status: DONE) {{ requesterEmail requesterName message }} }}',
+        f'mutation {{ closeSubjectRequest(id: "{request_id}", status: DONE) '
+        "{ requesterEmail requesterName message } }",
         f'mutation {{ linkSubjectRequest(id: "{request_id}", contactId: "{gid("Contact", world.foreign_contact.id)}") '
         "{ requesterEmail message } }",
         f'mutation {{ deliverSubjectAccessExport(requestId: "{request_id}") {{ id }} }}',

@@ -3,6 +3,7 @@ and mails deleted 30 days after sending. Real SMTP servers on loopback, real `al
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -191,7 +192,7 @@ async def test_mails_and_requesters_are_deleted_after_30_days(client, world: Wor
 
 
 @pytest.mark.slow
-async def test_the_demo_prints_held_mails_with_links_that_work(tmp_path: Path) -> None:
+def test_the_demo_prints_held_mails_with_links_that_work(tmp_path: Path) -> None:
     database = f"sqlite://{tmp_path / 'alveole.sqlite3'}"
     with live_server(database, tmp_path, extra_args=("--demo",), cwd=tmp_path) as server:
         login = httpx.post(
@@ -228,8 +229,8 @@ async def test_the_demo_prints_held_mails_with_links_that_work(tmp_path: Path) -
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="several server processes need PostgreSQL: set ALVEOLE_TEST_POSTGRES_URL")
-async def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
-    world = await seed(str(POSTGRES_URL), make_world)
+def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
+    world = asyncio.run(seed(str(POSTGRES_URL), make_world))
     count = 12
     with (
         smtp_server() as mailbox,
@@ -252,7 +253,7 @@ async def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
         # Both workers poll the outbox; once every row is SENT in the database, the mailbox is complete.
         deadline = time.monotonic() + 60
         while True:
-            statuses = await sent_statuses()
+            statuses = asyncio.run(sent_statuses())
             if statuses == ["SENT"] * count:
                 break
             assert time.monotonic() < deadline, (statuses, server.logs()[-3000:])
