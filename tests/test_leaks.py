@@ -8,11 +8,9 @@ import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
 from graphql.pyutils import Undefined
 
-from models import OutboxMessage, SubjectRequest, Visibility
-from models.enums import SubjectRequestChannel, SubjectRightKind
-from resolvers.clock import now
+from models import SubjectRequest, Visibility
 from schema import build_schema
-from tests.world import World, gid, make_world, personal_values
+from tests.world import World, gid, make_web_request, make_world, personal_values
 
 DEPTH = 5
 OUTSIDERS_OF_ADVISOR_CONTACT = ["mate", "other_team", "no_team", "admin", "foreign_dpo", "foreign_advisor"]
@@ -163,28 +161,8 @@ DOOR_QUERIES = [
 
 
 async def web_request_with_a_mail(world: World) -> SubjectRequest:
-    request = await SubjectRequest.create(
-        agency=world.agency,
-        kind=SubjectRightKind.ACCESS,
-        received_at=now(),
-        due_at=now(),
-        channel=SubjectRequestChannel.WEB_FORM,
-        verified=True,
-        requester_email=REQUESTER["email"],
-        requester_name=REQUESTER["name"],
-        message=REQUESTER_MESSAGE,
-    )
-    await OutboxMessage.create(
-        agency=world.agency,
-        transport="mail",
-        recipient=REQUESTER["email"],
-        subject=f"Request {request.reference}",
-        body=f"{MAIL_BODY} {REQUESTER['name']}",
-        subject_request=request,
-        created_at=now(),
-        next_attempt_at=now(),
-    )
-    return request
+    body = f"{MAIL_BODY} {REQUESTER['name']}"
+    return await make_web_request(world.agency, REQUESTER["email"], REQUESTER["name"], REQUESTER_MESSAGE, body)
 
 
 @pytest.mark.parametrize(

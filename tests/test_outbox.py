@@ -4,10 +4,8 @@ and mails deleted 30 days after sending. Real SMTP servers on loopback, real `al
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +19,10 @@ from models import AuditEvent, OutboxMessage, OutboxStatus, SubjectRequest
 from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from resolvers import outbox, self_service
 from resolvers.clock import now
-from tests.conftest import POSTGRES_URL, SECRET, make_settings
-from tests.live_server import live_server, seed
+from tests.conftest import CHEAP_HASHING, POSTGRES_URL, SECRET, make_settings
+from tests.live_server import LiveServer, live_server, seed
 from tests.mailbox import smtp_server
+from tests.test_cli import alveole
 from tests.test_self_service import FORM, OUTBOX, SUBMIT, intake_key
 from tests.world import World, make_world
 
@@ -36,19 +35,22 @@ async def world(client) -> World:
 
 
 def alveole_outbox_send(database_url: str, smtp_url: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
-    env.update({"ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET})
+    env = {**CHEAP_HASHING, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
     if smtp_url:
         env["ALVEOLE_SMTP_URL"] = smtp_url
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "outbox", "send"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return alveole("outbox", "send", env=env, cwd=ROOT)
+
+
+def gql(server: LiveServer, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = httpx.post(
+        server.graphql_url, json={"query": query, "variables": variables or {}}, headers=headers, timeout=60
+    ).json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+CREATE_KEY = 'mutation { createApiKey(name: "site", scopes: [INTAKE]) { secret } }'
 
 
 def test_backoff_doubles_from_5_seconds_to_10_minutes() -> None:
@@ -195,26 +197,10 @@ async def test_mails_and_requesters_are_deleted_after_30_days(client, world: Wor
 def test_the_demo_prints_held_mails_with_links_that_work(tmp_path: Path) -> None:
     database = f"sqlite://{tmp_path / 'alveole.sqlite3'}"
     with live_server(database, tmp_path, extra_args=("--demo",), cwd=tmp_path) as server:
-        login = httpx.post(
-            server.graphql_url,
-            json={
-                "query": 'mutation { login(email: "admin@demo.alveole.test", password: "demo-alveole-2026") { token } }'
-            },
-            timeout=60,
-        ).json()["data"]["login"]["token"]
-        key = httpx.post(
-            server.graphql_url,
-            json={"query": 'mutation { createApiKey(name: "site", scopes: [INTAKE]) { secret } }'},
-            headers={"Authorization": f"Bearer {login}"},
-            timeout=60,
-        ).json()["data"]["createApiKey"]["secret"]
-        submitted = httpx.post(
-            server.graphql_url,
-            json={"query": SUBMIT, "variables": {"input": FORM}},
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=60,
-        ).json()
-        reference = submitted["data"]["submitSubjectRequest"]["reference"]
+        login = 'mutation { login(email: "admin@demo.alveole.test", password: "demo-alveole-2026") { token } }'
+        admin = gql(server, login)["login"]["token"]
+        key = gql(server, CREATE_KEY, token=admin)["createApiKey"]["secret"]
+        reference = gql(server, SUBMIT, {"input": FORM}, key)["submitSubjectRequest"]["reference"]
         deadline = time.monotonic() + 30
         while reference not in server.stdout.read_text():
             assert time.monotonic() < deadline, server.logs()[-3000:]
@@ -236,20 +222,9 @@ def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
         smtp_server() as mailbox,
         live_server(str(POSTGRES_URL), tmp_path, workers=2, env={"ALVEOLE_SMTP_URL": mailbox.url}) as server,
     ):
-        key = httpx.post(
-            server.graphql_url,
-            json={"query": 'mutation { createApiKey(name: "site", scopes: [INTAKE]) { secret } }'},
-            headers={"Authorization": f"Bearer {world.tokens['admin']}"},
-            timeout=60,
-        ).json()["data"]["createApiKey"]["secret"]
+        key = gql(server, CREATE_KEY, token=world.tokens["admin"])["createApiKey"]["secret"]
         for i in range(count):
-            body = httpx.post(
-                server.graphql_url,
-                json={"query": SUBMIT, "variables": {"input": {**FORM, "email": f"person{i}@example.net"}}},
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=60,
-            ).json()
-            assert "errors" not in body, body
+            gql(server, SUBMIT, {"input": {**FORM, "email": f"person{i}@example.net"}}, key)
         # Both workers poll the outbox; once every row is SENT in the database, the mailbox is complete.
         deadline = time.monotonic() + 60
         while True:

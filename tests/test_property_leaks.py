@@ -24,11 +24,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
-from models import ConsentRecord, Contact, OutboxMessage, SubjectRequest, Team, TravelRequest, User, Visibility
-from models.enums import SubjectRequestChannel, SubjectRightKind
-from resolvers.clock import now
+from models import ConsentRecord, Contact, SubjectRequest, Team, TravelRequest, User, Visibility
 from schema import build_schema
-from tests.world import EXPECTED_VISIBLE, POSITIONS, World, gid, make_world, personal_values
+from tests.world import EXPECTED_VISIBLE, POSITIONS, World, gid, make_web_request, make_world, personal_values
 
 EXAMPLES = 150
 PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"))  # control characters are refused (BAD_USER_INPUT)
@@ -81,32 +79,9 @@ async def world_ids(world: World) -> list[str]:
 
 
 # What a person typed into the website's rights form, and a mail to them: the DPO's only, and a mail body nobody's.
-REQUESTER_VALUES = {"requester.prop@leak-probe.example", "Propfirst Proplast", "PropMessageQ"}
+REQUESTER = ("requester.prop@leak-probe.example", "Propfirst Proplast", "PropMessageQ")  # email, name, message
+REQUESTER_VALUES = set(REQUESTER)
 MAIL_BODY = "PropMailBodyQ"
-
-
-async def web_request_with_a_mail(world: World) -> None:
-    request = await SubjectRequest.create(
-        agency=world.agency,
-        kind=SubjectRightKind.ACCESS,
-        received_at=now(),
-        due_at=now(),
-        channel=SubjectRequestChannel.WEB_FORM,
-        verified=True,
-        requester_email="requester.prop@leak-probe.example",
-        requester_name="Propfirst Proplast",
-        message="PropMessageQ",
-    )
-    await OutboxMessage.create(
-        agency=world.agency,
-        transport="mail",
-        recipient="requester.prop@leak-probe.example",
-        subject=f"Request {request.reference}",
-        body=MAIL_BODY,
-        subject_request=request,
-        created_at=now(),
-        next_attempt_at=now(),
-    )
 
 
 def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], viewer: str) -> set[str]:
@@ -122,7 +97,9 @@ def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], v
 
 async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None:
     world = await make_world()
-    await web_request_with_a_mail(world)
+    await make_web_request(
+        world.agency, "requester.prop@leak-probe.example", "Propfirst Proplast", "PropMessageQ", MAIL_BODY
+    )
     schema = build_schema()._schema  # type: ignore[attr-defined]
     pages = await client.data(CURSORS, token=world.tokens["dpo"])
     cursors = [edge["cursor"] for connection in pages.values() for edge in connection["edges"]]
