@@ -19,6 +19,7 @@ from models import AuditEvent, OutboxMessage, OutboxStatus, SubjectRequest
 from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from resolvers import outbox, self_service
 from resolvers.clock import now
+from resolvers.smtp import SmtpServer
 from tests.conftest import CHEAP_HASHING, POSTGRES_URL, SECRET, make_settings
 from tests.live_server import LiveServer, live_server, seed
 from tests.mailbox import smtp_server
@@ -86,9 +87,7 @@ async def test_smtp_down_then_alveole_outbox_send_delivers_once(client, world: W
     assert mail["attempts"] == 2 and mail["sentAt"] and mail["lastError"] is None
 
 
-def smtp_server_at(port: int):  # type: ignore[no-untyped-def]
-    from resolvers.smtp import SmtpServer
-
+def smtp_server_at(port: int) -> SmtpServer:
     return SmtpServer(host="127.0.0.1", port=port)
 
 
@@ -245,3 +244,31 @@ async def sent_statuses() -> list[str]:
         return [row["status"] for row in await connection.fetch("SELECT status FROM outbox ORDER BY id")]
     finally:
         await connection.close()
+
+
+def test_smtp_settings_read_every_form_and_never_print_the_password() -> None:
+    from app.settings import SettingsError, load
+
+    base = {"ALVEOLE_DATABASE_URL": "postgres://db/x", "ALVEOLE_SECRET_KEY": SECRET}
+    plain = load({**base, "ALVEOLE_SMTP_URL": "smtp://relay.local"}).smtp
+    assert plain == SmtpServer(host="relay.local", port=25)
+    starttls = load({**base, "ALVEOLE_SMTP_URL": "smtp://me%40agency:p%40ss@mail.example:587?starttls=true"}).smtp
+    assert starttls == SmtpServer("mail.example", 587, "me@agency", "p@ss", implicit_tls=False, starttls=True)
+    assert "p@ss" not in repr(starttls)
+    implicit = load({**base, "ALVEOLE_SMTP_URL": "smtps://u:secret-pass@mail.example"}).smtp
+    assert implicit is not None and (implicit.port, implicit.implicit_tls) == (465, True)
+    assert load(base).smtp is None and load(base).public_url == ""
+    for wrong in ("http://u:secret-pass@host", "smtps://u:secret-pass@host?starttls=true", "smtp://u:secret-pass@:25"):
+        with pytest.raises(SettingsError, match="ALVEOLE_SMTP_URL") as refused:
+            load({**base, "ALVEOLE_SMTP_URL": wrong})
+        assert "secret-pass" not in str(refused.value)
+    with pytest.raises(SettingsError, match="ALVEOLE_PUBLIC_URL"):
+        load({**base, "ALVEOLE_PUBLIC_URL": "rgpd.agency.example"})
+    with pytest.raises(SettingsError, match="ALVEOLE_MAIL_FROM"):
+        load({**base, "ALVEOLE_MAIL_FROM": "DPO <dpo@agency.example>"})
+    configured = load({**base, "ALVEOLE_PUBLIC_URL": "https://rgpd.agency.example/", "ALVEOLE_DELIVERY_DAYS": "3"})
+    assert (configured.public_url, configured.delivery_days, configured.delivery_max_downloads) == (
+        "https://rgpd.agency.example",
+        3,
+        5,
+    )
