@@ -377,3 +377,21 @@ async def test_keys_and_other_roles_cannot_use_the_dpo_side(client, world: World
     )
     assert await AuditEvent.filter(action="LINK_SUBJECT_REQUEST").count() == 0
     assert await Contact.filter(id=world.contacts[Visibility.AGENCY].id).exists()
+
+
+async def test_an_expired_confirmation_link_and_an_unconfirmed_request_closed(
+    client, world: World, settings: Settings, mailbox: Mailbox
+) -> None:
+    await submit(client, await intake_key(client, world))
+    await dispatch(settings)
+    confirm_link = path_of(link_in(mailbox.wait_for(1)[0]))
+    await SubjectRequest.all().update(verification_expires_at=now() - timedelta(seconds=1))
+    for method in ("GET", "POST"):
+        expired = await client.http.request(method, confirm_link)
+        assert expired.status_code == 410 and "expired" in expired.text
+    assert (await SubjectRequest.get()).verified is False
+    # Refused without confirmation: the address was never shown to be the requester's, so no mail goes to it.
+    [listed] = (await client.data(REQUESTS, token=world.tokens["dpo"]))["subjectRequests"]
+    reason = {"id": listed["id"], "s": "REJECTED", "r": "Identity not confirmed."}
+    await client.data(CLOSE, reason, world.tokens["dpo"])
+    assert await OutboxMessage.all().count() == 1
