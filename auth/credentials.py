@@ -1,4 +1,4 @@
-"""Bearer secrets: session tokens, API keys and mailed links. Only their SHA-256 is stored; both carry 256 random bits."""
+"""Bearer secrets: session tokens, API keys, mailed links. Only their SHA-256 is stored; each has 256 random bits."""
 
 from __future__ import annotations
 
