@@ -97,9 +97,7 @@ def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], v
 
 async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None:
     world = await make_world()
-    await make_web_request(
-        world.agency, "requester.prop@leak-probe.example", "Propfirst Proplast", "PropMessageQ", MAIL_BODY
-    )
+    await make_web_request(world.agency, *REQUESTER, MAIL_BODY)
     schema = build_schema()._schema  # type: ignore[attr-defined]
     pages = await client.data(CURSORS, token=world.tokens["dpo"])
     cursors = [edge["cursor"] for connection in pages.values() for edge in connection["edges"]]
