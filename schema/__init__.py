@@ -25,6 +25,7 @@ from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.prefetch import read_attribute
 from schema.retention import RetentionMutations, RetentionQueries
+from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
 
 
@@ -39,6 +40,7 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    SelfServiceQueries,
 ):
     pass
 
@@ -53,6 +55,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    SelfServiceMutations,
 ):
     pass
 
