@@ -197,7 +197,7 @@ class GuardMemo:
     def __init__(self) -> None:
         self._verdicts: BoundedMemo[tuple[str, str, bool, Limits], str | None] = BoundedMemo()
 
-    def problem(self, context: Any, limits: Limits, *, anonymous: bool) -> str | None:
+    def problem(self, context: Any, limits: Limits, anonymous: bool) -> str | None:
         variables = context.variables or {}
         key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
         verdict = self._verdicts.get(key) if context.query else MISSING
