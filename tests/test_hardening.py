@@ -191,7 +191,8 @@ async def test_a_failed_audit_write_withholds_the_data(client, world: World, mon
 
 
 async def test_parsed_documents_are_reused_but_never_a_refusal(client, world: World) -> None:
-    """Parsed texts are remembered (Strawberry's ParserCache): a refused text is refused every time, a good one answers alike."""
+    """Parsed texts are remembered (Strawberry's ParserCache): a refused text is refused every time, a good one
+    answers alike."""
     dpo = world.tokens["dpo"]
     too_long = "{ " + " ".join(["__typename"] * 2100) + " }"  # over the 2,000-token limit
     broken = "{ contacts { edges { node { id } } }"  # one brace short
