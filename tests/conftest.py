@@ -39,7 +39,7 @@ POSTGRES_URL = os.environ.get("ALVEOLE_TEST_POSTGRES_URL")
 # `ALVEOLE_FAST_EXECUTION=off pytest`: every in-process app runs the stock executor (server processes inherit it).
 FAST_EXECUTION = fast_execution_setting(os.environ)
 # These run on both paths, whatever the variable says: the fast path must answer what the stock executor answers.
-BOTH_PATHS = frozenset({"test_leaks", "test_compartments", "test_export", "test_query_count"})
+BOTH_PATHS = frozenset({"test_leaks", "test_property_leaks", "test_compartments", "test_export", "test_query_count"})
 SECRET = "test-secret-key-" + "x" * 40
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
