@@ -50,16 +50,18 @@ def coded(error: GraphQLError) -> GraphQLError:
     )
 
 
-def _uncoded(error: GraphQLError) -> bool:
-    return "code" not in (error.extensions or {})
+def _every_error(_error: GraphQLError) -> bool:
+    # Even an error that carries a code: an unexpected exception may carry one of its own, and only `coded`
+    # decides what a client may read.
+    return True
 
 
 class ErrorCodes(MaskErrors):
-    """MaskErrors' hooks (normal and streamed results alike), anonymising with our mapping instead of one
-    blanket message: every error without a code goes through `coded`; the guards' refusals carry theirs."""
+    """MaskErrors' hooks (normal and streamed results alike), anonymising every error with our mapping instead of
+    one blanket message."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=_uncoded, error_message=UNEXPECTED)
+        super().__init__(should_mask_error=_every_error, error_message=UNEXPECTED)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return coded(error)
