@@ -183,7 +183,7 @@ async def make_world() -> World:
         "mate": (agency, Role.ADVISOR, team_a),
         "other_team": (agency, Role.ADVISOR, team_b),
         "no_team": (agency, Role.ADVISOR, None),
-        "admin": (agency, Role.ADMIN, team_a),
+        "admin": (agency, Role.ADMIN, None),  # an ADMIN belongs to no team (auth.policy.ROLES_WITHOUT_TEAM)
         "dpo": (agency, Role.DPO, None),
         "foreign_dpo": (other, Role.DPO, None),
         "foreign_advisor": (other, Role.ADVISOR, foreign_team),
@@ -203,6 +203,6 @@ async def make_world() -> World:
 # Who sees the personal data of a contact of `owner` (team_a), per visibility: the policy, restated by hand.
 EXPECTED_VISIBLE: dict[Visibility, set[str]] = {
     Visibility.ADVISOR: {"owner", "dpo"},
-    Visibility.TEAM: {"owner", "mate", "admin", "dpo"},
+    Visibility.TEAM: {"owner", "mate", "dpo"},
     Visibility.AGENCY: {"owner", "mate", "other_team", "no_team", "admin", "dpo"},
 }
