@@ -98,7 +98,7 @@ class OrganisationMutations:
         description="ADMIN (a DPO for a DPO), never for oneself nor for an ADMIN (an ADMIN belongs to no team). "
         "The user's contacts follow it into the team."
     )
-    async def set_user_team(self, info: Info, user_id: strawberry.ID, team_id: strawberry.ID | None) -> User:
+    async def set_user_team(self, info: Info, user_id: strawberry.ID, team_id: strawberry.ID | None = None) -> User:
         row = await staff.set_user_team(info.context.viewer, decode_id("User", user_id), _optional_id("Team", team_id))
         return User.of(row)
 

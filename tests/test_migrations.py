@@ -1,0 +1,75 @@
+"""Migrations applied to a database that already holds data, as an upgrade runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.connection import get_connection
+from tortoise.exceptions import IntegrityError
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+
+from app.database import close_database, open_database, tortoise_config_in_use
+from tests.conftest import POSTGRES_URL, make_settings, reset_postgres
+
+BEFORE_0003 = [
+    "INSERT INTO agency (id, name, retention_months, default_visibility, created_at)"
+    " VALUES (1, 'A', 36, 'TEAM', CURRENT_TIMESTAMP), (2, 'B', 36, 'TEAM', CURRENT_TIMESTAMP)",
+    "INSERT INTO team (id, agency_id, name, created_at) VALUES (1, 1, 'Europe', CURRENT_TIMESTAMP)",
+    "INSERT INTO app_user (id, agency_id, team_id, email, name, role, active, password_hash, created_at) VALUES"
+    " (1, 1, 1, 'admin@a.test', 'Admin', 'ADMIN', TRUE, 'x', CURRENT_TIMESTAMP),"
+    " (2, 1, 1, 'sophie@a.test', 'Sophie', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)",
+    "INSERT INTO contact (id, agency_id, owner_id, team_id, kind, visibility, restricted, created_at,"
+    " last_activity_at, first_name, last_name, search_text) VALUES"
+    " (1, 1, 1, 1, 'CLIENT', 'TEAM', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'Pierre', 'Martin', ''),"
+    " (2, 1, 2, 1, 'CLIENT', 'TEAM', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'Anne', 'Petit', '')",
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL to run this on PostgreSQL")
+    await reset_postgres(POSTGRES_URL)  # the next test's database_url rebuilds its migrated database
+    return POSTGRES_URL
+
+
+async def test_0003_keeps_the_staff_and_takes_admins_out_of_their_teams(empty_database: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await open_database(make_settings(empty_database), run_migrations=False)
+    try:
+        connection = get_connection("default")
+        apps = tortoise_config_in_use()["apps"]
+        await MigrationExecutor(connection, apps).migrate([MigrationTarget("models", "0002_perf_indexes")])
+        for statement in BEFORE_0003:
+            await connection.execute_script(statement)
+        await MigrationExecutor(connection, apps).migrate(None)
+
+        _, users = await connection.execute_query("SELECT id, email, role, team_id FROM app_user ORDER BY id")
+        assert [tuple(row) for row in users] == [
+            (1, "admin@a.test", "ADMIN", None),
+            (2, "sophie@a.test", "ADVISOR", 1),
+        ]
+        _, contacts = await connection.execute_query("SELECT id, team_id FROM contact ORDER BY id")
+        assert [tuple(row) for row in contacts] == [(1, None), (2, 1)]  # the ADMIN's contact follows it
+        # An address may now serve another agency, never twice in one.
+        await connection.execute_script(
+            "INSERT INTO app_user (id, agency_id, email, name, role, active, password_hash, created_at)"
+            " VALUES (3, 2, 'sophie@a.test', 'Other Sophie', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)"
+        )
+        with pytest.raises(IntegrityError):
+            await connection.execute_script(
+                "INSERT INTO app_user (id, agency_id, email, name, role, active, password_hash, created_at)"
+                " VALUES (4, 1, 'sophie@a.test', 'Twin', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)"
+            )
+        if connection.capabilities.dialect == "sqlite":
+            # SQLite rebuilt the table: its indexes are all there again.
+            _, indexes = await connection.execute_query(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_user' AND sql IS NOT NULL"
+            )
+            assert len(indexes) == 4  # (agency_id, email) unique, email, (agency_id, name), (team_id, name)
+    finally:
+        await close_database()
