@@ -27,6 +27,7 @@ from auth.policy import (
 from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.declarations import DECLARATIONS
+from models.gdpr import ConsentRecord
 from models.enums import Role, Visibility
 from models.organisation import User
 
@@ -193,11 +194,17 @@ def personal_data_filter(principal: Principal, prefix: str = "") -> Q:
     return Q(**{f"{prefix}agency_id": principal.agency_id}) & combined
 
 
-_MODEL_BY_TYPE = {"Contact": Contact, "TravelRequest": TravelRequest, "Traveler": Traveler}
+_MODEL_BY_TYPE = {
+    "Contact": Contact,
+    "TravelRequest": TravelRequest,
+    "Traveler": Traveler,
+    "ConsentRecord": ConsentRecord,
+}
 
 
 def public_fields(type_name: str) -> frozenset[str]:
-    """Fields of a data subject's GraphQL type shown outside the compartment; all others are masked."""
+    """Fields of a data subject's GraphQL type that are not personal: shown outside the compartment, and read
+    without a VIEW_PERSONAL event. All others are personal."""
     model = _MODEL_BY_TYPE[type_name]
     declared_public = {name for name, decl in DECLARATIONS[model].items() if decl is None}
     return frozenset(declared_public) | EXTRA_PUBLIC_FIELDS.get(type_name, frozenset())
