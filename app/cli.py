@@ -53,6 +53,7 @@ def main() -> None:
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
     import uvicorn
 
+    settings_module.default_public_url(f"http://{host}:{port}")
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
@@ -76,7 +77,8 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", loop=LOOP)
+        app = create_app(settings, echo_held_mail=demo)
+        uvicorn.run(app, host=host, port=port, log_level="info", loop=LOOP)
 
 
 async def _noop() -> None:
@@ -171,6 +173,20 @@ def retention_apply(dry_run: bool, agency_name: str | None) -> None:
 
     failures = asyncio.run(_with_database(lambda: run_retention(dry_run=dry_run, agency_name=agency_name)))
     if failures:
+        raise click.exceptions.Exit(1)
+
+
+@main.group(help="The outbox of mails to people (see README, The data subject's door).")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("send", help="Send every waiting mail now, whatever its retry delay (for cron and operators).")
+def outbox_send() -> None:
+    from app.outbox_cli import send_now
+
+    settings = _settings()
+    if not asyncio.run(_with_database(lambda: send_now(settings))):
         raise click.exceptions.Exit(1)
 
 

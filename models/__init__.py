@@ -6,14 +6,17 @@ from models.enums import (
     ApiScope,
     ConsentPurpose,
     ContactKind,
+    OutboxStatus,
     RequestStatus,
     Role,
+    SubjectRequestChannel,
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
 )
-from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.organisation import Agency, Team, User
+from models.outbox import OutboxMessage
 
 __models__ = [
     Agency,
@@ -27,6 +30,8 @@ __models__ = [
     Traveler,
     ConsentRecord,
     SubjectRequest,
+    ExportDelivery,
+    OutboxMessage,
     AuditEvent,
 ]
 
@@ -34,8 +39,10 @@ __all__ = [m.__name__ for m in __models__] + [
     "ApiScope",
     "ConsentPurpose",
     "ContactKind",
+    "OutboxStatus",
     "RequestStatus",
     "Role",
+    "SubjectRequestChannel",
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",

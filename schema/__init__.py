@@ -22,6 +22,7 @@ from schema.intake import IntakeMutations
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
+from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
 
 
@@ -36,6 +37,7 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    SelfServiceQueries,
 ):
     pass
 
@@ -50,6 +52,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    SelfServiceMutations,
 ):
     pass
 

@@ -11,9 +11,66 @@ from tortoise.exceptions import IntegrityError
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from app.database import close_database, open_database, tortoise_config_in_use
+from models import SubjectRequest
+from resolvers.sql import spelled_for
 from tests.conftest import POSTGRES_URL, make_settings, reset_postgres
 
-BEFORE_0003 = [
+BEFORE_THE_DOOR = MigrationTarget("models", "0002_perf_indexes")
+OLD_AGENCY = (
+    "INSERT INTO agency (name, retention_months, default_visibility, created_at)"
+    " VALUES ($1, 36, 'ADVISOR', CURRENT_TIMESTAMP)"
+)
+OLD_REQUEST = (
+    "INSERT INTO subject_request (agency_id, kind, status, received_at, due_at, extended)"
+    " VALUES (1, $1, 'OPEN', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false)"
+)
+
+
+async def migrate(target: MigrationTarget | None) -> None:
+    executor = MigrationExecutor(get_connection("default"), tortoise_config_in_use()["apps"])
+    await executor.migrate([target] if target else None)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, nothing migrated (PostgreSQL: the conftest rebuilds it for the next test)."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'old.sqlite3'}"
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL to run this on PostgreSQL")
+    await reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def test_existing_requests_become_staff_verified_with_a_reference(fresh_database: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await open_database(make_settings(fresh_database), run_migrations=False)
+    try:
+        await migrate(BEFORE_THE_DOOR)
+        connection = get_connection("default")
+        await connection.execute_query(spelled_for(connection, OLD_AGENCY), ["Agence"])
+        for kind in ("ACCESS", "ERASURE", "OBJECTION"):
+            await connection.execute_query(spelled_for(connection, OLD_REQUEST), [kind])
+        await migrate(None)
+        rows = await SubjectRequest.all().order_by("id")
+        assert [(r.kind, r.channel, r.verified, r.language) for r in rows] == [
+            ("ACCESS", "STAFF", True, "fr"),
+            ("ERASURE", "STAFF", True, "fr"),
+            ("OBJECTION", "STAFF", True, "fr"),
+        ]
+        references = [r.reference for r in rows]
+        assert len(set(references)) == 3 and all(len(r) == 13 and r.startswith("DSR-") for r in references)
+        # The indexes of 0002 survive SQLite's rebuild of the table.
+        if connection.capabilities.dialect == "sqlite":
+            _, indexes = await connection.execute_query("PRAGMA index_list('subject_request')")
+            names = {index["name"] for index in indexes}
+            assert {"idx_subject_req_agency__54c4d8", "idx_subject_req_contact_d2587f"} <= names
+    finally:
+        await close_database()
+
+
+BEFORE_STAFF_PER_AGENCY = MigrationTarget("models", "0004_self_service")
+OLD_STAFF = [
     "INSERT INTO agency (id, name, retention_months, default_visibility, created_at)"
     " VALUES (1, 'A', 36, 'TEAM', CURRENT_TIMESTAMP), (2, 'B', 36, 'TEAM', CURRENT_TIMESTAMP)",
     "INSERT INTO team (id, agency_id, name, created_at) VALUES (1, 1, 'Europe', CURRENT_TIMESTAMP)",
@@ -27,26 +84,15 @@ BEFORE_0003 = [
 ]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL to run this on PostgreSQL")
-    await reset_postgres(POSTGRES_URL)  # the next test's database_url rebuilds its migrated database
-    return POSTGRES_URL
-
-
-async def test_0003_keeps_the_staff_and_takes_admins_out_of_their_teams(empty_database: str) -> None:
+async def test_staff_emails_per_agency_keep_the_staff_and_take_admins_out_of_their_teams(fresh_database: str) -> None:
     EXECUTOR_CACHE.clear()
-    await open_database(make_settings(empty_database), run_migrations=False)
+    await open_database(make_settings(fresh_database), run_migrations=False)
     try:
+        await migrate(BEFORE_STAFF_PER_AGENCY)
         connection = get_connection("default")
-        apps = tortoise_config_in_use()["apps"]
-        await MigrationExecutor(connection, apps).migrate([MigrationTarget("models", "0002_perf_indexes")])
-        for statement in BEFORE_0003:
+        for statement in OLD_STAFF:
             await connection.execute_script(statement)
-        await MigrationExecutor(connection, apps).migrate(None)
+        await migrate(None)
 
         _, users = await connection.execute_query("SELECT id, email, role, team_id FROM app_user ORDER BY id")
         assert [tuple(row) for row in users] == [

@@ -15,11 +15,11 @@ from resolvers.clock import now
 from schema import build_schema
 from schema.masking import PERSONAL_FIELDS
 from tests.test_leaks import DEPTH, _named, selection
-from tests.world import World, gid, make_world
+from tests.world import World, gid, make_web_request, make_world
 
 # Arguments of each root field that can return personal data: a root field missing here fails the test (a new
 # one must be added, and so be checked). `{agency}` is the AGENCY contact, `{request}` one of its requests,
-# `{subject_request}` an open subject request of the TEAM contact.
+# `{subject_request}` an open subject request of the TEAM contact, `{web_request}` a confirmed one from the website.
 ARGUMENTS: dict[str, str] = {
     "Query.contact": 'id: "{agency}"',
     "Query.contacts": "",
@@ -38,6 +38,7 @@ ARGUMENTS: dict[str, str] = {
     "Mutation.openSubjectRequest": 'contactId: "{agency}", kind: ACCESS',
     "Mutation.extendSubjectRequest": 'id: "{subject_request}"',
     "Mutation.closeSubjectRequest": 'id: "{subject_request}", status: DONE',
+    "Mutation.linkSubjectRequest": 'id: "{web_request}", contactId: "{agency}"',
     "Mutation.recordConsent": (
         'input: {contactId: "{agency}", purpose: MARKETING_SMS, granted: true, source: "https://form/SMSQ", '
         'wording: "WordingSMSQ"}'
@@ -116,6 +117,7 @@ async def test_one_view_event_per_contact_revealed(client, world: World, root: s
     subject_request = await SubjectRequest.create(
         agency=world.agency, contact=world.contacts[Visibility.TEAM], kind="ACCESS", received_at=at, due_at=at
     )
+    web_request = await make_web_request(world.agency, "someone@example.org", "Some One", "Hello", "Mail")
     arguments = (
         ARGUMENTS[root]
         .replace("{agency}", gid("Contact", agency.id))
@@ -123,6 +125,7 @@ async def test_one_view_event_per_contact_revealed(client, world: World, root: s
         .replace("{request}", gid("TravelRequest", request.id))
         .replace("{mate}", gid("User", world.users["mate"].id))
         .replace("{subject_request}", gid("SubjectRequest", subject_request.id))
+        .replace("{web_request}", gid("SubjectRequest", web_request.id))
     )
     call = f"{name}({arguments})" if arguments else name
     document = f"{kind.lower()} {{ {call} {{ {selection(_named(parent.fields[name].type), DEPTH)} }} }}"

@@ -39,12 +39,12 @@ class DropGlobalEmailUniqueness(ops.AlterField):
                 table = next(row["sql"] for row in rows if row["type"] == "table")
                 indexes = [row["sql"] for row in rows if row["type"] == "index"]
                 if UNIQUE_EMAIL not in table:
-                    raise RuntimeError("app_user is not as migration 0002 left it: email is not unique")
-                rebuilt = table.replace(UNIQUE_EMAIL, PLAIN_EMAIL).replace('"app_user"', '"app_user_0003"', 1)
+                    raise RuntimeError("app_user is not as the earlier migrations left it: email is not unique")
+                rebuilt = table.replace(UNIQUE_EMAIL, PLAIN_EMAIL).replace('"app_user"', '"app_user_rebuilt"', 1)
                 await conn.execute_script(rebuilt)
-                await conn.execute_script('INSERT INTO "app_user_0003" SELECT * FROM "app_user"')
+                await conn.execute_script('INSERT INTO "app_user_rebuilt" SELECT * FROM "app_user"')
                 await conn.execute_script('DROP TABLE "app_user"')
-                await conn.execute_script('ALTER TABLE "app_user_0003" RENAME TO "app_user"')
+                await conn.execute_script('ALTER TABLE "app_user_rebuilt" RENAME TO "app_user"')
                 for index in indexes:
                     await conn.execute_script(index)
                 await conn.execute_script('CREATE INDEX "idx_app_user_email_b12ac1" ON "app_user" ("email")')
@@ -70,7 +70,7 @@ async def nothing_to_undo(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_perf_indexes')]
+    dependencies = [('models', '0004_self_service')]
 
     initial = False
     atomic = False  # see DropGlobalEmailUniqueness; the operations that write run in transactions of their own
