@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
 from graphql import parse
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import Contact, TravelRequest, Visibility
 from resolvers.clock import now
 from schema import build_schema
 from schema.guards import Caller, Limits, problem_with
+from tests.properties import AGAINST_THE_APP, in_loop
 from tests.world import World, gid, make_world
 
 T = TypeVar("T")
@@ -180,21 +180,11 @@ async def test_the_measured_cost_is_never_below_what_executes(client) -> None:
         ]
     )
     schema = build_schema()._schema  # type: ignore[attr-defined]
-    loop = asyncio.get_running_loop()
+    run = in_loop(asyncio.get_running_loop())
     seen = {"ran": 0, "refused": 0, "largest": 0}
 
-    def run(coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=60)
-
     @given(document=documents())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @settings(AGAINST_THE_APP, max_examples=EXAMPLES)
     def cost_covers_execution(document: tuple[str, dict[str, Any]]) -> None:
         query, variables = document
         body = run(client.post(query, variables, token=world.tokens["dpo"]))

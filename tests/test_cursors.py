@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
 from graphql.pyutils import Undefined
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schema import build_schema
+from tests.properties import AGAINST_THE_APP, in_loop
 from tests.world import World, make_world
 
 T = TypeVar("T")
@@ -82,7 +82,12 @@ def junk_cursors(others: list[str]) -> st.SearchStrategy[Any]:
             ["", "=", "====", "a", "azo5OTk5OTk5OTk5OTk5OTk5OTk5OQ", b64("c:Contact:0"), b64("c:Contact:-1")]
         ),
         # Not a string at all: the variable's coercion refuses it.
-        st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(), max_size=3)),
+        st.one_of(
+            st.integers(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.booleans(),
+            st.lists(st.integers(), max_size=3),
+        ),
         st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
     )
 
@@ -110,23 +115,13 @@ async def test_every_connection_refuses_junk_cursors_as_bad_input(client, world:
         "Query.travelRequests": [e["cursor"] for e in pages["travelRequests"]["edges"]],
         "Query.auditLog": [e["cursor"] for e in pages["auditLog"]["edges"]],
     }
-    loop = asyncio.get_running_loop()
-
-    def run(coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=60)
+    run = in_loop(asyncio.get_running_loop())
 
     def fuzz(field: str, document: str, others: list[str]) -> None:
         field_name = field.split(".")[1]
 
         @given(cursor=junk_cursors(others))
-        @settings(
-            max_examples=EXAMPLES_PER_FIELD,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )
+        @settings(AGAINST_THE_APP, max_examples=EXAMPLES_PER_FIELD)
         def refused(cursor: Any) -> None:
             body = run(client.post(document, {"a": cursor}, token))
             codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
