@@ -96,7 +96,9 @@ async def make_contact(
     first, last = f"Prenom{tag}", f"Nom{tag}"
     email = f"mail{tag.lower()}@example.org"
     serial = next(_phone_serial)
-    phone = f"+33 6 {serial // 100 % 100:02d} {serial % 100:02d} 47 {len(tag):02d}"
+    # Search matches every word of a term anywhere in a contact's digits: two-digit groups ("09") would let one
+    # world's phone match another's after enough serials; a six-digit serial word never does.
+    phone = f"+33 7{len(tag) % 100:02d} {serial % 1_000_000:06d}"
     contact = await Contact.create(
         agency=agency,
         owner=owner,
