@@ -15,7 +15,6 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -24,7 +23,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     IntValueNode,
     NullValueNode,
     OperationDefinitionNode,
@@ -43,6 +41,7 @@ from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.memo import MISSING, BoundedMemo
+from schema.selections import selected_fields
 
 CONNECTION_DEFAULT_PAGE = DEFAULT_PAGE  # what a connection's resolver takes when `first` is null
 MAX_DUPLICATE_FIELDS = 10
@@ -182,20 +181,6 @@ class _Shape:
                 if problem:
                     raise _Refused(Refusal(problem))
 
-    def _selections(
-        self, selection_set: SelectionSetNode | None, seen: frozenset[str]
-    ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
-        for selection in (selection_set.selections or ()) if selection_set else ():
-            if isinstance(selection, FieldNode):
-                yield selection, seen
-            elif isinstance(selection, InlineFragmentNode):
-                yield from self._selections(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    yield from self._selections(fragment.selection_set, seen | {name})
-
     def _first(self, node: FieldNode, field_def: Any) -> int | None:
         """The `first` the resolver will get (None: not given, or null)."""
         for argument in node.arguments or ():
@@ -227,7 +212,7 @@ class _Shape:
         """(depth, cost) of a selection set, or _Refused at the first problem."""
         deepest, cost = depth, 0
         keys: dict[str, int] = {}
-        for node, now_seen in self._selections(selection_set, seen):
+        for node, _type_condition, now_seen in selected_fields(selection_set, self.fragments, seen):
             key = node.alias.value if node.alias else node.name.value
             keys[key] = keys.get(key, 0) + 1
             if keys[key] > MAX_DUPLICATE_FIELDS:
@@ -284,12 +269,12 @@ def problem_with(
 
 
 def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
-    shape = _Shape(schema, document, {}, Caller.ANONYMOUS)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return {
-        node.name.value
+        selected.node.name.value
         for definition in document.definitions
         if isinstance(definition, OperationDefinitionNode)
-        for node, _ in shape._selections(definition.selection_set, frozenset())
+        for selected in selected_fields(definition.selection_set, fragments)
     }
 
 

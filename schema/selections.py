@@ -1,7 +1,8 @@
 """The one walk over a document's selections: the fields a selection set selects, fragments flattened.
 
 Masking (which compartmented types' personal fields a selection asks for), the guards (depth, cost,
-duplicated fields) and the prefetch (what a contacts page will ask for) all read selections this way.
+duplicated fields, the root fields an anonymous caller asks for) and the prefetch (what a contacts page
+will ask for) all read selections this way.
 Directives are not evaluated: a field under `@skip(if: true)` is selected here, so each reader errs on
 the side of counting more. A fragment spread inside itself (refused by validation, but the guards
 run before it) is entered once.
@@ -35,7 +36,7 @@ def selected_fields(
     seen: frozenset[str] = frozenset(),
     type_condition: str | None = None,
 ) -> Iterator[Selected]:
-    for selection in selection_set.selections if selection_set is not None else ():
+    for selection in (selection_set.selections or ()) if selection_set is not None else ():
         if isinstance(selection, FieldNode):
             yield Selected(selection, type_condition, seen)
         elif isinstance(selection, InlineFragmentNode):
