@@ -13,6 +13,7 @@ from models.enums import (
     Visibility,
 )
 from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.journal_mark import ErasureJournalMark
 from models.organisation import Agency, Team, User
 
 __models__ = [
@@ -28,6 +29,7 @@ __models__ = [
     ConsentRecord,
     SubjectRequest,
     AuditEvent,
+    ErasureJournalMark,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [

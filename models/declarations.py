@@ -13,6 +13,7 @@ from tortoise.models import Model
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.journal_mark import ErasureJournalMark
 from models.organisation import Agency, Team, User
 
 # Categories
@@ -170,6 +171,13 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "detail": NOT_PERSONAL,
         "prev_hash": NOT_PERSONAL,
         "hash": NOT_PERSONAL,
+    },
+    ErasureJournalMark: {
+        "id": NOT_PERSONAL,
+        "journal_id": NOT_PERSONAL,
+        "journal_offset": NOT_PERSONAL,
+        "marked_at": NOT_PERSONAL,
+        "marked_by": NOT_PERSONAL,
     },
 }
 

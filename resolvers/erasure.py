@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind
 from models.gdpr import SubjectRequest
@@ -24,7 +22,8 @@ class Receipt:
 
 async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
     contact = await get_contact(principal, contact_id)
-    async with in_transaction() as conn:
+    async with deletion.transaction("erasure") as erasing:
+        conn = erasing.conn
         # The open erasure requests of this person are fulfilled by this very erasure.
         closed = (
             await SubjectRequest.filter(
@@ -33,7 +32,7 @@ async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
             .using_db(conn)
             .update(status=SubjectRequestStatus.DONE, closed_at=now())
         )
-        requests, consents = await deletion.delete_contacts([contact.id], conn)
+        requests, consents = await erasing.contacts([contact.id])
         # The event names the person by opaque id only: it must outlive them without identifying them.
         await audit.record(
             principal,

@@ -38,10 +38,18 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, logs_dir: Path, *, workers: int = 1, extra_args: tuple[str, ...] = (), cwd: Path = ROOT
+    database_url: str,
+    logs_dir: Path,
+    *,
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    cwd: Path = ROOT,
+    env_overrides: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     port = free_port()
-    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
+    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **(env_overrides or {})}
+    if not database_url.startswith("sqlite"):
+        env.setdefault("ALVEOLE_ERASURE_JOURNAL", str(logs_dir / "erasure-journal"))
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
     command = [
         sys.executable,

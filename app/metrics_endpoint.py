@@ -1,0 +1,93 @@
+"""GET /metrics in Prometheus' text format, for loopback callers or with `Authorization: Bearer
+$ALVEOLE_METRICS_TOKEN`; refused (403) to anyone else, since counts by operation and error say what the
+service is busy with.
+
+Besides what the code counts as it runs (resolvers.metrics), read at scrape time: the database pool.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from tortoise import connections
+
+from app.settings import Settings
+
+
+def _pool_usage() -> tuple[int, int, int] | None:
+    """(in use, idle, maximum) connections of the database pool, or None when the database is not open."""
+    try:
+        client = connections.get("default")
+    except Exception:  # noqa: BLE001 - Tortoise not initialised (yet, or any more): nothing to report
+        return None
+    pool = getattr(client, "_pool", None)  # asyncpg's pool, which Tortoise keeps private
+    if pool is not None:
+        size, idle = pool.get_size(), pool.get_idle_size()
+        return size - idle, idle, pool.get_max_size()
+    lock = getattr(client, "_lock", None)  # SQLite: one connection behind Tortoise's lock
+    if lock is None:
+        return None
+    busy = int(lock.locked())
+    return busy, 1 - busy, 1
+
+
+class DatabasePool(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        usage = _pool_usage()
+        if usage is None:
+            return
+        in_use, idle, maximum = usage
+        connections_now = GaugeMetricFamily(
+            "alveole_database_pool_connections", "Database connections of this process", labels=["state"]
+        )
+        connections_now.add_metric(["in_use"], in_use)
+        connections_now.add_metric(["idle"], idle)
+        yield connections_now
+        yield GaugeMetricFamily(
+            "alveole_database_pool_max_connections", "The most connections this process may open", value=maximum
+        )
+
+
+_registered = False
+
+
+def _register_collectors() -> None:
+    global _registered
+    if not _registered:  # one registry per process, however many apps (tests make many)
+        REGISTRY.register(DatabasePool())
+        _registered = True
+
+
+def allowed(request: Request, token: str | None) -> bool:
+    if token is not None:
+        given = request.headers.get("authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return True
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def routes(settings: Settings) -> list[Route]:
+    _register_collectors()
+    token = settings.metrics_token.reveal() if settings.metrics_token is not None else None
+
+    async def metrics(request: Request) -> Response:
+        if not allowed(request, token):
+            return PlainTextResponse(
+                "Metrics are served to loopback callers, or with the bearer token of ALVEOLE_METRICS_TOKEN",
+                status_code=403,
+            )
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return [Route("/metrics", metrics)]
