@@ -16,7 +16,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.log_redaction import redact
-from resolvers.metrics import HTTP_REQUESTS
+from resolvers.metrics import HTTP_REQUESTS, IN_PROGRESS
 from schema.operation_metrics import OPERATION_STATE_KEY
 
 log = logging.getLogger("alveole.access")
@@ -54,9 +54,11 @@ class AccessLog:
                 message = {**message, "headers": headers}
             await send(message)
 
+        IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            IN_PROGRESS.dec()
             path = redact(scope["path"])
             operation = scope.get("state", {}).get(OPERATION_STATE_KEY)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)

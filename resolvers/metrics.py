@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 # The *_created series double every counter for a timestamp that scrapers do not need.
 disable_created_metrics()
@@ -23,6 +23,7 @@ OPERATION_SECONDS = Histogram(
 )
 ERRORS = Counter("alveole_errors", "Errors answered, by code (GraphQL extensions.code, or an HTTP refusal's)", ["code"])
 HTTP_REQUESTS = Counter("alveole_http_requests", "HTTP requests answered, by route and status", ["route", "status"])
+IN_PROGRESS = Gauge("alveole_http_requests_in_progress", "HTTP requests being answered (streams included)")
 AUDIT_WRITE_FAILURES = Counter(
     "alveole_audit_write_failures", "Audit events that could not be written (their operation failed with them)"
 )

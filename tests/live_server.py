@@ -27,6 +27,7 @@ class LiveServer:
     url: str  # http://127.0.0.1:PORT
     stdout: Path
     stderr: Path
+    process: subprocess.Popen[bytes]
 
     @property
     def graphql_url(self) -> str:
@@ -68,7 +69,7 @@ def live_server(
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
+    server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr, process)
     try:
         wait_for_health(
             server.url, process, STARTUP_SECONDS, interval=0.2, detail=lambda: ":\n" + server.logs()[-3000:]
