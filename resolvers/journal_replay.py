@@ -123,7 +123,10 @@ async def replay(*, unmarked: str) -> Replay:
                 applied += 1
                 contacts += deleted_contacts
                 requests += deleted_requests
-        await mark_database(locked, "replay")
+        if mark is None or mark.journal_offset != locked.end:
+            # Unchanged, it is not written again: a server may start on a database it cannot write to
+            # (read-only), and answer each write with a clear error.
+            await mark_database(locked, "replay")
     if applied:
         await deletion.scrub_free_space()
     return Replay(
