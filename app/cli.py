@@ -60,6 +60,7 @@ def main() -> None:
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
     from app.presence import InUse, holding
 
+    settings_module.default_public_url(f"http://{host}:{port}")
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
@@ -111,7 +112,7 @@ def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool,
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, echo_held_mail=demo), **options)  # type: ignore[arg-type]
 
 
 async def _replay_journal() -> None:
@@ -243,6 +244,20 @@ def restore(path: Path, replay_whole_journal: bool) -> None:
         f"Replayed: {replayed.applied} entries still had data in the backup: {replayed.contacts} contacts erased or "
         f"purged, {replayed.requests} travel requests purged; the others were already gone."
     )
+
+
+@main.group(help="The outbox of mails to people (see README, The data subject's door).")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("send", help="Send every waiting mail now, whatever its retry delay (for cron and operators).")
+def outbox_send() -> None:
+    from app.outbox_cli import send_now
+
+    settings = _settings()
+    if not asyncio.run(_with_database(lambda: send_now(settings))):
+        raise click.exceptions.Exit(1)
 
 
 @main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")

@@ -15,16 +15,18 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import log_redaction, metrics_endpoint, probes
+from app import dispatcher, log_redaction, metrics_endpoint, probes
 from app import settings as settings_module
 from app.access_log import AccessLog
 from app.database import close_database, open_database
 from app.exports import routes as export_routes
 from app.faults import StorageFaults
 from app.graphql_view import AlveoleGraphQL
+from app.pages import routes as page_routes
 from app.security import RequestGuard, SecurityHeaders, cors_kwargs
 from app.settings import Settings
 from auth import passwords
+from models.outbox import OutboxMessage
 from schema import build_schema
 
 log = logging.getLogger("alveole")
@@ -34,7 +36,13 @@ async def root(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
 
 
-def create_app(settings: Settings | None = None, *, on_startup: list | None = None) -> Starlette:
+def _echo(message: OutboxMessage) -> None:
+    print(dispatcher.held_mail_text(message), flush=True)  # the demo's console is its stdout
+
+
+def create_app(
+    settings: Settings | None = None, *, on_startup: list | None = None, echo_held_mail: bool = False
+) -> Starlette:
     settings = settings or settings_module.load()
     log_redaction.install()
     passwords.configure(settings.password_hash_cost)
@@ -45,7 +53,8 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         for hook in on_startup or []:
             await hook()
         try:
-            yield
+            async with dispatcher.running(settings, _echo if echo_held_mail else None):
+                yield
         finally:
             await close_database()
 
@@ -58,6 +67,7 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         # The GraphiQL console's own files (vendored: the page loads nothing from elsewhere).
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         *export_routes,
+        *page_routes,
     ]
     # Outermost first: the access log (which sees every answer's final status), headers on every answer,
     # storage faults and unexpected errors answered without a traceback, the request guard, then CORS.

@@ -23,6 +23,7 @@ from schema.operation_metrics import OperationMetrics
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
+from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
 
 
@@ -37,6 +38,7 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    SelfServiceQueries,
 ):
     pass
 
@@ -51,6 +53,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    SelfServiceMutations,
 ):
     pass
 

@@ -146,6 +146,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": Secret(SECRET),
         "password_hash_cost": CHEAP_COST,
+        # In-process apps run no outbox dispatcher: tests drive its passes themselves (resolvers.outbox).
+        "outbox_dispatcher": False,
     }
     if not database_url.startswith("sqlite"):
         values["erasure_journal"] = POSTGRES_JOURNAL

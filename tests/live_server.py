@@ -45,10 +45,11 @@ def live_server(
     workers: int = 1,
     extra_args: tuple[str, ...] = (),
     cwd: Path = ROOT,
-    env_overrides: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     port = free_port()
-    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **(env_overrides or {})}
+    overrides = env or {}
+    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **overrides}
     if not database_url.startswith("sqlite"):
         env.setdefault("ALVEOLE_ERASURE_JOURNAL", str(logs_dir / "erasure-journal"))
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"

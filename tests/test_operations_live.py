@@ -148,7 +148,7 @@ def test_sigterm_lets_requests_and_streams_finish_then_exits_zero(tmp_path: Path
 def test_the_grace_period_cuts_what_outlasts_it(tmp_path: Path) -> None:
     database_url = f"sqlite://{tmp_path / 'grace.sqlite3'}"
     world, person = asyncio.run(seed(database_url, _world_with_a_long_export))
-    with live_server(database_url, tmp_path, env_overrides={"ALVEOLE_SHUTDOWN_GRACE_SECONDS": "1"}) as server:
+    with live_server(database_url, tmp_path, env={"ALVEOLE_SHUTDOWN_GRACE_SECONDS": "1"}) as server:
         csv_path = "/" + _links(server, world, person)["csvUrl"].split("/", 3)[3]
         with slow_request(server, "GET", csv_path, None, {}) as download:
             assert b"LONGQ" in download.read(2000)
@@ -163,7 +163,7 @@ def test_the_grace_period_cuts_what_outlasts_it(tmp_path: Path) -> None:
 def test_keep_alive_is_the_setting(tmp_path: Path) -> None:
     database_url = f"sqlite://{tmp_path / 'keepalive.sqlite3'}"
     asyncio.run(seed(database_url, make_world))
-    with live_server(database_url, tmp_path, env_overrides={"ALVEOLE_KEEP_ALIVE_SECONDS": "3"}) as server:
+    with live_server(database_url, tmp_path, env={"ALVEOLE_KEEP_ALIVE_SECONDS": "3"}) as server:
         host, port = server.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as connection:
             request = f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
@@ -187,7 +187,7 @@ def test_a_full_runs_json_logs_hold_no_personal_data_and_no_secret(tmp_path: Pat
         secrets += personal_values(contact)
     secrets += list(newcomer.values())
     with (
-        live_server(database_url, tmp_path, env_overrides={"ALVEOLE_LOG_FORMAT": "json"}) as server,
+        live_server(database_url, tmp_path, env={"ALVEOLE_LOG_FORMAT": "json"}) as server,
         httpx.Client(base_url=server.url, timeout=60) as http,
     ):
 
