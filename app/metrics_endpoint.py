@@ -2,11 +2,13 @@
 $ALVEOLE_METRICS_TOKEN`; refused (403) to anyone else, since counts by operation and error say what the
 service is busy with.
 
-Besides what the code counts as it runs (resolvers.metrics), read at scrape time: the database pool.
+Besides what the code counts as it runs (resolvers.metrics), read at scrape time: the database pool, and
+the outbox's backlog (left out of the answer when the database does not answer in time).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 from collections.abc import Iterator
@@ -20,6 +22,10 @@ from starlette.routing import Route
 from tortoise import connections
 
 from app.settings import Settings
+from resolvers import outbox
+from resolvers.metrics import OUTBOX_BACKLOG
+
+BACKLOG_TIMEOUT_SECONDS = 2  # a scrape must answer even when the database does not
 
 
 def _pool_usage() -> tuple[int, int, int] | None:
@@ -66,6 +72,17 @@ def _register_collectors() -> None:
         _registered = True
 
 
+async def _refresh_outbox_backlog() -> None:
+    try:
+        async with asyncio.timeout(BACKLOG_TIMEOUT_SECONDS):
+            counts = await outbox.backlog()
+    except Exception:  # noqa: BLE001 - no number rather than a stale one; the database's state has its own signals
+        OUTBOX_BACKLOG.clear()
+        return
+    for status, count in counts.items():
+        OUTBOX_BACKLOG.labels(status=status).set(count)
+
+
 def allowed(request: Request, token: str | None) -> bool:
     if token is not None:
         given = request.headers.get("authorization", "")
@@ -88,6 +105,7 @@ def routes(settings: Settings) -> list[Route]:
                 "Metrics are served to loopback callers, or with the bearer token of ALVEOLE_METRICS_TOKEN",
                 status_code=403,
             )
+        await _refresh_outbox_backlog()
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return [Route("/metrics", metrics)]

@@ -24,6 +24,9 @@ OPERATION_SECONDS = Histogram(
 ERRORS = Counter("alveole_errors", "Errors answered, by code (GraphQL extensions.code, or an HTTP refusal's)", ["code"])
 HTTP_REQUESTS = Counter("alveole_http_requests", "HTTP requests answered, by route and status", ["route", "status"])
 IN_PROGRESS = Gauge("alveole_http_requests_in_progress", "HTTP requests being answered (streams included)")
+OUTBOX_BACKLOG = Gauge(
+    "alveole_outbox_backlog", "Outbox messages not sent, by status (read at scrape time)", ["status"]
+)
 AUDIT_WRITE_FAILURES = Counter(
     "alveole_audit_write_failures", "Audit events that could not be written (their operation failed with them)"
 )

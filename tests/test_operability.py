@@ -18,7 +18,7 @@ from tortoise.migrations.recorder import MigrationRecorder
 from app.logs import JsonFormatter, TextFormatter
 from app.main import create_app
 from app.settings import Secret, Settings, SettingsError, load
-from resolvers import metrics
+from resolvers import metrics, outbox
 from resolvers.sql import spelled_for
 from tests.conftest import make_settings
 from tests.world import World, make_world
@@ -81,6 +81,10 @@ async def test_metrics_count_operations_by_name_errors_by_code_and_the_pool(clie
         f'query NamedPage {{ contacts(first: 2, search: "{secret_text}") {{ edges {{ node {{ id }} }} }} }}',
         token=world.tokens["owner"],
     )
+    for i in range(2):
+        await outbox.enqueue_mail(
+            get_connection("default"), agency_id=world.agency.id, to=f"p{i}@x.test", subject="s", text="t"
+        )
     forbidden = 'mutation Forbidden { eraseContact(contactId: "x") { erasedAt } }'
     assert await client.error_code(forbidden, token=world.tokens["owner"]) == "FORBIDDEN"
     async with caller("127.0.0.1") as local:
@@ -91,6 +95,10 @@ async def test_metrics_count_operations_by_name_errors_by_code_and_the_pool(clie
     assert "alveole_audit_write_failures_total" in body
     assert 'alveole_database_pool_connections{state="in_use"}' in body
     assert "alveole_database_pool_max_connections" in body
+    # In-process apps run no outbox dispatcher (tests/conftest.py): both mails wait.
+    assert (
+        'alveole_outbox_backlog{status="PENDING"} 2.0' in body and 'alveole_outbox_backlog{status="FAILED"} 0.0' in body
+    )
     assert 'alveole_http_requests_total{route="/graphql",status="200"}' in body
     assert secret_text not in body and "contacts(" not in body  # names, never document text
 
