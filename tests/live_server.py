@@ -104,3 +104,26 @@ async def seed(database_url: str, build: Callable[[], Awaitable[T]]) -> T:
         return await build()
     finally:
         await close_database()
+
+
+def send_buffer_max() -> int:
+    """How much a server's socket may hold for a reader that stops reading (Linux autotunes its send buffer up
+    to tcp_wmem's maximum): a response several times larger keeps the server writing until it is read."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    except (OSError, IndexError, ValueError):
+        return 4 * 1024 * 1024
+
+
+async def inspect(database_url: str, look: Callable[[], Awaitable[T]], *, erasure_journal: Path | None = None) -> T:
+    """Run `look` on the database as it is (nothing emptied, nothing migrated): what a crash left, say."""
+    from app.database import close_database, open_database
+    from tests.conftest import make_settings
+
+    EXECUTOR_CACHE.clear()
+    overrides = {"erasure_journal": erasure_journal} if erasure_journal is not None else {}
+    await open_database(make_settings(database_url, **overrides), run_migrations=False)
+    try:
+        return await look()
+    finally:
+        await close_database()

@@ -19,7 +19,7 @@ import pytest
 
 from models import Contact, Traveler, TravelRequest, Visibility
 from resolvers.clock import now
-from tests.live_server import LiveServer, live_server, seed
+from tests.live_server import LiveServer, live_server, seed, send_buffer_max
 from tests.world import PASSWORD, World, gid, make_contact, make_world, personal_values
 
 pytestmark = pytest.mark.slow
@@ -27,16 +27,8 @@ pytestmark = pytest.mark.slow
 REQUESTS = 4000
 
 
-def _send_buffer_max() -> int:
-    """How much a server's socket may hold for a slow reader (Linux autotunes it up to tcp_wmem's maximum)."""
-    try:
-        return int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
-    except (OSError, IndexError, ValueError):
-        return 4 * 1024 * 1024
-
-
 # Rows long enough that the export is three times what the server's socket can buffer: its writes must wait.
-NOTE_LENGTH = max(1000, 3 * _send_buffer_max() // REQUESTS)
+NOTE_LENGTH = max(1000, 3 * send_buffer_max() // REQUESTS)
 STREAMED = """query($id: ID!) { subjectAccessExport(contactId: $id) {
   contact { lastName } requests @stream(initialCount: 1) { destination notes travelers { firstName } } } }"""
 MULTIPART = "multipart/mixed;deferSpec=20220824, application/json"
