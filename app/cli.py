@@ -35,6 +35,9 @@ async def _with_database(work):  # type: ignore[no-untyped-def]
         await close_database()
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 @click.group(help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
 def main() -> None:
     from app import logs
@@ -108,6 +111,9 @@ def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool,
     # a handler that does nothing makes a drained shutdown what it is, a normal exit (0).
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     if workers > 1:
+        # uvicorn kills a worker that does not answer its supervisor's ping within this; its default (5 s) is
+        # short enough for a loaded machine to trip, and a killed worker loses the requests it was handling.
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
         uvicorn.run("app.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
     else:
         from app.main import create_app
