@@ -7,6 +7,7 @@ import logging.config
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -114,7 +115,9 @@ def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool,
         # uvicorn kills a worker that does not answer its supervisor's ping within this; its default (5 s) is
         # short enough for a loaded machine to trip, and a killed worker loses the requests it was handling.
         options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
-        uvicorn.run("app.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
+        with tempfile.TemporaryDirectory(prefix="alveole-metrics-") as shared:
+            settings_module.share_metrics_between_workers(shared)  # /metrics adds up every worker's
+            uvicorn.run("app.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
     else:
         from app.main import create_app
 

@@ -57,6 +57,7 @@ def create_app(
                 yield
         finally:
             await close_database()
+            metrics_endpoint.process_ended(settings)
 
     graphql = AlveoleGraphQL(build_schema(max_tokens=settings.max_tokens), settings)
     routes = [

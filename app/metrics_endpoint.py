@@ -4,6 +4,10 @@ service is busy with.
 
 Besides what the code counts as it runs (resolvers.metrics), read at scrape time: the database pool, and
 the outbox's backlog (left out of the answer when the database does not answer in time).
+
+With several worker processes (`serve --workers N`), each writes its metrics to prometheus-client's
+shared files and a scrape, whichever worker answers it, adds them all up; the database pool is then the
+answering worker's, labelled with its pid.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import os
 from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -46,20 +51,26 @@ def _pool_usage() -> tuple[int, int, int] | None:
 
 
 class DatabasePool(Collector):
+    def __init__(self, labelled_with_pid: bool = False) -> None:
+        self.pid = [str(os.getpid())] if labelled_with_pid else []
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         usage = _pool_usage()
         if usage is None:
             return
         in_use, idle, maximum = usage
+        pid = ["pid"] if self.pid else []
         connections_now = GaugeMetricFamily(
-            "alveole_database_pool_connections", "Database connections of this process", labels=["state"]
+            "alveole_database_pool_connections", "Database connections of this process", labels=["state", *pid]
         )
-        connections_now.add_metric(["in_use"], in_use)
-        connections_now.add_metric(["idle"], idle)
+        connections_now.add_metric(["in_use", *self.pid], in_use)
+        connections_now.add_metric(["idle", *self.pid], idle)
         yield connections_now
-        yield GaugeMetricFamily(
-            "alveole_database_pool_max_connections", "The most connections this process may open", value=maximum
+        most = GaugeMetricFamily(
+            "alveole_database_pool_max_connections", "The most connections this process may open", labels=pid
         )
+        most.add_metric(self.pid, maximum)
+        yield most
 
 
 _registered = False
@@ -95,8 +106,23 @@ def allowed(request: Request, token: str | None) -> bool:
         return False
 
 
+def _registry(settings: Settings) -> CollectorRegistry:
+    if settings.metrics_multiprocess_dir is None:
+        _register_collectors()
+        return REGISTRY
+    registry = CollectorRegistry()  # per scrape, as prometheus-client's multiprocess mode asks
+    multiprocess.MultiProcessCollector(registry, path=str(settings.metrics_multiprocess_dir))
+    registry.register(DatabasePool(labelled_with_pid=True))
+    return registry
+
+
+def process_ended(settings: Settings) -> None:
+    """A worker's in-flight gauge stops counting once it is gone (the app's lifespan calls this on shutdown)."""
+    if settings.metrics_multiprocess_dir is not None:
+        multiprocess.mark_process_dead(os.getpid(), str(settings.metrics_multiprocess_dir))
+
+
 def routes(settings: Settings) -> list[Route]:
-    _register_collectors()
     token = settings.metrics_token.reveal() if settings.metrics_token is not None else None
 
     async def metrics(request: Request) -> Response:
@@ -106,6 +132,6 @@ def routes(settings: Settings) -> list[Route]:
                 status_code=403,
             )
         await _refresh_outbox_backlog()
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry(settings)), media_type=CONTENT_TYPE_LATEST)
 
     return [Route("/metrics", metrics)]

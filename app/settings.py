@@ -17,6 +17,13 @@ log = logging.getLogger("alveole.settings")
 
 DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
 LOG_FORMATS = ("text", "json")
+# prometheus-client's own variable (it reads it too, when imported): where worker processes share their metrics.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def share_metrics_between_workers(directory: str) -> None:
+    """`alveole serve --workers N`, before it starts them: they inherit the environment."""
+    os.environ.setdefault(MULTIPROCESS_ENV, directory)
 
 
 class Secret(str):
@@ -77,6 +84,9 @@ class Settings:
     # Above the idle timeout of the load balancers in front (60 s for most): see README, Operations.
     keep_alive_seconds: int = 75
     metrics_token: Secret | None = None
+    # Set by `alveole serve --workers N` for its workers: prometheus-client's shared files, so that a scrape
+    # answered by any worker counts for all of them.
+    metrics_multiprocess_dir: Path | None = None
     log_format: str = "text"
     # The data subject's door (mails, verification and delivery links).
     public_url: str = ""  # empty: `alveole serve` uses the address it listens on; in-process, the request's
@@ -172,6 +182,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_int(env, "ALVEOLE_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
         keep_alive_seconds=_int(env, "ALVEOLE_KEEP_ALIVE_SECONDS", 75),
         metrics_token=_metrics_token(env),
+        metrics_multiprocess_dir=Path(env[MULTIPROCESS_ENV]) if env.get(MULTIPROCESS_ENV) else None,
         log_format=log_format(env),
         public_url=_public_url(env),
         smtp=_smtp(env),

@@ -23,7 +23,11 @@ OPERATION_SECONDS = Histogram(
 )
 ERRORS = Counter("alveole_errors", "Errors answered, by code (GraphQL extensions.code, or an HTTP refusal's)", ["code"])
 HTTP_REQUESTS = Counter("alveole_http_requests", "HTTP requests answered, by route and status", ["route", "status"])
-IN_PROGRESS = Gauge("alveole_http_requests_in_progress", "HTTP requests being answered (streams included)")
+# Gauges say how several worker processes add up (app.metrics_endpoint): in-flight requests sum over the live
+# ones; the backlog is whatever the worker that last read it saw.
+IN_PROGRESS = Gauge(
+    "alveole_http_requests_in_progress", "HTTP requests being answered (streams included)", multiprocess_mode="livesum"
+)
 OUTBOX_BACKLOG = Gauge(
     "alveole_outbox_backlog", "Outbox messages not sent, by status (read at scrape time)", ["status"]
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import re
 import signal
 import socket
 import time
@@ -19,6 +20,7 @@ import pytest
 
 from models import Contact, Traveler, TravelRequest, Visibility
 from resolvers.clock import now
+from tests.conftest import POSTGRES_URL
 from tests.live_server import LiveServer, live_server, seed, send_buffer_max
 from tests.world import PASSWORD, World, gid, make_contact, make_world, personal_values
 
@@ -228,3 +230,27 @@ def test_a_full_runs_json_logs_hold_no_personal_data_and_no_secret(tmp_path: Pat
     for secret in secrets:
         assert secret not in logs, f"{secret!r} is in the server's logs"
     assert "/exports/<redacted>.csv" in logs
+
+
+def test_metrics_add_up_every_worker(tmp_path: Path) -> None:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL (several workers need it)")
+    world = asyncio.run(seed(POSTGRES_URL, make_world))
+    with live_server(POSTGRES_URL, tmp_path, workers=2) as server, httpx.Client(base_url=server.url) as http:
+        headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
+        for _ in range(30):  # new connections: the kernel spreads them over both workers
+            with httpx.Client(base_url=server.url) as fresh:
+                assert fresh.post(
+                    "/graphql", json={"query": "query Probe { me { email } }"}, headers=headers
+                ).is_success
+        # Scrapes on new connections until both workers have answered one: each must count all 30.
+        pids: set[str] = set()
+        for _ in range(200):
+            with httpx.Client(base_url=server.url) as fresh:
+                body = fresh.get("/metrics").text
+            assert 'alveole_graphql_operations_total{kind="query",operation="Probe"} 30.0' in body, body[-2000:]
+            pids.update(re.findall(r'alveole_database_pool_max_connections\{pid="(\d+)"\}', body))
+            if len(pids) == 2:
+                break
+        assert len(pids) == 2, "200 scrapes never reached the second worker"
+        assert http.get("/health").status_code == 200
