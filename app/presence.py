@@ -37,22 +37,31 @@ def _lock_file(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
+def _locked(path: Path, mode: int) -> Iterator[bool]:
+    """Yields whether the lock file's flock (LOCK_SH or LOCK_EX) was taken; it is held until the body ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
 def holding(settings: Settings) -> Iterator[None]:
     """Held by a server or a CLI command for as long as it works on the database."""
     if not settings.is_sqlite:
         yield  # its sessions are named: nothing to hold
         return
-    path = _lock_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InUse(f"{settings.sqlite_path} is being restored: wait for `alveole restore` to finish") from None
+    with _locked(_lock_file(settings), fcntl.LOCK_SH) as taken:
+        if not taken:
+            raise InUse(f"{settings.sqlite_path} is being restored: wait for `alveole restore` to finish")
         yield
-    finally:
-        os.close(fd)
 
 
 def _holders(path: Path) -> list[int]:
@@ -69,18 +78,12 @@ def _holders(path: Path) -> list[int]:
 def alone(settings: Settings) -> Iterator[None]:
     """SQLite: excludes every other Alvéole process for the body's duration, or raises InUse."""
     path = _lock_file(settings).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with _locked(path, fcntl.LOCK_EX) as taken:
+        if not taken:
             pids = _holders(path)
             which = f" (process {', '.join(map(str, pids))})" if pids else ""
-            raise InUse(f"An Alvéole server or command has {settings.sqlite_path} open{which}. {HOW_TO_STOP}") from None
+            raise InUse(f"An Alvéole server or command has {settings.sqlite_path} open{which}. {HOW_TO_STOP}")
         yield
-    finally:
-        os.close(fd)
 
 
 async def postgres_sessions(dsn: str, password: str | None) -> list[str]:

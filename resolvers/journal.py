@@ -80,20 +80,8 @@ class Locked:
         return entries
 
 
-def _lock(fd: int, mode: int, wait_seconds: float) -> bool:
+async def _lock(fd: int, mode: int, wait_seconds: float) -> bool:
     """flock without blocking a thread: polled, so that a cancelled request never leaves a lock behind."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            fcntl.flock(fd, mode | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(_POLL_SECONDS)
-
-
-async def _alock(fd: int, mode: int, wait_seconds: float) -> bool:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -115,8 +103,8 @@ class Journal:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if os.fstat(fd).st_size == 0:
-                if not _lock(fd, fcntl.LOCK_EX, EXCLUSIVE_WAIT_SECONDS):
-                    raise JournalError(f"the erasure journal {self.path} stayed locked")
+                # Only a new file waits here, for another process writing the same header: a moment.
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
                     if os.fstat(fd).st_size == 0:
                         header = {"journal": str(uuid.uuid4()), "format": FORMAT, "created": now().isoformat()}
@@ -136,7 +124,7 @@ class Journal:
     async def shared(self) -> AsyncIterator[Writer]:
         fd = await asyncio.to_thread(self._open)
         try:
-            if not await _alock(fd, fcntl.LOCK_SH, SHARED_WAIT_SECONDS):
+            if not await _lock(fd, fcntl.LOCK_SH, SHARED_WAIT_SECONDS):
                 raise ServiceUnavailable("A backup is being taken; try the deletion again shortly", 5)
             yield Writer(fd)
         finally:
@@ -149,7 +137,7 @@ class Journal:
         """Holds off every deletion while the body notes the journal's length and takes its snapshot."""
         fd = await asyncio.to_thread(self._open)
         try:
-            if not await _alock(fd, fcntl.LOCK_EX, EXCLUSIVE_WAIT_SECONDS):
+            if not await _lock(fd, fcntl.LOCK_EX, EXCLUSIVE_WAIT_SECONDS):
                 raise JournalError(
                     f"deletions kept the erasure journal {self.path} locked for {EXCLUSIVE_WAIT_SECONDS:.0f} s"
                 )

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,12 @@ import httpx
 import pytest
 from tortoise.connection import get_connection
 
-from models import ConsentPurpose, ConsentRecord, Contact, Traveler, TravelRequest, Visibility
+from models import ConsentRecord, Contact, Traveler, TravelRequest, Visibility
 from resolvers import audit
-from resolvers.clock import now
 from resolvers.ids import decode_id
-from resolvers.search import search_text
 from tests.conftest import SECRET
 from tests.live_server import ROOT, LiveServer, inspect, live_server, seed, send_buffer_max
-from tests.world import World, gid, make_contact, make_world
+from tests.world import World, gid, make_contact, make_long_export, make_world
 
 pytestmark = pytest.mark.slow
 
@@ -149,24 +146,7 @@ NOTE_LENGTH = max(1000, 3 * send_buffer_max() // STREAMED_REQUESTS)
 
 async def _person_with_requests(count: int) -> tuple[World, Contact]:
     world = await make_world()
-    person = await make_contact(world.agency, world.users["owner"], Visibility.AGENCY, "STREAMQ", requests=0)
-    at = now()
-    await TravelRequest.bulk_create(
-        [
-            TravelRequest(
-                agency=world.agency,
-                contact=person,
-                advisor=world.users["owner"],
-                destination=f"Ville{i}",
-                created_at=at,
-                last_activity_at=at,
-            )
-            for i in range(count)
-        ]
-    )
-    ids = await TravelRequest.filter(contact=person).values_list("id", flat=True)
-    await Traveler.bulk_create([Traveler(request_id=i, first_name="Suivant", last_name="STREAMQ") for i in ids])
-    return world, person
+    return world, await make_long_export(world, "STREAMQ", count, NOTE_LENGTH)
 
 
 async def test_kill_during_a_streamed_export_leaves_the_data_whole(database_url: str, tmp_path: Path) -> None:
@@ -194,7 +174,7 @@ async def test_kill_during_a_streamed_export_leaves_the_data_whole(database_url:
     with live_server(database_url, tmp_path) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
             response = await http.post("/graphql", json={"query": STREAMED, "variables": variables}, headers=headers)
-            assert response.status_code == 200 and response.text.count("Ville") == STREAMED_REQUESTS
+            assert response.status_code == 200 and response.text.count("Destination") == STREAMED_REQUESTS
 
     async def look() -> None:
         assert await TravelRequest.filter(contact_id=person.id).count() == STREAMED_REQUESTS
@@ -275,48 +255,9 @@ EXPIRED_EACH = 500  # 6,000 expired requests: twelve batches, so the purge is se
 
 async def _expired_world() -> tuple[World, int]:
     world = await make_world()
-    long_ago = now() - timedelta(days=4000)
-    owner = world.users["owner"]
     for i in range(EXPIRED_PEOPLE):
-        tag = f"OLD{i}Q"
-        contact = await Contact.create(
-            agency=world.agency,
-            owner=owner,
-            team_id=owner.team_id,
-            visibility=Visibility.AGENCY,
-            first_name=f"Prenom{tag}",
-            last_name=f"Nom{tag}",
-            created_at=long_ago,
-            last_activity_at=long_ago,
-            search_text=search_text(f"Prenom{tag}", f"Nom{tag}", None, None),
-        )
-        await ConsentRecord.create(
-            contact=contact,
-            purpose=ConsentPurpose.NEWSLETTER,
-            granted=True,
-            recorded_at=long_ago,
-            source="form",
-            wording=f"Wording{tag}",
-            recorded_by=owner.email,
-        )
-        await TravelRequest.bulk_create(
-            [
-                TravelRequest(
-                    agency=world.agency,
-                    contact=contact,
-                    advisor=owner,
-                    destination=f"Ancien{i}x{j}",
-                    created_at=long_ago,
-                    last_activity_at=long_ago,
-                )
-                for j in range(EXPIRED_EACH)
-            ]
-        )
-    ids = await TravelRequest.filter(contact__last_name__startswith="NomOLD").values_list("id", flat=True)
-    await Traveler.bulk_create(
-        [Traveler(request_id=i, first_name="Ancien", last_name="Voyageur", birth_date=date(2000, 1, 1)) for i in ids]
-    )
-    return world, len(ids)
+        await make_long_export(world, f"OLD{i}Q", EXPIRED_EACH, age_days=4000)
+    return world, EXPIRED_PEOPLE * EXPIRED_EACH
 
 
 async def _expired_ids() -> tuple[set[int], set[int]]:

@@ -12,17 +12,15 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from models import Contact, Traveler, TravelRequest, Visibility
-from resolvers.clock import now
+from models import Contact
 from tests.conftest import POSTGRES_URL
 from tests.live_server import LiveServer, live_server, seed, send_buffer_max
-from tests.world import PASSWORD, World, gid, make_contact, make_world, personal_values
+from tests.world import PASSWORD, World, gid, make_long_export, make_world, personal_values
 
 pytestmark = pytest.mark.slow
 
@@ -38,27 +36,7 @@ MULTIPART = "multipart/mixed;deferSpec=20220824, application/json"
 
 async def _world_with_a_long_export() -> tuple[World, Contact]:
     world = await make_world()
-    person = await make_contact(world.agency, world.users["owner"], Visibility.AGENCY, "LONGQ", requests=0)
-    at = now()
-    await TravelRequest.bulk_create(
-        [
-            TravelRequest(
-                agency=world.agency,
-                contact=person,
-                advisor=world.users["owner"],
-                destination=f"Destination{i:05d}",
-                notes=f"Long export row {i:05d} " + "x" * NOTE_LENGTH,
-                created_at=at,
-                last_activity_at=at,
-            )
-            for i in range(REQUESTS)
-        ]
-    )
-    ids = await TravelRequest.filter(contact=person).values_list("id", flat=True)
-    await Traveler.bulk_create(
-        [Traveler(request_id=i, first_name="Compagnon", last_name="LONGQ", birth_date=date(2010, 1, 1)) for i in ids]
-    )
-    return world, person
+    return world, await make_long_export(world, "LONGQ", REQUESTS, NOTE_LENGTH)
 
 
 class SlowReader(http.client.HTTPConnection):
@@ -161,11 +139,21 @@ def test_keep_alive_is_the_setting(tmp_path: Path) -> None:
         host, port = server.url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as connection:
             request = f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+
+            def answered() -> bool:
+                received = b""
+                while not received.endswith(b'{"status":"ok"}'):
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return False
+                    received += chunk
+                return received.startswith(b"HTTP/1.1 200 OK")
+
             connection.sendall(request)
-            assert b"200 OK" in connection.recv(65536)
+            assert answered()
             time.sleep(0.5)  # idle, well within the keep-alive
             connection.sendall(request)
-            assert b"200 OK" in connection.recv(65536)
+            assert answered()
             # Then the server closes the idle connection by itself (after 3 s): EOF, not the 30 s socket timeout.
             started = time.monotonic()
             assert connection.recv(65536) == b""
