@@ -80,12 +80,18 @@ def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool,
     import uvicorn
 
     from app import logs
+    from resolvers.faults import unavailable
     from resolvers.journal import JournalError
 
     try:
         asyncio.run(_with_database(_replay_journal))  # migrates, then replays the erasure journal, once
     except JournalError as error:
         raise click.ClickException(f"erasure journal: {error}") from None
+    except Exception as error:
+        fault = unavailable(error)
+        if fault is None:
+            raise
+        raise click.ClickException(f"cannot start: {fault.message} ({type(error).__name__})") from None
     if demo:
         from app.demo import DEMO_PASSWORD, seed_demo
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +19,27 @@ from resolvers.faults import unavailable
 from resolvers.metrics import count_error
 
 log = logging.getLogger("alveole.errors")
+
+# During an outage every request fails the same way: the log says so once per this many seconds, with a count.
+FAULT_LOG_INTERVAL_SECONDS = 10.0
+
+
+class _Throttle:
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+        self.unlogged: dict[str, int] = {}
+
+    def warn(self, kind: str, message: str) -> None:
+        at = time.monotonic()
+        if at - self.last.get(kind, -FAULT_LOG_INTERVAL_SECONDS) < FAULT_LOG_INTERVAL_SECONDS:
+            self.unlogged[kind] = self.unlogged.get(kind, 0) + 1
+            return
+        self.last[kind] = at
+        more = self.unlogged.pop(kind, 0)
+        log.warning("%s%s", message, f" ({more} more since the last such line)" if more else "")
+
+
+_faults = _Throttle()
 
 
 async def _answer(send: Send, scope: Scope, status: int, error: ServiceUnavailable | None) -> None:
@@ -68,5 +90,6 @@ class StorageFaults:
                 log.error("unexpected %s on %s", type(error).__name__, scope["path"])
                 await _answer(send, scope, 500, None)
             else:
-                log.warning("%s on %s: answered 503 (%s)", type(error).__name__, scope["path"], fault.message)
+                kind = type(error).__name__
+                _faults.warn(kind, f"{kind}: answered 503 ({fault.message})")
                 await _answer(send, scope, 503, fault)
