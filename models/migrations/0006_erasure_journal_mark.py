@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_self_service')]
+    dependencies = [('models', '0005_staff_per_agency')]
 
     initial = False
 
