@@ -63,7 +63,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
         if logins is None:
             click.echo("Database already holds data: demo not seeded.")
         else:
-            click.echo("Demo agency seeded. Log in with any of these (password: %s):" % DEMO_PASSWORD)
+            click.echo(f"Demo agency seeded. Log in with any of these (password: {DEMO_PASSWORD}):")
             for login in logins:
                 click.echo(f"  {login.email:32} {login.role:8} {login.team or ''}")
     else:
@@ -142,6 +142,18 @@ def retention_apply(dry_run: bool, agency_name: str | None) -> None:
     failures = asyncio.run(_with_database(lambda: run_retention(dry_run=dry_run, agency_name=agency_name)))
     if failures:
         raise click.exceptions.Exit(1)
+
+
+@main.group(help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.")
+def notes() -> None:
+    pass
+
+
+@notes.command("check", help="Read one note per line on stdin; print one JSON object per line with what it holds.")
+def notes_check() -> None:
+    from app.notes_cli import check_lines
+
+    check_lines(sys.stdin.buffer, sys.stdout)
 
 
 @main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")

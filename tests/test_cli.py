@@ -26,10 +26,18 @@ def alveole(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
+def alveole_with_input(args: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    """The CLI with `data` on its standard input, bytes in and out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], input=data, capture_output=True, env=env, timeout=120, check=False
+    )
+
+
 def test_help_lists_every_command() -> None:
     result = alveole("--help")
     assert result.returncode == 0
-    for command in ("serve", "create-agency", "schema"):
+    for command in ("serve", "create-agency", "schema", "notes"):
         assert command in result.stdout
 
 
