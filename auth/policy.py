@@ -88,6 +88,7 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "applyRetention": frozenset({Role.DPO}),
     "auditLog": frozenset({Role.DPO}),
     "verifyAuditChain": frozenset({Role.DPO}),
+    "sensitiveNotes": frozenset({Role.DPO}),
 }
 
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {

@@ -1,5 +1,6 @@
 """Tortoise models only. Every field is declared personal or not in models.declarations."""
 
+from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.enums import (
@@ -8,11 +9,13 @@ from models.enums import (
     ContactKind,
     RequestStatus,
     Role,
+    SensitiveCategory,
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
 )
 from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 
 __models__ = [
@@ -28,6 +31,9 @@ __models__ = [
     ConsentRecord,
     SubjectRequest,
     AuditEvent,
+    NoteFinding,
+    Breach,
+    BreachContact,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [
@@ -36,6 +42,7 @@ __all__ = [m.__name__ for m in __models__] + [
     "ContactKind",
     "RequestStatus",
     "Role",
+    "SensitiveCategory",
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",

@@ -1,7 +1,8 @@
 """Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)).
 
 Rows holding a person's data: the contact (search column included), its requests and travelers
-(cascade), its consent records (cascade). Subject requests are unlinked (SET NULL); audit events
+(cascade), its consent records (cascade), what the notes detector found in its texts, and its place
+in the breach register (the breach keeps its count). Subject requests are unlinked (SET NULL); audit events
 never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
 leaves dead tuples until VACUUM: we run it on the touched tables after each erasure or purge.
@@ -15,7 +16,15 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
-TOUCHED_TABLES = ("traveler", "travel_request", "consent_record", "contact", "subject_request")
+TOUCHED_TABLES = (
+    "traveler",
+    "note_finding",
+    "travel_request",
+    "consent_record",
+    "breach_contact",
+    "contact",
+    "subject_request",
+)
 
 
 def _one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
@@ -37,8 +46,9 @@ async def _execute(conn: BaseDBAsyncClient, statement: str, ids: list[int]) -> i
 async def delete_requests(request_ids: list[int], conn: BaseDBAsyncClient) -> int:
     if not request_ids:
         return 0
-    # Travelers first, explicitly: their cascade would otherwise delete them one request at a time.
+    # Travelers and findings first, explicitly: their cascade would otherwise delete them one request at a time.
     await _execute(conn, "DELETE FROM traveler WHERE request_id {ids}", request_ids)
+    await _execute(conn, "DELETE FROM note_finding WHERE travel_request_id {ids}", request_ids)
     return await _execute(conn, "DELETE FROM travel_request WHERE id {ids}", request_ids)
 
 
@@ -51,6 +61,8 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
         "DELETE FROM traveler WHERE request_id IN (SELECT id FROM travel_request WHERE contact_id {ids})",
         contact_ids,
     )
+    await _execute(conn, "DELETE FROM note_finding WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM breach_contact WHERE contact_id {ids}", contact_ids)
     requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
     consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)
     await _execute(conn, "UPDATE subject_request SET contact_id = NULL WHERE contact_id {ids}", contact_ids)

@@ -19,6 +19,7 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
+from schema.notes import NotesQueries
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
@@ -36,6 +37,7 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    NotesQueries,
 ):
     pass
 
