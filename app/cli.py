@@ -156,6 +156,14 @@ def notes_check() -> None:
     check_lines(sys.stdin.buffer, sys.stdout)
 
 
+@notes.command("scan", help="Rescan every note with the current rules (after they change), with a progress bar.")
+@click.option("--agency", "agency_name", help="Only this agency (its exact name).")
+def notes_scan(agency_name: str | None) -> None:
+    from app.notes_cli import run_scan
+
+    asyncio.run(_with_database(lambda: run_scan(agency_name)))
+
+
 @main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")
 @click.option(
     "--database-url", help="postgres://... of an EMPTY database it may reset (default: a temporary SQLite file)."

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import BinaryIO, TextIO
 
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from auth.principal import SYSTEM_ACTOR
+from models.organisation import Agency
+from resolvers import note_findings
 from resolvers.sensitive_notes import categories, detect
 
 
@@ -27,3 +35,26 @@ def check_lines(source: BinaryIO, out: TextIO) -> int:
         count += 1
     out.flush()
     return count
+
+
+async def run_scan(agency_name: str | None) -> None:
+    """Rescans every agency (or one) with a progress bar on a terminal; prints the counts per agency."""
+    query = Agency.all().order_by("name")
+    if agency_name is not None:
+        query = query.filter(name=agency_name)
+    agencies = await query
+    if agency_name is not None and not agencies:
+        raise click.ClickException(f"Unknown agency: {agency_name!r} (names are matched exactly)")
+    console = Console()
+    for agency in agencies:
+        if console.is_terminal:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task(f"{agency.name}: notes", total=await note_findings.count_texts(agency.id))
+                report = await note_findings.rescan(agency.id, SYSTEM_ACTOR, partial(progress.advance, task))
+        else:
+            report = await note_findings.rescan(agency.id, SYSTEM_ACTOR)
+        click.echo(
+            f"{agency.name}: {report.records} texts scanned, {report.flagged} flagged, "
+            f"{report.newly_flagged} new findings"
+        )

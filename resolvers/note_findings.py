@@ -10,12 +10,14 @@ right the moment consent is granted or withdrawn; offences and judgements are ne
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
+from models.crm import Contact, TravelRequest
 from models.enums import ConsentPurpose
 from models.gdpr import ConsentRecord
 from models.notes import NoteFinding
@@ -167,3 +169,77 @@ async def flagged_records(
         records.append(FlaggedRecord(found[0].id, contact_id, request_id, flags))
     records.sort(key=lambda r: r.id, reverse=True)
     return page_of(records, size, after)
+
+
+SCAN_BATCH = 500
+
+
+@dataclass
+class ScanReport:
+    records: int = 0
+    flagged: int = 0  # records with at least one finding
+    newly_flagged: int = 0  # findings of a category their record did not have before
+
+
+async def _rescan_batch(
+    agency_id: int, actor: str, field: str, rows: list[tuple[int, int | None, str | None]], report: ScanReport
+) -> None:
+    """One transaction: the batch's findings of `field` replaced, NOTE_FLAGGED for categories new to a record."""
+    key = "travel_request_id" if field == REQUEST_NOTES else "contact_id"
+    ids = [request_id if field == REQUEST_NOTES else contact_id for contact_id, request_id, _ in rows]
+    async with in_transaction() as conn:
+        existing = NoteFinding.filter(field=field, **{f"{key}__in": ids}).using_db(conn)
+        before = set(await existing.values_list("contact_id", "travel_request_id", "category"))
+        await existing.delete()
+        at, created, events = now(), [], []
+        for contact_id, request_id, text in rows:
+            findings = detect(text or "")
+            report.records += 1
+            report.flagged += bool(findings)
+            created += [
+                NoteFinding(
+                    agency_id=agency_id,
+                    contact_id=contact_id,
+                    travel_request_id=request_id,
+                    field=field,
+                    category=f.category,
+                    excerpt=f.excerpt[:300],
+                    found_at=at,
+                )
+                for f in findings
+            ]
+            where = field if request_id is None else f"{field} (request {request_id})"
+            for category in sorted(
+                {f.category for f in findings} - {c for i, r, c in before if (i, r) == (contact_id, request_id)}
+            ):
+                events.append(audit.Entry(FLAGGED, contact_id, f"{where}: {category} (rescan)"))
+        if created:
+            await NoteFinding.bulk_create(created, using_db=conn)
+        report.newly_flagged += len(events)
+        await audit.record_many(agency_id, actor, events, conn)
+
+
+async def count_texts(agency_id: int) -> int:
+    return await Contact.filter(agency_id=agency_id).count() + await TravelRequest.filter(agency_id=agency_id).count()
+
+
+async def rescan(agency_id: int, actor: str, on_batch: Callable[[int], None] | None = None) -> ScanReport:
+    """Every free-text field of the agency through the current rules (after they change), in batches."""
+    report = ScanReport()
+    for model, field in ((Contact, CONTACT_NOTES), (TravelRequest, REQUEST_NOTES)):
+        last = 0
+        while True:
+            page = (
+                await model.filter(agency_id=agency_id, id__gt=last)
+                .order_by("id")
+                .limit(SCAN_BATCH)
+                .values_list("id", "contact_id" if model is TravelRequest else "id", "notes")
+            )
+            if not page:
+                break
+            rows = [(owner, row_id if model is TravelRequest else None, text) for row_id, owner, text in page]
+            await _rescan_batch(agency_id, actor, field, rows, report)
+            last = page[-1][0]
+            if on_batch is not None:
+                on_batch(len(page))
+    return report

@@ -145,3 +145,36 @@ async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) ->
     for term in ("prénomxadvisorq", hidden.email.upper(), hidden.phone.replace(" ", "")):
         data = await client.data(query, {"s": term}, world.tokens["owner"])
         assert data["contacts"]["totalCount"] == 1, term
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS_OF_ADVISOR_CONTACT)
+async def test_no_query_reveals_a_hidden_contacts_note_findings(client, world: World, outsider: str) -> None:
+    """Findings are personal: every query, sensitiveNotes included, keeps them from whoever may not see the notes."""
+    hidden = world.contacts[Visibility.ADVISOR]
+    contact_id = gid("Contact", hidden.id)
+    request = await hidden.requests.all().first()
+    patch = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "Diabétique, repas halal"}) { id } }'
+    await client.data(patch, {"id": contact_id}, world.tokens["owner"])
+    patch = 'mutation($id: ID!) { updateTravelRequest(id: $id, patch: {notes: "Syndicaliste CGT"}) { id } }'
+    await client.data(patch, {"id": gid("TravelRequest", request.id)}, world.tokens["owner"])
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    args = {
+        "*": {"id": contact_id, "contactId": contact_id},
+        "travelRequest": {"id": gid("TravelRequest", request.id)},
+        "travelRequests": {"filter": None},
+    }
+    documents = root_queries(schema, args)
+    assert "noteFindings" in documents["contact"] and "sensitiveNotes" in documents
+    words = ("Diabétique", "halal", "Syndicaliste", "HEALTH", "RELIGION", "TRADE_UNION")
+    for name, document in documents.items():
+        body = await client.post(document, token=world.tokens[outsider])
+        text = json.dumps(body, ensure_ascii=False)
+        assert not any(word in text for word in words), f"{name} as {outsider} leaked: {text[:500]}"
+        if name == "contact" and not outsider.startswith("foreign"):
+            assert body["data"]["contact"]["noteFindings"] is None
+    # Control: the owner and the DPO do see them.
+    for insider in ("owner", "dpo"):
+        text = json.dumps(await client.post(documents["contact"], token=world.tokens[insider]), ensure_ascii=False)
+        assert all(word in text for word in ("Diabétique", "halal", "Syndicaliste")), insider
+    listed = await client.post(documents["sensitiveNotes"], token=world.tokens["dpo"])
+    assert "Syndicaliste" in json.dumps(listed, ensure_ascii=False)
