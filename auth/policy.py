@@ -89,6 +89,8 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "auditLog": frozenset({Role.DPO}),
     "verifyAuditChain": frozenset({Role.DPO}),
     "sensitiveNotes": frozenset({Role.DPO}),
+    "breaches": frozenset({Role.DPO}),
+    "recordBreach": frozenset({Role.DPO}),
 }
 
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.breaches import BreachMutations, BreachQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.documents import ParsedDocuments
@@ -38,6 +39,7 @@ class Query(
     RetentionQueries,
     ExportQueries,
     NotesQueries,
+    BreachQueries,
 ):
     pass
 
@@ -52,6 +54,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    BreachMutations,
 ):
     pass
 
