@@ -84,7 +84,7 @@ async def exposure(agency_id: int, actors: list[str], window_from: datetime, win
     ).values_list("contact_ref", flat=True)
     refs = {str(ref) for ref in events}
     ids = sorted(decode_id("Contact", ref) for ref in refs)
-    on_file = sorted(int(i) for i in await Contact.filter(agency_id=agency_id, id__in=ids).values_list("id", flat=True))
+    on_file = sorted(row[0] for row in await Contact.filter(agency_id=agency_id, id__in=ids).values_list("id"))
     found = await NoteFinding.filter(contact_id__in=on_file).values_list("category", flat=True) if on_file else []
     special = sorted({str(category) for category in found})
     return Exposure(on_file, len(refs), len(events), exposed_categories(bool(special)), special)
@@ -188,4 +188,4 @@ async def get_breach(principal: Principal, breach_id: int) -> Breach:
 
 
 async def affected_contact_ids(breach: Breach) -> list[int]:
-    return [int(i) for i in await BreachContact.filter(breach_id=breach.id).values_list("contact_id", flat=True)]
+    return [row[0] for row in await BreachContact.filter(breach_id=breach.id).values_list("contact_id")]
