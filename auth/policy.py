@@ -91,6 +91,7 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "sensitiveNotes": frozenset({Role.DPO}),
     "breaches": frozenset({Role.DPO}),
     "recordBreach": frozenset({Role.DPO}),
+    "complianceReport": frozenset({Role.DPO}),
 }
 
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {

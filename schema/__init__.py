@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.breaches import BreachMutations, BreachQueries
+from schema.compliance import ComplianceQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.documents import ParsedDocuments
@@ -40,6 +41,7 @@ class Query(
     ExportQueries,
     NotesQueries,
     BreachQueries,
+    ComplianceQueries,
 ):
     pass
 
