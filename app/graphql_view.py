@@ -31,11 +31,13 @@ CONSOLE_HTML = """<!doctype html>
   <title>Alvéole · DPO console</title>
   <link rel="icon" href="data:,">
   <link rel="stylesheet" href="static/graphiql/vendor/graphiql/graphiql.min.css">
+  <link rel="stylesheet" href="static/signin.css">
   <link rel="stylesheet" href="static/graphiql/console.css">
   <script defer src="static/graphiql/vendor/react/react.production.min.js"></script>
   <script defer src="static/graphiql/vendor/react-dom/react-dom.production.min.js"></script>
   <script defer src="static/graphiql/vendor/graphiql/graphiql.min.js"></script>
   <script defer src="static/graphiql/examples.js"></script>
+  <script defer src="static/signin.js"></script>
   <script defer src="static/graphiql/console.js"></script>
 </head>
 <body data-endpoint="graphql">

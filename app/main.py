@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -36,6 +36,14 @@ async def root(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
 
 
+STATIC = Path(__file__).parent / "static"
+
+
+async def dpo_dashboard(request: Request) -> FileResponse:
+    # A static page (its data comes from complianceReport, asked by its own script once the DPO signs in).
+    return FileResponse(STATIC / "dpo" / "dpo.html", media_type="text/html; charset=utf-8")
+
+
 def create_app(settings: Settings | None = None, *, on_startup: list | None = None) -> Starlette:
     settings = settings or settings_module.load()
     log_redaction.install()
@@ -56,8 +64,9 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         Route("/", root),
         Route("/health", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        # The GraphiQL console's own files (vendored: the page loads nothing from elsewhere).
-        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        Route("/dpo", dpo_dashboard),
+        # The console's and the dashboard's own files (vendored: the pages load nothing from elsewhere).
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *export_routes,
     ]
     # Outermost first: headers on every answer, then the request guard, then CORS when configured.
