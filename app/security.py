@@ -20,7 +20,7 @@ PAGE_CSP = (
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
-UNTIMED_PREFIXES = ("/exports/", "/static/")
+UNTIMED_PREFIXES = ("/exports/", "/static/", "/delivery/")
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 

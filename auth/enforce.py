@@ -14,6 +14,7 @@ from auth.policy import (
     OPERATIONS,
     ROLES_MANAGING_ANY_CONTACT,
     ROLES_SEEING_ALL_PERSONAL_DATA,
+    ROLES_SEEING_REQUESTERS,
     VISIBILITY_AUDIENCES,
     Audience,
 )
@@ -49,6 +50,11 @@ def require_user(principal: Principal | None) -> Principal:
 
 def may_manage_contact(principal: Principal, contact: Contact) -> bool:
     return principal.role in ROLES_MANAGING_ANY_CONTACT or contact.owner_id == principal.user_id  # type: ignore[attr-defined]
+
+
+def sees_requesters(principal: Principal) -> bool:
+    """What a person typed into the website's rights form, and whom mails go to."""
+    return principal.is_user and principal.role in ROLES_SEEING_REQUESTERS
 
 
 # -- rows -----------------------------------------------------------------------------------------

@@ -7,16 +7,19 @@ from models.enums import (
     ApiScope,
     ConsentPurpose,
     ContactKind,
+    OutboxStatus,
     RequestStatus,
     Role,
     SensitiveCategory,
+    SubjectRequestChannel,
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
 )
-from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
+from models.outbox import OutboxMessage
 
 __models__ = [
     Agency,
@@ -30,6 +33,8 @@ __models__ = [
     Traveler,
     ConsentRecord,
     SubjectRequest,
+    ExportDelivery,
+    OutboxMessage,
     AuditEvent,
     NoteFinding,
     Breach,
@@ -40,9 +45,11 @@ __all__ = [m.__name__ for m in __models__] + [
     "ApiScope",
     "ConsentPurpose",
     "ContactKind",
+    "OutboxStatus",
     "RequestStatus",
     "Role",
     "SensitiveCategory",
+    "SubjectRequestChannel",
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",

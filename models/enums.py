@@ -68,3 +68,15 @@ class SensitiveCategory(str, Enum):
     GENETIC_BIOMETRIC = "GENETIC_BIOMETRIC"
     CRIMINAL_OFFENCE = "CRIMINAL_OFFENCE"
     JUDGEMENT = "JUDGEMENT"
+
+
+class SubjectRequestChannel(str, Enum):
+    WEB_FORM = "WEB_FORM"  # the agency's website, verified by an emailed link
+    STAFF = "STAFF"  # opened by the DPO
+
+
+class OutboxStatus(str, Enum):
+    PENDING = "PENDING"  # waiting for a dispatcher (or retrying after a failure)
+    HELD = "HELD"  # a dispatcher found no transport configured for it (mail: no ALVEOLE_SMTP_URL)
+    SENT = "SENT"
+    FAILED = "FAILED"  # gave up after the last try

@@ -1,9 +1,11 @@
 """Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)).
 
 Rows holding a person's data: the contact (search column included), its requests and travelers
-(cascade), its consent records (cascade), what the notes detector found in its texts, and its place
-in the breach register (the breach keeps its count). Subject requests are unlinked (SET NULL); audit events
-never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
+(cascade), its consent records (cascade), its export deliveries (their links then answer 404),
+every outbox mail about them or about their subject requests, whatever its status, what the notes detector
+found in its texts, and its place in the breach register (the breach keeps its count). Subject requests are
+unlinked (SET NULL) and lose what the person typed into the website (requester email, name, message);
+audit events never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
 leaves dead tuples until VACUUM: we run it on the touched tables after each erasure or purge.
 
@@ -24,6 +26,8 @@ TOUCHED_TABLES = (
     "breach_contact",
     "contact",
     "subject_request",
+    "export_delivery",
+    "outbox",
 )
 
 
@@ -65,7 +69,19 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
     await _execute(conn, "DELETE FROM breach_contact WHERE contact_id {ids}", contact_ids)
     requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
     consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)
-    await _execute(conn, "UPDATE subject_request SET contact_id = NULL WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM export_delivery WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM outbox WHERE contact_id {ids}", contact_ids)
+    await _execute(
+        conn,
+        "DELETE FROM outbox WHERE subject_request_id IN (SELECT id FROM subject_request WHERE contact_id {ids})",
+        contact_ids,
+    )
+    await _execute(
+        conn,
+        "UPDATE subject_request SET contact_id = NULL, requester_email = NULL, requester_name = NULL, message = NULL"
+        " WHERE contact_id {ids}",
+        contact_ids,
+    )
     await _execute(conn, "DELETE FROM contact WHERE id {ids}", contact_ids)
     return requests, consents
 

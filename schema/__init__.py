@@ -25,6 +25,7 @@ from schema.notes import NotesQueries
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
+from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
 
 
@@ -42,6 +43,7 @@ class Query(
     NotesQueries,
     BreachQueries,
     ComplianceQueries,
+    SelfServiceQueries,
 ):
     pass
 
@@ -57,6 +59,7 @@ class Mutation(
     GdprMutations,
     RetentionMutations,
     BreachMutations,
+    SelfServiceMutations,
 ):
     pass
 
