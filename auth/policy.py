@@ -99,6 +99,7 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "sensitiveNotes": frozenset({Role.DPO}),
     "breaches": frozenset({Role.DPO}),
     "recordBreach": frozenset({Role.DPO}),
+    "notifyBreachSubjects": frozenset({Role.DPO}),
     "complianceReport": frozenset({Role.DPO}),
 }
 

@@ -17,13 +17,26 @@ from auth.principal import Principal
 from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey
 from models.crm import Contact
-from models.declarations import NOTE_FINDINGS, STAFF, SUBJECT_SCOPE, personal_fields
+from models.declarations import (
+    BIRTH_DATE,
+    CONSENT,
+    CONTACT_DETAILS,
+    FREE_TEXT,
+    IDENTITY,
+    NOTE_FINDINGS,
+    STAFF,
+    SUBJECT_SCOPE,
+    TRAVEL_COMPANIONS,
+    personal_fields,
+)
 from models.gdpr import AuditEvent
 from models.notes import NoteFinding
 from models.organisation import Agency, User
-from resolvers import audit, validation
+from resolvers import audit, outbox, validation
 from resolvers.clock import now
 from resolvers.ids import decode_id
+from resolvers.mail_templates import Mail, render
+from resolvers.subject_mail import day
 
 NOTIFY_AUTHORITY_WITHIN = timedelta(hours=72)  # Art. 33(1)
 DESCRIPTION_MAX = 5000
@@ -189,3 +202,82 @@ async def get_breach(principal: Principal, breach_id: int) -> Breach:
 
 async def affected_contact_ids(breach: Breach) -> list[int]:
     return [row[0] for row in await BreachContact.filter(breach_id=breach.id).values_list("contact_id")]
+
+
+# The register's categories, as the letter to the person says them (anything not listed: as declared).
+LETTER_CATEGORIES = {
+    "fr": {
+        IDENTITY: "vos nom et prénom",
+        CONTACT_DETAILS: "vos coordonnées (email, téléphone, adresse)",
+        BIRTH_DATE: "votre date de naissance",
+        FREE_TEXT: "les notes sur vos voyages",
+        TRAVEL_COMPANIONS: "les personnes qui voyagent avec vous",
+        CONSENT: "vos choix de consentement",
+        NOTE_FINDINGS: "des informations sensibles notées à votre sujet",
+    },
+    "en": {
+        IDENTITY: "your name",
+        CONTACT_DETAILS: "your contact details (email, phone, address)",
+        BIRTH_DATE: "your date of birth",
+        FREE_TEXT: "the notes about your trips",
+        TRAVEL_COMPANIONS: "the people travelling with you",
+        CONSENT: "your consent choices",
+        NOTE_FINDINGS: "sensitive information noted about you",
+    },
+}
+LETTER_ACTOR = {
+    "fr": {"user": "une personne non autorisée, au moyen d'un compte de l'agence", "key": "l'accès d'un partenaire"},
+    "en": {"user": "an unauthorised person, using one of our accounts", "key": "a partner's access"},
+}
+
+
+def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str) -> Mail:
+    actor = LETTER_ACTOR[language]["user" if breach.actor_email else "key"]
+    categories = [LETTER_CATEGORIES[language].get(c, c) for c in breach.categories.split("\n") if c]
+    return render(
+        "breach",
+        language,
+        name=name,
+        agency=agency.name,
+        start=day(breach.window_from, language),
+        end=day(breach.window_to, language),
+        discovered=day(breach.discovered_at, language),
+        actor=actor,
+        categories=", ".join(categories),
+        dpo=dpo,
+    )
+
+
+async def notify_subjects(principal: Principal, breach_id: int) -> int:
+    """Art. 34: one letter (French, then English) per affected person with an email, through the outbox,
+    in one transaction; returns how many were queued. Once per breach: a second call is refused."""
+    breach = await get_breach(principal, breach_id)
+    if breach.subjects_notified_at is not None:
+        raise BadInput("id", f"the people concerned were already notified on {_when(breach.subjects_notified_at)}")
+    agency = await Agency.get(id=principal.agency_id)
+    user = await User.filter(id=principal.user_id).first() if principal.user_id is not None else None
+    dpo = f"{user.name} <{user.email}>" if user is not None else agency.name
+    people = await Contact.filter(
+        agency_id=principal.agency_id, id__in=await affected_contact_ids(breach), email__isnull=False
+    ).order_by("id")
+    queued = 0
+    async with in_transaction() as conn:
+        for person in people:
+            if not person.email:
+                continue
+            name = f"{person.first_name} {person.last_name}"
+            french, english = (_letter(breach, agency, dpo, name, language) for language in ("fr", "en"))
+            await outbox.enqueue_mail(
+                conn,
+                agency_id=agency.id,
+                to=person.email,
+                subject=french.subject,
+                text=f"{french.text}\n\n— English —\n\n{english.text}",
+                contact_id=person.id,
+            )
+            queued += 1
+        await Breach.filter(id=breach.id).using_db(conn).update(subjects_notified_at=now())
+        await audit.record(
+            principal, "NOTIFY_BREACH_SUBJECTS", detail=f"breach {breach.id}: {queued} letters queued", connection=conn
+        )
+    return queued

@@ -9,7 +9,7 @@ import strawberry
 import models
 from auth import enforce
 from resolvers import breaches
-from resolvers.ids import encode_id
+from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from schema.context import Info
 from schema.prefetch import prefetch_contact_page
@@ -45,6 +45,10 @@ class Breach:
     @strawberry.field
     def description(self) -> str:
         return self.row.description
+
+    @strawberry.field(description="when notifyBreachSubjects queued the letters (Art. 34), if it did")
+    def subjects_notified_at(self) -> datetime | None:
+        return self.row.subjects_notified_at
 
     @strawberry.field(description="discoveredAt + 72 h (Art. 33(1))")
     def notify_authority_by(self) -> datetime:
@@ -96,3 +100,10 @@ class BreachMutations:
             window_to=input.to,
         )
         return Breach(row=await breaches.record_breach(info.context.viewer, data))
+
+    @strawberry.mutation(
+        description="DPO; Art. 34. Queues one letter per affected person with an email (the mail outbox); "
+        "returns how many. Once per breach."
+    )
+    async def notify_breach_subjects(self, info: Info, id: strawberry.ID) -> int:
+        return await breaches.notify_subjects(info.context.viewer, decode_id("Breach", id))

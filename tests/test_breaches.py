@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 
 import resolvers.audit
-from models import AuditEvent, Visibility
+from app import dispatcher
+from models import AuditEvent, Contact, OutboxMessage, Visibility
+from resolvers import outbox
 from resolvers.clock import now
+from tests.conftest import make_settings
+from tests.mailbox import smtp_server
 from tests.world import World, gid, make_contact, make_world
 
 VIEW = "query($id: ID!) { contact(id: $id) { firstName email } }"
@@ -19,6 +23,7 @@ RECORD = """mutation($input: BreachInput!) {
   }
 }"""
 LIST = "{ breaches { id description affectedContactCount affectedContacts(first: 5) { totalCount } } }"
+NOTIFY = "mutation($id: ID!) { notifyBreachSubjects(id: $id) }"
 KEY = "mutation($n: String!) { createApiKey(name: $n, scopes: [READ_CONTACTS]) { secret apiKey { id } } }"
 
 
@@ -136,3 +141,45 @@ async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world
     # Another agency's DPO sees an empty register.
     await client.data(RECORD, {"input": good}, dpo)
     assert (await client.data(LIST, token=world.tokens["foreign_dpo"]))["breaches"] == []
+
+
+async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_an_email(
+    client, world: World, database_url: str
+) -> None:
+    owner = world.users["owner"]
+    people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"N{i}Q") for i in range(3)]
+    await Contact.filter(id=people[2].id).update(email=None)  # no address: no letter, still in the register
+    start = now() - timedelta(minutes=5)
+    for person in people:
+        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    dpo = world.tokens["dpo"]
+    recorded = await client.data(
+        RECORD, {"input": {**window, "description": "Stolen laptop.", "actorEmail": owner.email}}, dpo
+    )
+    breach_id = recorded["recordBreach"]["id"]
+    assert recorded["recordBreach"]["affectedContactCount"] == 3
+
+    assert (await client.data(NOTIFY, {"id": breach_id}, dpo))["notifyBreachSubjects"] == 2
+    letters = await OutboxMessage.all().order_by("id")
+    assert [(m.recipient, m.contact_id) for m in letters] == [(p.email, p.id) for p in people[:2]]  # type: ignore[attr-defined]
+    with smtp_server() as mailbox:
+        report = await outbox.send_due(dispatcher.transports(make_settings(database_url, smtp=mailbox.server)))
+        assert report.sent == 2
+        received = mailbox.wait_for(2)
+    letter = mailbox.to(people[0].email)[0]
+    body = letter.get_content()
+    assert letter["Subject"] == f"Information sur une violation de vos données personnelles ({world.agency.name})"
+    for expected in (people[0].first_name, "article 34", "GDPR Article 34", world.users["dpo"].email, "CNIL"):
+        assert expected in body, expected
+    assert owner.email not in body  # the letter says an account was used, not whose
+    assert len(received) == 2
+
+    # Once per breach; the register says when.
+    body = await client.post(NOTIFY, {"id": breach_id}, dpo)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (await client.data("{ breaches { subjectsNotifiedAt } }", token=dpo))["breaches"][0]["subjectsNotifiedAt"]
+    assert await client.error_code(NOTIFY, {"id": breach_id}, world.tokens["owner"]) == "FORBIDDEN"
+    assert await client.error_code(NOTIFY, {"id": gid("Breach", 999)}, dpo) == "NOT_FOUND"
+    event = await AuditEvent.get(action="NOTIFY_BREACH_SUBJECTS")
+    assert event.detail.endswith(": 2 letters queued")
