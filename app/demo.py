@@ -27,7 +27,7 @@ from models import (
     User,
     Visibility,
 )
-from resolvers import audit, note_findings
+from resolvers import audit, notes_scan
 from resolvers.clock import now
 from resolvers.search import search_text
 from resolvers.subject_requests import add_months
@@ -252,4 +252,4 @@ async def _seed_activity(agency: Agency, advisors: list[User], rng: random.Rando
         recorded_by=advisors[0].email,
         wording="J'accepte que Voyages Demo conserve mes informations de santé utiles à mon voyage.",
     )
-    await note_findings.rescan(agency.id, SYSTEM_ACTOR)
+    await notes_scan.rescan(agency.id, SYSTEM_ACTOR)

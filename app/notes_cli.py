@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from auth.principal import SYSTEM_ACTOR
 from models.organisation import Agency
-from resolvers import note_findings
+from resolvers import notes_scan
 from resolvers.sensitive_notes import categories, detect
 
 
@@ -50,10 +50,10 @@ async def run_scan(agency_name: str | None) -> None:
         if console.is_terminal:
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=True) as progress:
-                task = progress.add_task(f"{agency.name}: notes", total=await note_findings.count_texts(agency.id))
-                report = await note_findings.rescan(agency.id, SYSTEM_ACTOR, partial(progress.advance, task))
+                task = progress.add_task(f"{agency.name}: notes", total=await notes_scan.count_texts(agency.id))
+                report = await notes_scan.rescan(agency.id, SYSTEM_ACTOR, partial(progress.advance, task))
         else:
-            report = await note_findings.rescan(agency.id, SYSTEM_ACTOR)
+            report = await notes_scan.rescan(agency.id, SYSTEM_ACTOR)
         click.echo(
             f"{agency.name}: {report.records} texts scanned, {report.flagged} flagged, "
             f"{report.newly_flagged} new findings"

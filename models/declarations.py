@@ -233,6 +233,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "agency": NOT_PERSONAL,
         "contact": NOT_PERSONAL,
         "travel_request": NOT_PERSONAL,
+        "subject_request": NOT_PERSONAL,
         "field": NOT_PERSONAL,
         # That a person's notes mention their health is itself health data: category and words alike.
         "category": _subject(NOTE_FINDINGS, FINDING_RETENTION),

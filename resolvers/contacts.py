@@ -122,15 +122,8 @@ async def create_contact(
 
 
 async def _check_notes(principal: Principal, contact: Contact, conn: Any) -> None:
-    await note_findings.check_text(
-        conn,
-        principal.actor,
-        agency_id=contact.agency_id,  # type: ignore[attr-defined]
-        contact_id=contact.id,
-        request_id=None,
-        field=note_findings.CONTACT_NOTES,
-        text=contact.notes,
-    )
+    place = note_findings.Place(contact.agency_id, contact.id, note_findings.CONTACT_NOTES)  # type: ignore[attr-defined]
+    await note_findings.check_text(conn, principal.actor, place, contact.notes)
 
 
 def ensure_not_restricted(contact: Contact, doing: str) -> None:

@@ -53,6 +53,7 @@ class Loaders:
     # What the notes detector found about a contact (all its texts), and in one request's notes.
     contact_note_findings: DataLoader[int, list[Flag]]
     request_note_findings: DataLoader[int, list[Flag]]
+    subject_request_note_findings: DataLoader[int, list[Flag]]
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -109,4 +110,5 @@ def build_loaders(principal: Principal | None) -> Loaders:
         consents=DataLoader(consents),
         contact_note_findings=DataLoader(note_findings.of_contacts),
         request_note_findings=DataLoader(note_findings.of_requests),
+        subject_request_note_findings=DataLoader(note_findings.of_subject_requests),
     )

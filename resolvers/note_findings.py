@@ -10,25 +10,60 @@ right the moment consent is granted or withdrawn; offences and judgements are ne
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models.crm import Contact, TravelRequest
 from models.enums import ConsentPurpose
 from models.gdpr import ConsentRecord
 from models.notes import NoteFinding
 from resolvers import audit
 from resolvers.clock import now
 from resolvers.pagination import Page, page_of, page_size
-from resolvers.sensitive_notes import ART_9, detect
+from resolvers.sensitive_notes import ART_9, Finding, detect
 
 CONTACT_NOTES = "Contact.notes"
 REQUEST_NOTES = "TravelRequest.notes"
+SUBJECT_REQUEST_MESSAGE = "SubjectRequest.message"  # what a person typed into the website's rights form
 FLAGGED = "NOTE_FLAGGED"
+
+
+@dataclass(frozen=True)
+class Place:
+    """One free-text field of one record."""
+
+    agency_id: int
+    contact_id: int | None  # None: a website's rights request not linked to a contact yet
+    field: str
+    request_id: int | None = None
+    subject_request_id: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The field, for the audit trail (no text, no name)."""
+        if self.request_id is not None:
+            return f"{self.field} (request {self.request_id})"
+        if self.subject_request_id is not None:
+            return f"{self.field} (subject request {self.subject_request_id})"
+        return self.field
+
+    def rows(self, findings: Sequence[Finding]) -> list[NoteFinding]:
+        at = now()
+        return [
+            NoteFinding(
+                agency_id=self.agency_id,
+                contact_id=self.contact_id,
+                travel_request_id=self.request_id,
+                subject_request_id=self.subject_request_id,
+                field=self.field,
+                category=f.category,
+                excerpt=f.excerpt[:300],
+                found_at=at,
+            )
+            for f in findings
+        ]
 
 
 @dataclass(frozen=True)
@@ -45,62 +80,31 @@ def is_covered(category: str, consented: bool) -> bool:
     return consented and category in ART_9
 
 
-async def rewrite(
-    conn: BaseDBAsyncClient,
-    *,
-    agency_id: int,
-    contact_id: int,
-    request_id: int | None,
-    field: str,
-    text: str | None,
-) -> list[str]:
-    """Replaces the findings of one field of one record with those of `text`; returns the categories found."""
-    await NoteFinding.filter(contact_id=contact_id, travel_request_id=request_id, field=field).using_db(conn).delete()
+async def check_text(conn: BaseDBAsyncClient, actor: str, place: Place, text: str | None) -> list[str]:
+    """Replaces the place's findings with those of `text`, with one NOTE_FLAGGED audit event per category found,
+    in the writer's transaction; returns the categories."""
+    await (
+        NoteFinding.filter(
+            contact_id=place.contact_id,
+            travel_request_id=place.request_id,
+            subject_request_id=place.subject_request_id,
+            field=place.field,
+        )
+        .using_db(conn)
+        .delete()
+    )
     findings = detect(text or "")
     if findings:
-        at = now()
-        await NoteFinding.bulk_create(
-            [
-                NoteFinding(
-                    agency_id=agency_id,
-                    contact_id=contact_id,
-                    travel_request_id=request_id,
-                    field=field,
-                    category=f.category,
-                    excerpt=f.excerpt[:300],
-                    found_at=at,
-                )
-                for f in findings
-            ],
-            using_db=conn,
-        )
-    return sorted({f.category for f in findings})
-
-
-async def check_text(
-    conn: BaseDBAsyncClient,
-    actor: str,
-    *,
-    agency_id: int,
-    contact_id: int,
-    request_id: int | None,
-    field: str,
-    text: str | None,
-) -> list[str]:
-    """`rewrite`, and one NOTE_FLAGGED audit event per category found, in the writer's transaction."""
-    found = await rewrite(
-        conn, agency_id=agency_id, contact_id=contact_id, request_id=request_id, field=field, text=text
-    )
-    where = field if request_id is None else f"{field} (request {request_id})"
-    await audit.record_many(
-        agency_id, actor, [audit.Entry(FLAGGED, contact_id, f"{where}: {category}") for category in found], conn
-    )
+        await NoteFinding.bulk_create(place.rows(findings), using_db=conn)
+    found = sorted({f.category for f in findings})
+    entries = [audit.Entry(FLAGGED, place.contact_id, f"{place.where}: {category}") for category in found]
+    await audit.record_many(place.agency_id, actor, entries, conn)
     return found
 
 
-async def consenting(contact_ids: Iterable[int]) -> set[int]:
+async def consenting(contact_ids: Iterable[int | None]) -> set[int]:
     """The contacts whose latest SPECIAL_CATEGORY_DATA decision is a grant."""
-    ids = sorted(set(contact_ids))
+    ids = sorted({c for c in contact_ids if c is not None})
     if not ids:
         return set()
     rows = (
@@ -119,28 +123,42 @@ def _flags(rows: list[NoteFinding], consented: set[int]) -> list[Flag]:
     ]
 
 
-async def of_contacts(contact_ids: list[int]) -> list[list[Flag]]:
-    """Every finding about each contact (its own notes and its requests'), in the order found."""
-    rows = await NoteFinding.filter(contact_id__in=contact_ids).order_by("id")
-    consented = await consenting(contact_ids)
-    grouped: dict[int, list[NoteFinding]] = defaultdict(list)
-    for row in rows:
-        grouped[row.contact_id].append(row)  # type: ignore[attr-defined]
-    return [_flags(grouped.get(key, []), consented) for key in contact_ids]
-
-
-async def of_requests(request_ids: list[int]) -> list[list[Flag]]:
-    rows = await NoteFinding.filter(travel_request_id__in=request_ids).order_by("id")
+async def _grouped(key: str, ids: list[int]) -> list[list[Flag]]:
+    rows = await NoteFinding.filter(**{f"{key}__in": ids}).order_by("id")
     consented = await consenting(r.contact_id for r in rows)  # type: ignore[attr-defined]
     grouped: dict[int, list[NoteFinding]] = defaultdict(list)
     for row in rows:
-        grouped[row.travel_request_id].append(row)  # type: ignore[attr-defined]
-    return [_flags(grouped.get(key, []), consented) for key in request_ids]
+        grouped[getattr(row, key)].append(row)
+    return [_flags(grouped.get(i, []), consented) for i in ids]
+
+
+async def of_contacts(contact_ids: list[int]) -> list[list[Flag]]:
+    """Every finding about each contact (its notes, its requests', its linked rights requests'), oldest first."""
+    return await _grouped("contact_id", contact_ids)
+
+
+async def of_requests(request_ids: list[int]) -> list[list[Flag]]:
+    return await _grouped("travel_request_id", request_ids)
+
+
+async def of_subject_requests(subject_request_ids: list[int]) -> list[list[Flag]]:
+    return await _grouped("subject_request_id", subject_request_ids)
+
+
+async def link_to_contact(conn: BaseDBAsyncClient, subject_request_id: int, contact_id: int) -> None:
+    """A rights request linked to its contact: its message's findings are then that person's."""
+    await NoteFinding.filter(subject_request_id=subject_request_id).using_db(conn).update(contact_id=contact_id)
+
+
+async def forget_subject_requests(subject_request_ids: list[int], conn: BaseDBAsyncClient | None = None) -> None:
+    """With the message they were found in (wiped 30 days after closing)."""
+    if subject_request_ids:
+        await NoteFinding.filter(subject_request_id__in=subject_request_ids).using_db(conn).delete()
 
 
 @dataclass(frozen=True)
 class FlaggedRecord:
-    """A record (a contact's own fields, or one of its requests) with its findings: one row of sensitiveNotes."""
+    """A record (a contact's own fields, one of its requests, a rights request) with its findings."""
 
     id: int  # its oldest finding's id: the page's sort key and cursor
     contact_id: int
@@ -151,95 +169,23 @@ class FlaggedRecord:
 async def flagged_records(
     principal: Principal, category: str | None, covered_only: bool, first: int | None, after: str | None
 ) -> Page[FlaggedRecord]:
-    """The agency's flagged records, newest first; `covered_only`: those with a finding covered by consent."""
+    """The agency's flagged records of a contact, newest first; `covered_only`: those with a finding covered
+    by consent. (A rights request not linked to a contact yet shows on SubjectRequest.noteFindings.)"""
     size = page_size(first)
-    query = NoteFinding.filter(agency_id=principal.agency_id)
+    query = NoteFinding.filter(agency_id=principal.agency_id, contact_id__isnull=False)
     if category is not None:
         query = query.filter(category=category)
     rows = await query.order_by("id")
     consented = await consenting(r.contact_id for r in rows)  # type: ignore[attr-defined]
-    groups: dict[tuple[int, int | None], list[NoteFinding]] = {}
+    groups: dict[tuple[int, int | None, int | None], list[NoteFinding]] = {}
     for row in rows:
-        groups.setdefault((row.contact_id, row.travel_request_id), []).append(row)  # type: ignore[attr-defined]
+        key = (row.contact_id, row.travel_request_id, row.subject_request_id)  # type: ignore[attr-defined]
+        groups.setdefault(key, []).append(row)
     records = []
-    for (contact_id, request_id), found in groups.items():
+    for (contact_id, request_id, _), found in groups.items():
         flags = _flags(found, consented)
         if covered_only and not any(f.covered for f in flags):
             continue
         records.append(FlaggedRecord(found[0].id, contact_id, request_id, flags))
     records.sort(key=lambda r: r.id, reverse=True)
     return page_of(records, size, after)
-
-
-SCAN_BATCH = 500
-
-
-@dataclass
-class ScanReport:
-    records: int = 0
-    flagged: int = 0  # records with at least one finding
-    newly_flagged: int = 0  # findings of a category their record did not have before
-
-
-async def _rescan_batch(
-    agency_id: int, actor: str, field: str, rows: list[tuple[int, int | None, str | None]], report: ScanReport
-) -> None:
-    """One transaction: the batch's findings of `field` replaced, NOTE_FLAGGED for categories new to a record."""
-    key = "travel_request_id" if field == REQUEST_NOTES else "contact_id"
-    ids = [request_id if field == REQUEST_NOTES else contact_id for contact_id, request_id, _ in rows]
-    async with in_transaction() as conn:
-        existing = NoteFinding.filter(field=field, **{f"{key}__in": ids}).using_db(conn)
-        before = set(await existing.values_list("contact_id", "travel_request_id", "category"))
-        await existing.delete()
-        at, created, events = now(), [], []
-        for contact_id, request_id, text in rows:
-            findings = detect(text or "")
-            report.records += 1
-            report.flagged += bool(findings)
-            created += [
-                NoteFinding(
-                    agency_id=agency_id,
-                    contact_id=contact_id,
-                    travel_request_id=request_id,
-                    field=field,
-                    category=f.category,
-                    excerpt=f.excerpt[:300],
-                    found_at=at,
-                )
-                for f in findings
-            ]
-            where = field if request_id is None else f"{field} (request {request_id})"
-            for category in sorted(
-                {f.category for f in findings} - {c for i, r, c in before if (i, r) == (contact_id, request_id)}
-            ):
-                events.append(audit.Entry(FLAGGED, contact_id, f"{where}: {category} (rescan)"))
-        if created:
-            await NoteFinding.bulk_create(created, using_db=conn)
-        report.newly_flagged += len(events)
-        await audit.record_many(agency_id, actor, events, conn)
-
-
-async def count_texts(agency_id: int) -> int:
-    return await Contact.filter(agency_id=agency_id).count() + await TravelRequest.filter(agency_id=agency_id).count()
-
-
-async def rescan(agency_id: int, actor: str, on_batch: Callable[[int], None] | None = None) -> ScanReport:
-    """Every free-text field of the agency through the current rules (after they change), in batches."""
-    report = ScanReport()
-    for model, field in ((Contact, CONTACT_NOTES), (TravelRequest, REQUEST_NOTES)):
-        last = 0
-        while True:
-            page = (
-                await model.filter(agency_id=agency_id, id__gt=last)
-                .order_by("id")
-                .limit(SCAN_BATCH)
-                .values_list("id", "contact_id" if model is TravelRequest else "id", "notes")
-            )
-            if not page:
-                break
-            rows = [(owner, row_id if model is TravelRequest else None, text) for row_id, owner, text in page]
-            await _rescan_batch(agency_id, actor, field, rows, report)
-            last = page[-1][0]
-            if on_batch is not None:
-                on_batch(len(page))
-    return report

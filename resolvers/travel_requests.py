@@ -139,15 +139,13 @@ async def _insert(
 
 
 async def check_notes(conn: Any, actor: str, request: TravelRequest) -> None:
-    await note_findings.check_text(
-        conn,
-        actor,
-        agency_id=request.agency_id,  # type: ignore[attr-defined]
-        contact_id=request.contact_id,  # type: ignore[attr-defined]
+    place = note_findings.Place(
+        request.agency_id,  # type: ignore[attr-defined]
+        request.contact_id,  # type: ignore[attr-defined]
+        note_findings.REQUEST_NOTES,
         request_id=request.id,
-        field=note_findings.REQUEST_NOTES,
-        text=request.notes,
     )
+    await note_findings.check_text(conn, actor, place, request.notes)
 
 
 async def update_request(principal: Principal, request_id: int, patch: dict[str, Any]) -> TravelRequest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,18 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from app.cli import main
 from app.database import close_database, open_database
-from models import Agency, AuditEvent, NoteFinding, Role, TravelRequest, Visibility
+from models import (
+    Agency,
+    AuditEvent,
+    NoteFinding,
+    Role,
+    SubjectRequest,
+    SubjectRequestStatus,
+    TravelRequest,
+    Visibility,
+)
+from resolvers import self_service
+from resolvers.clock import now
 from resolvers.ids import decode_id
 from tests.conftest import SECRET, make_settings
 from tests.test_intake import FORM, make_key, submit
@@ -258,3 +270,40 @@ def test_notes_scan_applies_the_current_rules_to_one_agency_then_all(
     assert len(findings_in(scan_database)) == 6
     unknown = CliRunner(env=env).invoke(main, ["notes", "scan", "--agency", "Agence Ouest"])
     assert unknown.exit_code == 1 and "Unknown agency: 'Agence Ouest'" in unknown.output
+
+
+async def test_rights_requests_from_the_website_are_checked_and_follow_their_contact(client, world: World) -> None:
+    from tests.test_self_service import FORM as RIGHTS_FORM
+    from tests.test_self_service import LINK, SUBMIT, intake_key
+
+    key = await intake_key(client, world)
+    message = "Je suis en fauteuil roulant et sous chimio, effacez tout."
+    await client.data(SUBMIT, {"input": {**RIGHTS_FORM, "message": message}}, key)
+    dpo = world.tokens["dpo"]
+    listing = "{ subjectRequests { id message noteFindings { field category excerpt covered } } }"
+    [request] = (await client.data(listing, token=dpo))["subjectRequests"]
+    assert [(f["field"], f["category"], f["excerpt"]) for f in request["noteFindings"]] == [
+        ("SubjectRequest.message", "HEALTH", "fauteuil roulant"),
+        ("SubjectRequest.message", "HEALTH", "chimio"),
+    ]
+    number = decode_id("SubjectRequest", request["id"])
+    [(actor, contact_ref, detail)] = await flagged_events()
+    assert actor.startswith("api-key:") and contact_ref is None
+    assert detail == f"SubjectRequest.message (subject request {number}): HEALTH"
+    # Not a contact's record yet: sensitiveNotes lists records of contacts.
+    assert (await client.data(SENSITIVE, {}, dpo))["sensitiveNotes"]["totalCount"] == 0
+
+    # Linked (once its address is confirmed): the findings are that person's.
+    await SubjectRequest.filter(id=number).update(verified=True)
+    contact = world.contacts[Visibility.TEAM]
+    await client.data(LINK, {"id": request["id"], "c": gid("Contact", contact.id)}, dpo)
+    found = (await client.data(FINDINGS, {"id": gid("Contact", contact.id)}, dpo))["contact"]["noteFindings"]
+    assert {f["field"] for f in found} == {"SubjectRequest.message"}
+    assert (await client.data(SENSITIVE, {}, dpo))["sensitiveNotes"]["totalCount"] == 1
+
+    # Wiped with the message, 30 days after the request is closed.
+    await SubjectRequest.filter(id=number).update(
+        status=SubjectRequestStatus.DONE, closed_at=now() - timedelta(days=31)
+    )
+    await self_service.housekeeping()
+    assert await NoteFinding.filter(subject_request_id=number).count() == 0

@@ -51,14 +51,15 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('agency', fields.ForeignKeyField('models.Agency', source_field='agency_id', db_constraint=True, to_field='id', related_name='note_findings', on_delete=OnDelete.CASCADE)),
-                ('contact', fields.ForeignKeyField('models.Contact', source_field='contact_id', db_constraint=True, to_field='id', related_name='note_findings', on_delete=OnDelete.CASCADE)),
+                ('contact', fields.ForeignKeyField('models.Contact', source_field='contact_id', null=True, db_constraint=True, to_field='id', related_name='note_findings', on_delete=OnDelete.CASCADE)),
                 ('travel_request', fields.ForeignKeyField('models.TravelRequest', source_field='travel_request_id', null=True, db_constraint=True, to_field='id', related_name='note_findings', on_delete=OnDelete.CASCADE)),
+                ('subject_request', fields.ForeignKeyField('models.SubjectRequest', source_field='subject_request_id', null=True, db_constraint=True, to_field='id', related_name='note_findings', on_delete=OnDelete.CASCADE)),
                 ('field', fields.CharField(description='where it was found, e.g. "Contact.notes"', max_length=64)),
                 ('category', fields.CharField(description='a SensitiveCategory', max_length=32)),
                 ('excerpt', fields.CharField(description='the words that triggered it', max_length=300)),
                 ('found_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'note_finding', 'app': 'models', 'indexes': [Index(fields=['agency_id', 'id']), Index(fields=['agency_id', 'category']), Index(fields=['contact_id']), Index(fields=['travel_request_id'])], 'pk_attr': 'id'},
+            options={'table': 'note_finding', 'app': 'models', 'indexes': [Index(fields=['agency_id', 'id']), Index(fields=['agency_id', 'category']), Index(fields=['contact_id']), Index(fields=['travel_request_id']), Index(fields=['subject_request_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.AlterField(
