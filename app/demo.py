@@ -101,6 +101,8 @@ NOTES = [
     "Allergique aux fruits à coque.",
     "Voyage de noces.",
     "Souhaite une chambre accessible PMR.",
+    "Repas halal sur les vols.",
+    "Client pénible au téléphone, rappelle sans cesse.",
     "Budget serré, flexible sur les dates.",
     None,
 ]

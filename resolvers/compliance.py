@@ -18,11 +18,12 @@ from tortoise.functions import Count
 from auth.principal import SYSTEM_ACTOR, Principal
 from models.breaches import Breach
 from models.crm import Contact
-from models.enums import ConsentPurpose, SubjectRequestStatus, Visibility
+from models.enums import ConsentPurpose, OutboxStatus, SubjectRequestStatus, Visibility
 from models.gdpr import ConsentRecord, SubjectRequest
 from models.notes import NoteFinding
 from models.organisation import Agency
-from resolvers import audit, note_findings, retention
+from models.outbox import OutboxMessage
+from resolvers import audit, note_findings, outbox, retention
 from resolvers.clock import now
 from resolvers.sensitive_notes import CATEGORIES
 from resolvers.sql import spelled_for
@@ -87,6 +88,7 @@ class Report:
     audit_events_checked: int
     breaches: int
     next_breach_deadline: datetime | None
+    mail_by_status: dict[str, int]  # the mail outbox (webhooks will join it as another transport)
 
 
 def _month(at: datetime | date) -> str:
@@ -160,6 +162,17 @@ async def _note_findings(agency_id: int) -> list[CategoryCount]:
     return [CategoryCount(c, count.get(c, 0), covered.get(c, 0)) for c in CATEGORIES]
 
 
+async def _mail(agency_id: int) -> dict[str, int]:
+    rows = (
+        await OutboxMessage.filter(agency_id=agency_id, transport=outbox.MAIL)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    found = {str(getattr(s, "value", s)): n for s, n in rows}
+    return {s.value: found.get(s.value, 0) for s in OutboxStatus}
+
+
 async def report(principal: Principal) -> Report:
     at = now()
     agency = await Agency.get(id=principal.agency_id)
@@ -187,4 +200,5 @@ async def report(principal: Principal) -> Report:
         audit_events_checked=chain.checked_events,
         breaches=await Breach.filter(agency_id=agency.id).count(),
         next_breach_deadline=next_breach.notify_authority_by if next_breach else None,
+        mail_by_status=await _mail(agency.id),
     )

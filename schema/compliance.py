@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from models.enums import ConsentPurpose, SensitiveCategory, SubjectRequestStatus, Visibility
+from models.enums import ConsentPurpose, OutboxStatus, SensitiveCategory, SubjectRequestStatus, Visibility
 from resolvers import compliance
 from schema.context import Info
 
@@ -14,6 +14,12 @@ from schema.context import Info
 @strawberry.type
 class SubjectRequestStatusCount:
     status: SubjectRequestStatus
+    count: int
+
+
+@strawberry.type
+class MailStatusCount:
+    status: OutboxStatus
     count: int
 
 
@@ -75,6 +81,10 @@ class ComplianceReport:
     audit_events_checked: int
     breach_count: int
     next_breach_notification_deadline: datetime | None
+    mail_by_status: list[MailStatusCount] = strawberry.field(
+        description="the mail outbox: FAILED gave up after the last try, HELD waits for ALVEOLE_SMTP_URL"
+    )
+    mail_failures: int
 
 
 @strawberry.type
@@ -112,4 +122,6 @@ class ComplianceQueries:
             audit_events_checked=r.audit_events_checked,
             breach_count=r.breaches,
             next_breach_notification_deadline=r.next_breach_deadline,
+            mail_by_status=[MailStatusCount(status=OutboxStatus(s), count=n) for s, n in r.mail_by_status.items()],
+            mail_failures=r.mail_by_status[OutboxStatus.FAILED.value],
         )

@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 
 import resolvers.audit
-from models import AuditEvent, SubjectRequest, SubjectRequestStatus, SubjectRightKind, TravelRequest, Visibility
+from models import (
+    AuditEvent,
+    OutboxMessage,
+    OutboxStatus,
+    SubjectRequest,
+    SubjectRequestStatus,
+    SubjectRightKind,
+    TravelRequest,
+    Visibility,
+)
 from resolvers.clock import now
 from resolvers.retention import months_before
 from tests.world import World, gid, make_contact, make_world
@@ -18,7 +27,7 @@ REPORT = """{ complianceReport {
   consentsByMonth { month purpose granted withdrawn } retentionDueNow retentionForecast { month count }
   viewDays personalDataViews { actor daily total peak flagged } dailyViewMedians
   noteFindingsByCategory { category count covered } auditChainOk auditEventsChecked breachCount
-  nextBreachNotificationDeadline
+  nextBreachNotificationDeadline mailByStatus { status count } mailFailures
 } }"""
 VIEW = "query($id: ID!) { contact(id: $id) { firstName } }"
 
@@ -58,6 +67,16 @@ async def test_the_report_counts_what_the_dashboard_draws(client, world: World, 
         for _ in range(times):
             await client.data(VIEW, {"id": shared}, world.tokens[position])
     monkeypatch.undo()
+    for status in (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.FAILED):
+        await OutboxMessage.create(
+            agency=agency,
+            transport="mail",
+            status=status,
+            recipient="x@example.org",
+            body="b",
+            created_at=at,
+            next_attempt_at=at,
+        )
 
     report = (await client.data(REPORT, token=world.tokens["dpo"]))["complianceReport"]
     assert report["overdueSubjectRequests"] == 1 and report["subjectRequestsDueWithin7Days"] == 1
@@ -83,6 +102,13 @@ async def test_the_report_counts_what_the_dashboard_draws(client, world: World, 
     assert findings["HEALTH"] == (1, 1) and findings["JUDGEMENT"] == (1, 0) and findings["RELIGION"] == (0, 0)
     assert report["auditChainOk"] and report["auditEventsChecked"] > 0
     assert report["breachCount"] == 0 and report["nextBreachNotificationDeadline"] is None
+    assert {m["status"]: m["count"] for m in report["mailByStatus"]} == {
+        "PENDING": 0,
+        "HELD": 0,
+        "SENT": 1,
+        "FAILED": 2,
+    }
+    assert report["mailFailures"] == 2
 
     # An altered audit event shows at once.
     event = await AuditEvent.filter(agency_id=agency.id).order_by("id").first()

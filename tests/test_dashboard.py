@@ -27,7 +27,7 @@ SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "dpo-dashboard.pn
 REPORT = """{ complianceReport {
   subjectRequestsByStatus { count } contactsByVisibility { count } consentsByMonth { granted withdrawn }
   retentionForecast { count } personalDataViews { actor daily flagged } noteFindingsByCategory { count }
-  overdueSubjectRequests auditChainOk
+  overdueSubjectRequests auditChainOk mailByStatus { count } mailFailures
 } }"""
 # Non-blank: the share of the canvas's pixels that are not transparent.
 INK = """(id) => {
@@ -65,6 +65,7 @@ def live_totals(server: str) -> dict[str, object]:
         "chart-retention": sum(r["count"] for r in report["retentionForecast"]),
         "chart-views": sum(sum(r["daily"]) for r in report["personalDataViews"]),
         "chart-findings": sum(r["count"] for r in report["noteFindingsByCategory"]),
+        "chart-mail": sum(r["count"] for r in report["mailByStatus"]),
         "flagged": [r["actor"] for r in report["personalDataViews"] if r["flagged"]],
         "overdue": report["overdueSubjectRequests"],
     }
@@ -113,7 +114,15 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str) -> None:
             expect(page.locator("body")).to_have_attribute("data-report", "loaded")
             expect(page.locator("#session-user")).to_contain_text(DPO_EMAIL)
 
-            for chart in ("chart-requests", "chart-visibility", "chart-consents", "chart-retention", "chart-views"):
+            charts = (
+                "chart-requests",
+                "chart-visibility",
+                "chart-consents",
+                "chart-retention",
+                "chart-views",
+                "chart-mail",
+            )
+            for chart in charts:
                 canvas = page.locator(f"#{chart}")
                 expect(canvas).to_have_attribute("data-drawn", "true")
                 assert canvas.get_attribute("data-total") == str(expected[chart]), chart
@@ -126,6 +135,7 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str) -> None:
             expect(page.locator("#table-views tr.alert")).to_contain_text("marc@demo.alveole.test")
             expect(page.locator("#tile-overdue")).to_have_text(str(expected["overdue"]))
             expect(page.locator("#tile-chain")).to_have_text("intact")
+            expect(page.locator("#tile-mail")).to_have_text("0")
 
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)

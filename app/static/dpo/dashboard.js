@@ -15,7 +15,7 @@
     "  consentsByMonth { month purpose granted withdrawn } retentionDueNow retentionForecast { month count }",
     "  viewDays personalDataViews { actor daily total peak flagged } dailyViewMedians",
     "  noteFindingsByCategory { category count covered } auditChainOk auditEventsChecked",
-    "  breachCount nextBreachNotificationDeadline",
+    "  breachCount nextBreachNotificationDeadline mailByStatus { status count } mailFailures",
     "} }"
   ].join("\n");
   // Colour-blind-safe (Okabe-Ito), then greys.
@@ -71,6 +71,8 @@
     chain.parentNode.classList.toggle("alert", !report.auditChainOk);
     text("tile-chain-count", report.auditEventsChecked + " events checked");
     $("tile-overdue").parentNode.classList.toggle("alert", report.overdueSubjectRequests > 0);
+    text("tile-mail", report.mailFailures);
+    $("tile-mail").parentNode.classList.toggle("alert", report.mailFailures > 0);
     text("generated-at", "Generated " + when(report.generatedAt));
   }
 
@@ -85,6 +87,20 @@
   function requestsChart(report) {
     var rows = report.subjectRequestsByStatus;
     doughnut("chart-requests", rows.map(function (r) { return r.status; }), rows.map(function (r) { return r.count; }));
+  }
+
+  function mailChart(report) {
+    var rows = report.mailByStatus;
+    var values = rows.map(function (r) { return r.count; });
+    var colours = { PENDING: PALETTE[4], HELD: PALETTE[1], SENT: PALETTE[2], FAILED: FLAGGED };
+    draw("chart-mail", {
+      type: "bar",
+      data: {
+        labels: rows.map(function (r) { return r.status; }),
+        datasets: [{ data: values, backgroundColor: rows.map(function (r) { return colours[r.status] || PALETTE[8]; }) }]
+      },
+      options: { plugins: { legend: { display: false } } }
+    }, values);
   }
 
   function visibilityChart(report) {
@@ -221,6 +237,7 @@
       retentionChart(report);
       viewsChart(report);
       findingsChart(report);
+      mailChart(report);
       document.body.setAttribute("data-report", "loaded");
       bar.say("");
     }).catch(function (error) {
