@@ -43,16 +43,6 @@ CONSOLE_HTML = """<!doctype html>
 <body data-endpoint="graphql">
   <header id="console-bar">
     <h1>Alvéole</h1>
-    <form id="login-form" method="post" autocomplete="on">
-      <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>
-      <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>
-      <button type="submit" disabled>Log in</button>
-    </form>
-    <div id="session" hidden>
-      <span>Signed in as <strong id="session-user"></strong></span>
-      <button type="button" id="logout">Log out</button>
-    </div>
-    <span id="console-status" role="status" aria-live="polite"></span>
     <label class="console-examples">Examples
       <select id="examples" disabled><option value="">Open in a new tab…</option></select>
     </label>

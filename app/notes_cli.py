@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.cli_agencies import selected_agencies
 from auth.principal import SYSTEM_ACTOR
-from models.organisation import Agency
 from resolvers import notes_scan
 from resolvers.sensitive_notes import categories, detect
 
@@ -39,12 +39,7 @@ def check_lines(source: BinaryIO, out: TextIO) -> int:
 
 async def run_scan(agency_name: str | None) -> None:
     """Rescans every agency (or one) with a progress bar on a terminal; prints the counts per agency."""
-    query = Agency.all().order_by("name")
-    if agency_name is not None:
-        query = query.filter(name=agency_name)
-    agencies = await query
-    if agency_name is not None and not agencies:
-        raise click.ClickException(f"Unknown agency: {agency_name!r} (names are matched exactly)")
+    agencies = await selected_agencies(agency_name)
     console = Console()
     for agency in agencies:
         if console.is_terminal:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.live_server import live_server
-from tests.test_console import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, DPO_EMAIL
+from tests.test_console import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, DPO_EMAIL, watched
 
 pytestmark = pytest.mark.slow  # Chromium: the second stage of .ci/run
 
@@ -86,25 +86,11 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str) -> None:
     expected = live_totals(server)
     assert all(expected[c] for c in ("chart-requests", "chart-visibility", "chart-views", "chart-findings"))
     assert expected["flagged"] == ["marc@demo.alveole.test"]  # the demo's month holds one day far above the rest
-    outside: list[str] = []
-    problems: list[str] = []
-
-    def on_request(request) -> None:  # type: ignore[no-untyped-def]
-        if not request.url.startswith(server + "/") and not request.url.startswith("data:"):
-            outside.append(request.url)
-
-    def on_console(message) -> None:  # type: ignore[no-untyped-def]
-        if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(f"console {message.type}: {message.text}")
-
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(15_000)
-            page.on("request", on_request)
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            watch = watched(page, server)
             page.goto(f"{server}/dpo")
             expect(page.locator("#dashboard")).to_be_hidden()
 
@@ -148,5 +134,5 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str) -> None:
             assert page.evaluate("() => window.sessionStorage.getItem('alveole:token')") is None
         finally:
             browser.close()
-    assert outside == [], f"the page reached outside the app: {outside}"
-    assert problems == [], problems
+    assert watch.outside == [], f"the page reached outside the app: {watch.outside}"
+    assert watch.problems == [], watch.problems

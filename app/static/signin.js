@@ -4,9 +4,9 @@
      cookie. Requests carry it as "Authorization: Bearer <token>".
    - No inline script anywhere: the pages run under a CSP with script-src 'self'.
 
-   AlveoleSignIn.start({ endpoint, onSignIn(user, restored), onSignOut(message, isError) }) wires the bar found in
-   the page (#login-form, #session, #session-user, #logout, #console-status) and returns
-   { session, post, authorisedFetch, say, store }. */
+   AlveoleSignIn.start({ endpoint, onSignIn(user, restored), onSignOut(message, isError) }) builds the bar
+   (#login-form, #session with #session-user and #logout, #console-status) after the h1 of the page's
+   <header id="console-bar">, wires it, and returns { session, post, authorisedFetch, say, store }. */
 (function () {
   "use strict";
 
@@ -30,8 +30,27 @@
     }
   }
 
+  var BAR = [
+    '<form id="login-form" method="post" autocomplete="on">',
+    '  <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>',
+    '  <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>',
+    '  <button type="submit" disabled>Log in</button>',
+    "</form>",
+    '<div id="session" hidden>',
+    '  <span>Signed in as <strong id="session-user"></strong></span>',
+    '  <button type="button" id="logout">Log out</button>',
+    "</div>",
+    '<span id="console-status" role="status" aria-live="polite"></span>'
+  ].join("\n");
+
+  function buildBar() {
+    var title = document.querySelector("#console-bar h1");
+    title.insertAdjacentHTML("afterend", BAR);
+  }
+
   function start(options) {
     var $ = function (id) { return document.getElementById(id); };
+    buildBar();
     var loginForm = $("login-form");
     var sessionBox = $("session");
     var sessionUser = $("session-user");

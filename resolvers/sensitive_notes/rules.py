@@ -18,17 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HEALTH = "HEALTH"
-RELIGION = "RELIGION"
-POLITICAL_OPINION = "POLITICAL_OPINION"
-TRADE_UNION = "TRADE_UNION"
-SEXUAL_ORIENTATION = "SEXUAL_ORIENTATION"
-ETHNIC_ORIGIN = "ETHNIC_ORIGIN"
-GENETIC_BIOMETRIC = "GENETIC_BIOMETRIC"
-CRIMINAL_OFFENCE = "CRIMINAL_OFFENCE"
-JUDGEMENT = "JUDGEMENT"
+from models.enums import SensitiveCategory
 
-CATEGORIES = (
+# The categories are the API's SensitiveCategory values.
+CATEGORIES: tuple[str, ...] = tuple(category.value for category in SensitiveCategory)
+(
     HEALTH,
     RELIGION,
     POLITICAL_OPINION,
@@ -38,7 +32,7 @@ CATEGORIES = (
     GENETIC_BIOMETRIC,
     CRIMINAL_OFFENCE,
     JUDGEMENT,
-)
+) = CATEGORIES
 # Art. 9 special categories: an explicit consent (Art. 9(2)(a)) covers them. Offences and judgements never.
 ART_9 = frozenset(CATEGORIES) - {CRIMINAL_OFFENCE, JUDGEMENT}
 

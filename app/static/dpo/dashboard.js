@@ -253,5 +253,10 @@
       document.body.removeAttribute("data-report");
     }
   });
-  $("refresh").addEventListener("click", load);
+  var refresh = document.createElement("button");
+  refresh.type = "button";
+  refresh.id = "refresh";
+  refresh.textContent = "Refresh";
+  refresh.addEventListener("click", load);
+  $("session").insertBefore(refresh, $("logout"));
 })();
