@@ -96,11 +96,12 @@ PARTY = (
 # Two or three capitals are also a road (RN 7), a postscript (PS) or a club: only right after a word of membership.
 PARTY_ACRONYM = r"(?-i:RN|PS|LR|FN|UDI)"
 PARTY_MEMBER = (
-    r"(?:militant\w*|membre\w*|adherent\w*|encarte\w*|sympathisant\w*|electeur\w*|electrice\w*|elu\w*|candidat\w*"
+    r"(?:milit\w*|membre\w*|adherent\w*|encarte\w*|sympathisant\w*|electeur\w*|electrice\w*|elu\w*|candidat\w*"
     r"|depute\w*|senat\w*|conseill\w*|vot\w*|proche|soutien\w*|cadre\w*|tete de liste)"
 )
 PARTY_CUE = (
-    r"(?:militant\w*|membre\w*|members?|adherent\w*|encarte\w*|sympathisant\w*|electeur\w*|electrice\w*|vot\w*|"
+    r"(?:milit\w*|membre\w*|members?|adherent\w*|encarte\w*|sympathisant\w*|electeur\w*|electrice\w*|vot\w*|"
+    r"staunch|lifelong|diehard|convaincu\w*|fervent\w*|"
     r"elu\w*|candidat\w*|candidate|depute\w*|senat\w*|conseill\w*|soutien\w*|supporter\w*|supports|proche|"
     r"activist\w*|activiste\w*|engage\w*|cadre\w*|responsable\w*|secretaire\w*|delegue\w*|tete de liste|"
     r"card-carrying|carte|involved|implique\w*|actif|active)"
@@ -326,7 +327,8 @@ RULES: tuple[Rule, ...] = (
     rule(
         HEALTH,
         r"grossesses?|pregnan\w*|accouch\w*|conge maternite|maternity leave|future maman|futur bebe|en cloque"
-        r"|attend(?:ent)? (?:un|des) (?:bebe|enfant|heureux evenement|jumeaux)|terme prevu"
+        r"|attend(?:ent)? (?:un|des|son|leur|sa|notre) (?:\d+e |premier |deuxieme |second |troisieme )?"
+        r"(?:bebe|enfant|heureux evenement|jumeaux)|terme prevu"
         r"|expecting (?:a baby|twins|a child|our|their|her|his|baby)|fiv|ivf|(?-i:PMA)",
     ),
     # -- RELIGION ------------------------------------------------------------------------------------
@@ -410,7 +412,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         RELIGION,
-        r"hajj|hadj|omra|oumra|umrah|bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion"
+        r"qibla|(?:orient\w*|tourne\w*) vers la mecque|direction de la mecque|(?:pelerinage|pilgrimage) (?:a|to) (?:la )?mec"
+        r"(?:que|ca)|hajj|hadj|omra|oumra|umrah|bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion"
         r"|first communion",
     ),
     rule(
@@ -427,7 +430,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         POLITICAL_OPINION,
-        r"insoumis\w*|extreme[- ](?:droite|gauche)|far[- ](?:right|left)|gauchiste\w*|facho\w*|fasciste\w*"
+        r"tory|tories|gaulliste\w*|frontiste\w*|engage\w* a (?:gauche|droite)|(?:son|sa|leur) parti(?! pris)"
+        r"|insoumis\w*|extreme[- ](?:droite|gauche)|far[- ](?:right|left)|gauchiste\w*|facho\w*|fasciste\w*"
         r"|neo-?nazi\w*|communiste\w*|communist\w*|socialiste\w*|socialist\w*|anarchist\w*|anarchiste\w*|royaliste\w*"
         r"|monarchiste\w*|trotskiste\w*|marxiste\w*|maoiste\w*|lepeniste\w*|macroniste\w*|melenchoniste\w*"
         r"|zemmourien\w*|gilets? jaunes?|maga|pro-trump|anti-trump|trump supporter\w*|brexiteer\w*|remainer\w*"
@@ -600,7 +604,13 @@ RULES: tuple[Rule, ...] = (
         r"alcool au volant|conduite en etat d'ivresse|drunk driving|drink[- ]driving|dui|dwi|retrait de permis"
         r"|permis (?:suspendu|retire|annule)|(?:licence|license) (?:suspended|revoked)|suspension de permis",
     ),
-    rule((CRIMINAL_OFFENCE, JUDGEMENT), r"escroc\w*|escroquer\w*|con artist\w*|crook\w*|arnaqueu\w*"),
+    rule((CRIMINAL_OFFENCE, JUDGEMENT), r"escrocs?|con artists?|crooks?|arnaqueu\w*"),
+    rule(
+        CRIMINAL_OFFENCE,
+        r"escroquer\w*|delits? de fuite|(?-i:TIG)|en conditionnelle|prisonniers?|prisoners?",
+        not_before=_CULTURE_BEFORE,
+        not_after=_CULTURE_AFTER,
+    ),
     # -- JUDGEMENT (CNIL: objective notes only, nothing excessive or insulting) ----------------------
     rule(
         JUDGEMENT,
@@ -661,5 +671,30 @@ RULES: tuple[Rule, ...] = (
         r"|customer)|crazy (?:lady|woman|man|guy|client|customer|old)|nightmare (?:client|customer)"
         r"|(?:annoying|difficult|impossible|horrible|awful|terrible) (?:client|customer|man|woman|person|guy|lady)"
         r"|(?:client\w*|customer) a (?:fuir|eviter)|ment comme (?:il|elle) respire",
+    ),
+    # -- more ways of saying it (each family found missing in a held-out part) ------------------------
+    rule(
+        HEALTH,
+        r"problemes? (?:de|au|aux) (?:dos|genou\w*|hanche\w*|coeur|sante|audition|respiration|mobilite|memoire)"
+        r"|mal (?:au|aux) (?:dos|genou\w*|hanche\w*|jambes?)|(?:se deplace|marche) (?:difficilement|avec difficulte"
+        r"|lentement|avec peine)|difficult\w* (?:a|pour) marcher|difficulty walking|(?:can't|cannot|can not) walk"
+        r"|cataracte|glaucome|glaucoma|degenerescence maculaire|macular degeneration|fatigue chronique"
+        r"|chronic fatigue|seringues?|syringes?|anxiete (?:chronique|generalisee)|crises? d'anxiete"
+        r"|anxiety (?:disorder|attacks?)|assistance (?:pmr|fauteuil|handicap\w*|mobilite)",
+    ),
+    rule(
+        SEXUAL_ORIENTATION,
+        r"(?:femme|homme|woman|man|personne|person) trans|trans (?:woman|man|women|men)|couple homo\w*",
+    ),
+    rule(ETHNIC_ORIGIN, r"racise\w*|issue?s? de l'immigration|second[- ]generation immigrants?"),
+    rule(
+        JUDGEMENT,
+        r"tete de mule|demeure\w*|attarde\w*|mongols?|gogols?|pouilleu\w*|clodo\w*|un boulet|une boulet"
+        r"|execrable\w*|imbuvable\w*|ignoble\w*|sale (?:type|bonne femme|con|gosse|caractere)|enfoire\w*"
+        r"|salopard\w*|nasty|pushy|smelly|il pue|elle pue",
+    ),
+    rule(
+        JUDGEMENT,
+        rf"{PERSON}{IS}{SO}\s+(?P<hit>cheap|awful|stupide|con|conne|chiante?|penible|rude|horrible)(?!\s+(?:a|de|d'|to)\b)",
     ),
 )
