@@ -412,8 +412,9 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         RELIGION,
-        r"qibla|(?:orient\w*|tourne\w*) vers la mecque|direction de la mecque|(?:pelerinage|pilgrimage) (?:a|to) (?:la )?mec"
-        r"(?:que|ca)|hajj|hadj|omra|oumra|umrah|bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion"
+        r"qibla|(?:orient\w*|tourne\w*) vers la mecque|direction de la mecque"
+        r"|(?:pelerinage|pilgrimage) (?:a|to) (?:la )?mec(?:que|ca)|hajj|hadj|omra|oumra|umrah"
+        r"|bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion"
         r"|first communion",
     ),
     rule(
