@@ -225,15 +225,21 @@ LETTER_CATEGORIES = {
         NOTE_FINDINGS: "sensitive information noted about you",
     },
 }
-LETTER_ACTOR = {
-    "fr": {"user": "une personne non autorisée, au moyen d'un compte de l'agence", "key": "l'accès d'un partenaire"},
-    "en": {"user": "an unauthorised person, using one of our accounts", "key": "a partner's access"},
+# How the data was reached, never whose account it was.
+LETTER_MEANS = {
+    "fr": {"user": "au moyen d'un compte de l'agence", "key": "au moyen de l'accès d'un partenaire"},
+    "en": {"user": "using one of our accounts", "key": "using a partner's access"},
 }
 
 
-def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str) -> Mail:
-    actor = LETTER_ACTOR[language]["user" if breach.actor_email else "key"]
-    categories = [LETTER_CATEGORIES[language].get(c, c) for c in breach.categories.split("\n") if c]
+def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str, flagged: bool) -> Mail:
+    """`flagged`: whether this person's notes hold findings (else the letter does not say they were exposed)."""
+    means = LETTER_MEANS[language]["user" if breach.actor_email else "key"]
+    categories = [
+        LETTER_CATEGORIES[language].get(c, c)
+        for c in breach.categories.split("\n")
+        if c and (flagged or c != NOTE_FINDINGS)
+    ]
     return render(
         "breach",
         language,
@@ -242,7 +248,7 @@ def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str) 
         start=day(breach.window_from, language),
         end=day(breach.window_to, language),
         discovered=day(breach.discovered_at, language),
-        actor=actor,
+        means=means,
         categories=", ".join(categories),
         dpo=dpo,
     )
@@ -260,13 +266,18 @@ async def notify_subjects(principal: Principal, breach_id: int) -> int:
     people = await Contact.filter(
         agency_id=principal.agency_id, id__in=await affected_contact_ids(breach), email__isnull=False
     ).order_by("id")
+    flagged = {
+        row[0] for row in await NoteFinding.filter(contact_id__in=[p.id for p in people]).values_list("contact_id")
+    }
     queued = 0
     async with in_transaction() as conn:
         for person in people:
             if not person.email:
                 continue
             name = f"{person.first_name} {person.last_name}"
-            french, english = (_letter(breach, agency, dpo, name, language) for language in ("fr", "en"))
+            french, english = (
+                _letter(breach, agency, dpo, name, language, person.id in flagged) for language in ("fr", "en")
+            )
             await outbox.enqueue_mail(
                 conn,
                 agency_id=agency.id,

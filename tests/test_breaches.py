@@ -173,6 +173,8 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
     for expected in (people[0].first_name, "article 34", "GDPR Article 34", world.users["dpo"].email, "CNIL"):
         assert expected in body, expected
     assert owner.email not in body  # the letter says an account was used, not whose
+    assert "au moyen d'un compte de l'agence" in body and "vos nom et prénom" in body
+    assert "informations sensibles" not in body  # nothing was found in this person's notes
     assert len(received) == 2
 
     # Once per breach; the register says when.
