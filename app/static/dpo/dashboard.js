@@ -65,7 +65,8 @@
     text("tile-due-soon", report.subjectRequestsDueWithin7Days);
     text("tile-retention", report.retentionDueNow);
     text("tile-breaches", report.breachCount);
-    text("tile-breach-deadline", "next notification deadline: " + when(report.nextBreachNotificationDeadline));
+    text("tile-breach-deadline", "breaches recorded; next notification deadline: " +
+      when(report.nextBreachNotificationDeadline));
     var chain = $("tile-chain");
     chain.textContent = report.auditChainOk ? "intact" : "BROKEN";
     chain.parentNode.classList.toggle("alert", !report.auditChainOk);
