@@ -42,6 +42,7 @@ CREATE_REQUEST = """mutation($c: ID!, $n: String) {
     id noteFindings { field category excerpt covered }
   }
 }"""
+OWNER = "query($id: ID!) { contact(id: $id) { owner { email } } }"
 UPDATE_REQUEST = "mutation($id: ID!, $n: String) { updateTravelRequest(id: $id, patch: {notes: $n}) { id } }"
 FINDINGS = """query($id: ID!) {
   contact(id: $id) { personalDataVisible notes noteFindings { field category excerpt covered } }
@@ -119,6 +120,15 @@ async def test_request_notes_and_intake_messages_are_checked(client, world: Worl
     rows = await NoteFinding.filter(travel_request_id=request_id).order_by("id").values_list("field", "category")
     assert rows == [("TravelRequest.notes", "SEXUAL_ORIENTATION"), ("TravelRequest.notes", "RELIGION")]
     assert {e[0] for e in (await flagged_events())[-2:]} == {"api-key:Site"}
+    # The prospect is its owner's (the agency's default visibility is ADVISOR): masked for the others.
+    prospect = gid("Contact", (await TravelRequest.get(id=request_id)).contact_id)  # type: ignore[attr-defined]
+    owner_email = (await client.data(OWNER, {"id": prospect}, world.tokens["dpo"]))["contact"]["owner"]["email"]
+    insider = next(p for p, u in world.users.items() if u.email == owner_email)
+    outsider = next(p for p in ("owner", "mate", "other_team", "no_team") if p != insider)
+    seen = (await client.data(FINDINGS, {"id": prospect}, world.tokens[insider]))["contact"]["noteFindings"]
+    assert [f["category"] for f in seen] == ["SEXUAL_ORIENTATION", "RELIGION"]
+    hidden = (await client.data(FINDINGS, {"id": prospect}, world.tokens[outsider]))["contact"]
+    assert hidden["noteFindings"] is None and hidden["personalDataVisible"] is False
 
 
 async def test_explicit_consent_covers_art_9_findings_only_while_granted(client, world: World) -> None:
@@ -290,6 +300,8 @@ async def test_rights_requests_from_the_website_are_checked_and_follow_their_con
     [(actor, contact_ref, detail)] = await flagged_events()
     assert actor.startswith("api-key:") and contact_ref is None
     assert detail == f"SubjectRequest.message (subject request {number}): HEALTH"
+    for position in ("owner", "admin"):  # the requests, and what was found in them, are the DPO's only
+        assert await client.error_code(listing, token=world.tokens[position]) == "FORBIDDEN"
     # Not a contact's record yet: sensitiveNotes lists records of contacts.
     assert (await client.data(SENSITIVE, {}, dpo))["sensitiveNotes"]["totalCount"] == 0
 
