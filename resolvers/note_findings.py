@@ -171,7 +171,7 @@ async def flagged_records(
 ) -> Page[FlaggedRecord]:
     """The agency's flagged records of a contact, newest first; `covered_only`: those with a finding covered
     by consent. (A rights request not linked to a contact yet shows on SubjectRequest.noteFindings.)"""
-    size = page_size(first)
+    page_size(first)  # a bad `first` is refused before anything is read
     query = NoteFinding.filter(agency_id=principal.agency_id, contact_id__isnull=False)
     if category is not None:
         query = query.filter(category=category)
@@ -188,4 +188,4 @@ async def flagged_records(
             continue
         records.append(FlaggedRecord(found[0].id, contact_id, request_id, flags))
     records.sort(key=lambda r: r.id, reverse=True)
-    return page_of(records, size, after)
+    return page_of(records, first, after, kind="SensitiveNote")

@@ -34,6 +34,8 @@
     '<form id="login-form" method="post" autocomplete="on">',
     '  <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>',
     '  <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>',
+    '  <label title="Only needed when your email is used in several agencies">Agency',
+    '    <input type="text" name="agency" autocomplete="organization" placeholder="(optional)" disabled></label>',
     '  <button type="submit" disabled>Log in</button>',
     "</form>",
     '<div id="session" hidden>',
@@ -101,7 +103,9 @@
       var error = body && body.errors && body.errors[0];
       if (!error) return null;
       var code = error.extensions && error.extensions.code;
-      if (code === "UNAUTHENTICATED") return "Wrong email or password.";
+      if (code === "UNAUTHENTICATED") {
+        return "Wrong email or password (if your email serves several agencies, name yours in Agency).";
+      }
       if (code === "RATE_LIMITED") {
         var wait = error.extensions.retryAfterSeconds;
         return "Too many failed attempts" + (wait ? ": try again in " + Math.ceil(wait / 60) + " min." : ".");
@@ -138,12 +142,14 @@
       event.preventDefault();
       var email = loginForm.elements.email.value.trim();
       var password = loginForm.elements.password.value;
+      // Staff emails are unique per agency: the agency is asked for only when the address serves several.
+      var agency = loginForm.elements.agency.value.trim() || null;
       setBusy(loginForm, true);
       say("Signing in…");
       post(
-        "mutation ConsoleLogin($email: String!, $password: String!) {" +
-        " login(email: $email, password: $password) { token expiresAt user { name email role } } }",
-        { email: email, password: password }
+        "mutation ConsoleLogin($email: String!, $password: String!, $agency: String) {" +
+        " login(email: $email, password: $password, agency: $agency) { token expiresAt user { name email role } } }",
+        { email: email, password: password, agency: agency }
       ).then(function (body) {
         var problem = errorText(body);
         if (problem) throw new Error(problem);
