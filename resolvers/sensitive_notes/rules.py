@@ -114,7 +114,7 @@ UNION_ORG = (
 UNION_CUE = (
     r"(?:delegue\w*|militant\w*|membre\w*|members?|adherent\w*|syndiqu\w*|syndical\w*|representant\w*|reps?|elu\w*|"
     r"encarte\w*|secretaire\w*|responsable\w*|carte|card|actif|active|steward|official"
-    r"|(?:est|suis|sont|is) (?:a la|au|chez|in the|a)|adhere\w*|permanent)"
+    r"|(?:est|suis|sont|is) (?:a la|au|chez|in the|a)|adhere\w*|permanent|proche)"
 )
 ORIGIN_ADJ_STOP = (
     r"(?:controlee|protegee|inconnue|modeste|modestes|humble|sociale|geographique|date|prevue|de|du|des|la|le|les|en|"
@@ -698,4 +698,15 @@ RULES: tuple[Rule, ...] = (
         JUDGEMENT,
         rf"{PERSON}{IS}{SO}\s+(?P<hit>cheap|awful|stupide|con|conne|chiante?|penible|rude|horrible)(?!\s+(?:a|de|d'|to)\b)",
     ),
+    rule(
+        HEALTH,
+        r"toxico\w*|schizo|sous (?:tutelle|curatelle)|fin de vie|cesarienne|(?:has|with) (?-i:MS|ALS|COPD|IBS)"
+        r"|(?:uses|with) a walker|walking frame|(?:needs?|requires?|requested|booked|with) special assistance"
+        r"|(?:besoin d'une?|demande une?|avec) assistance speciale",
+    ),
+    rule(
+        JUDGEMENT,
+        r"nutter\w*|drama queen|whiny|whinger\w*|moaner\w*|grumpy|pompous|mal lune\w*|(?:gros|sale) porc",
+    ),
+    rule(JUDGEMENT, rf"{PERSON}{IS}{SO}\s+(?P<hit>collante?s?|clingy)(?!\s+(?:a|de|d'|to)\b)"),
 )
