@@ -10,6 +10,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.breaches import BreachMutations, BreachQueries
+from schema.compliance import ComplianceQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.documents import ParsedDocuments
@@ -19,6 +21,7 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
+from schema.notes import NotesQueries
 from schema.operation_metrics import OperationMetrics
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -38,6 +41,9 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    NotesQueries,
+    BreachQueries,
+    ComplianceQueries,
     SelfServiceQueries,
 ):
     pass
@@ -53,6 +59,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    BreachMutations,
     SelfServiceMutations,
 ):
     pass

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_staff_per_agency')]
+    dependencies = [('models', '0006_cockpit')]
 
     initial = False
 
