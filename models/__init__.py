@@ -17,6 +17,7 @@ from models.enums import (
     Visibility,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
@@ -36,6 +37,7 @@ __models__ = [
     ExportDelivery,
     OutboxMessage,
     AuditEvent,
+    ErasureJournalMark,
     NoteFinding,
     Breach,
     BreachContact,
