@@ -31,28 +31,18 @@ CONSOLE_HTML = """<!doctype html>
   <title>Alvéole · DPO console</title>
   <link rel="icon" href="data:,">
   <link rel="stylesheet" href="static/graphiql/vendor/graphiql/graphiql.min.css">
+  <link rel="stylesheet" href="static/signin.css">
   <link rel="stylesheet" href="static/graphiql/console.css">
   <script defer src="static/graphiql/vendor/react/react.production.min.js"></script>
   <script defer src="static/graphiql/vendor/react-dom/react-dom.production.min.js"></script>
   <script defer src="static/graphiql/vendor/graphiql/graphiql.min.js"></script>
   <script defer src="static/graphiql/examples.js"></script>
+  <script defer src="static/signin.js"></script>
   <script defer src="static/graphiql/console.js"></script>
 </head>
 <body data-endpoint="graphql">
   <header id="console-bar">
     <h1>Alvéole</h1>
-    <form id="login-form" method="post" autocomplete="on">
-      <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>
-      <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>
-      <label title="Only needed when your email is used in several agencies">Agency
-        <input type="text" name="agency" autocomplete="organization" placeholder="(optional)" disabled></label>
-      <button type="submit" disabled>Log in</button>
-    </form>
-    <div id="session" hidden>
-      <span>Signed in as <strong id="session-user"></strong></span>
-      <button type="button" id="logout">Log out</button>
-    </div>
-    <span id="console-status" role="status" aria-live="polite"></span>
     <label class="console-examples">Examples
       <select id="examples" disabled><option value="">Open in a new tab…</option></select>
     </label>

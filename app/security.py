@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from resolvers.metrics import count_error
+
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # The GraphiQL page loads only its own vendored files; its styles are partly inline.
 PAGE_CSP = (
@@ -25,6 +27,7 @@ JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
 async def _json_error(send: Send, status: int, message: str, code: str) -> None:
+    count_error(code)
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     await send(
         {

@@ -1,5 +1,6 @@
 """Tortoise models only. Every field is declared personal or not in models.declarations."""
 
+from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.enums import (
@@ -9,12 +10,15 @@ from models.enums import (
     OutboxStatus,
     RequestStatus,
     Role,
+    SensitiveCategory,
     SubjectRequestChannel,
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.journal_mark import ErasureJournalMark
+from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
 
@@ -33,6 +37,10 @@ __models__ = [
     ExportDelivery,
     OutboxMessage,
     AuditEvent,
+    ErasureJournalMark,
+    NoteFinding,
+    Breach,
+    BreachContact,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [
@@ -42,6 +50,7 @@ __all__ = [m.__name__ for m in __models__] + [
     "OutboxStatus",
     "RequestStatus",
     "Role",
+    "SensitiveCategory",
     "SubjectRequestChannel",
     "SubjectRequestStatus",
     "SubjectRightKind",

@@ -157,4 +157,6 @@ async def submit_contact_form(principal: Principal, form: ContactForm) -> Travel
             f"request {request.id}, {len(cleaned.consents)} consent records",
             connection=conn,
         )
+        if request.notes:
+            await request_rules.check_notes(conn, principal.actor, request)
     return request

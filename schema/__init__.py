@@ -14,6 +14,8 @@ from strawberry.schema.config import StrawberryConfig
 from schema import fastpath
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.breaches import BreachMutations, BreachQueries
+from schema.compliance import ComplianceQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.errors import ErrorCodes
@@ -21,6 +23,8 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards, Validation
 from schema.intake import IntakeMutations
+from schema.notes import NotesQueries
+from schema.operation_metrics import OperationMetrics
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.prefetch import read_attribute
@@ -40,6 +44,9 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    NotesQueries,
+    BreachQueries,
+    ComplianceQueries,
     SelfServiceQueries,
 ):
     pass
@@ -55,6 +62,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    BreachMutations,
     SelfServiceMutations,
 ):
     pass
@@ -97,6 +105,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS, fast_execution: bool = Tr
         # Order matters: the token limit is a parse option, so it comes before the parser cache; the guards
         # refuse before validation runs (ValidationCache then keeps their refusal); errors are coded last.
         extensions=[
+            OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: Documents(maxsize=DOCUMENT_CACHE_SIZE),
             QueryGuards,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -146,6 +147,14 @@ def fast_execution(request: pytest.FixtureRequest) -> bool:
     return bool(getattr(request, "param", FAST_EXECUTION))
 
 
+# PostgreSQL needs an erasure journal outside the database (SQLite's defaults to a file beside it).
+POSTGRES_JOURNAL = Path(tempfile.gettempdir()) / f"alveole-test-erasure-journal-{os.getpid()}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    POSTGRES_JOURNAL.unlink(missing_ok=True)
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     from app.settings import Secret
 
@@ -157,6 +166,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # In-process apps run no outbox dispatcher: tests drive its passes themselves (resolvers.outbox).
         "outbox_dispatcher": False,
     }
+    if not database_url.startswith("sqlite"):
+        values["erasure_journal"] = POSTGRES_JOURNAL
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
