@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -76,6 +77,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
+    # schema.fastpath: compiled completion of plain fields; off runs Strawberry and graphql-core as they come.
+    fast_execution: bool = True
     # Where every erasure and purge is journaled (ids and times only), outside the database, so that a
     # restored backup can be made to forget them again. None: beside the SQLite file; required otherwise.
     erasure_journal: Path | None = None
@@ -178,6 +181,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
+        fast_execution=fast_execution(env),
         erasure_journal=Path(env["ALVEOLE_ERASURE_JOURNAL"]) if env.get("ALVEOLE_ERASURE_JOURNAL") else None,
         shutdown_grace_seconds=_int(env, "ALVEOLE_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
         keep_alive_seconds=_int(env, "ALVEOLE_KEEP_ALIVE_SECONDS", 75),
@@ -240,6 +244,14 @@ def _smtp(env: dict[str, str]) -> SmtpServer | None:
         implicit_tls=implicit,
         starttls=starttls,
     )
+
+
+def fast_execution(env: Mapping[str, str]) -> bool:
+    """ALVEOLE_FAST_EXECUTION: `on` (the default) or `off`."""
+    raw = (env.get("ALVEOLE_FAST_EXECUTION") or "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise SettingsError(f"ALVEOLE_FAST_EXECUTION must be on or off, got {raw!r}")
+    return raw == "on"
 
 
 def log_format(env: dict[str, str] | None = None) -> str:
