@@ -1,5 +1,7 @@
 """The cost guard counts what will run: `first` as given, as a provided variable, as the variable's default or as the
-argument's default; a non-integer where an Int is expected is refused before any cost is computed."""
+argument's default, and every plain list at its bound (schema/list_bounds.py); a non-integer where an Int is expected
+is refused before any cost is computed. The subject access export's lists, counted once (one person's whole record),
+are left out of the property: tests/test_list_bounds.py checks how their rows are capped."""
 
 from __future__ import annotations
 
