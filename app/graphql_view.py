@@ -1,4 +1,6 @@
-"""The /graphql endpoint: authenticates once per request and builds the per-request context.
+"""The /graphql endpoint: authenticates once per request, builds the per-request context, and answers as
+GraphQL over HTTP says (app.negotiation chooses the media type and status; app.incremental_delivery shapes
+@stream / @defer answers).
 
 GET /graphql from a browser answers the DPO's console: GraphiQL with a login bar, built only from
 files vendored under app/static/graphiql (no CDN, no inline script: see app/static/graphiql/vendor).
@@ -6,14 +8,26 @@ files vendored under app/static/graphiql (no CDN, no inline script: see app/stat
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import ExperimentalIncrementalExecutionResults
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http import process_result as strawberry_process_result
+from strawberry.http.streaming import MultipartTransport
+from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
+from app import negotiation
+from app.incremental_delivery import complete_result, legacy_parts
 from app.settings import Settings
 from auth.credentials import bearer_secret
 from resolvers import sessions
@@ -64,6 +78,52 @@ CONSOLE_HTML = """<!doctype html>
 """
 
 
+@dataclass
+class Negotiated:
+    """What the request's Accept header allows, worked out once (app.negotiation)."""
+
+    media_type: str
+    incremental: bool
+
+    @classmethod
+    def of(cls, request: HTTPConnection) -> Negotiated:
+        accept = request.headers.get("accept")
+        # app.security.RequestGuard has answered 406 already when nothing acceptable is listed.
+        return cls(negotiation.response_type(accept) or negotiation.JSON, negotiation.accepts_incremental(accept))
+
+
+@dataclass
+class StreamedParts:
+    """An @stream / @defer answer for a client that reads multipart/mixed, part by part."""
+
+    parts: AsyncGenerator[dict[str, Any], None]
+    errors: None = None  # what Strawberry's view reads of any result
+
+
+class NegotiatedResponse(Response):
+    """Strawberry's per-request response stub, carrying what the request's Accept allows."""
+
+    def __init__(self, negotiated: Negotiated) -> None:
+        super().__init__()
+        self.negotiated = negotiated
+
+
+class LegacyMultipart(MultipartTransport):
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": f'multipart/mixed; boundary="{self.separator}"; deferSpec={negotiation.DEFER_SPEC}'}
+
+
+def request_error(message: str) -> PreExecutionError:
+    return PreExecutionError(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})])
+
+
+def is_request_error(result: Any) -> bool:
+    """Raised before execution began (syntax, validation, limits, the operation, variables): no `data` at all."""
+    errors = result.errors
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
+
+
 class AlveoleGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, settings: Settings) -> None:
         # GET would let a link or an <img> run a query with the victim's cookies or token: POST only.
@@ -84,9 +144,64 @@ class AlveoleGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(CONSOLE_HTML)
 
-    async def execute_single(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        result = await super().execute_single(**kwargs)
-        if isinstance(result, ExperimentalIncrementalExecutionResults):
-            # @stream / @defer: the later frames need the error codes and view log the first one got.
-            return result._replace(subsequent_results=later_frames(result.subsequent_results, kwargs["context"]))
-        return result
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: NegotiatedResponse,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> Any:
+        # GraphQL over HTTP: an empty operationName is no operationName.
+        context.operation_name = request_data.operation_name or None
+        try:
+            result = await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=context.operation_name,
+                allowed_operation_types=OperationType.from_http(request_adapter.method),
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:  # the named operation is not in the document
+            return request_error(error.as_http_error_reason())
+        if not isinstance(result, ExperimentalIncrementalExecutionResults):
+            return result
+        # @stream / @defer: the later frames need the error codes and view log the first one got.
+        results = result._replace(subsequent_results=later_frames(result.subsequent_results, context))
+        if sub_response.negotiated.incremental:
+            return StreamedParts(legacy_parts(results))
+        complete = await complete_result(results)
+        return ExecutionResult(data=complete.data, errors=complete.errors or None)
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        if isinstance(result, StreamedParts):
+            return result
+        response = strawberry_process_result(result)
+        if is_request_error(result):
+            del response["data"]
+        return response
+
+    async def get_sub_response(self, request: Request | WebSocket) -> NegotiatedResponse:
+        return NegotiatedResponse(Negotiated.of(request))
+
+    def create_response(self, response_data: Any, sub_response: NegotiatedResponse) -> Response:  # type: ignore[override]
+        negotiated = sub_response.negotiated
+        if isinstance(response_data, StreamedParts):
+            transport = LegacyMultipart()
+            stream = transport.stream(lambda: response_data.parts, self.encode_json_string)
+            return StreamingResponse(stream(), headers=transport.headers)
+        status, headers = 200, {}
+        if "data" not in response_data:
+            code = (response_data["errors"][0].get("extensions") or {}).get("code")
+            status = negotiation.request_error_status(negotiated.media_type, code)
+            if status == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+        return Response(
+            self.encode_json(response_data),
+            status_code=status,
+            headers=headers,
+            media_type=negotiation.content_type(negotiated.media_type),
+        )

@@ -19,6 +19,7 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
+from schema.operation_choice import OperationChoice
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
@@ -75,6 +76,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             ParsedDocuments,
             QueryGuards,
+            OperationChoice,
             ErrorCodes,
             ViewLog,
         ],

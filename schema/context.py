@@ -20,6 +20,8 @@ class Context:
     settings: Settings
     principal: Principal | None
     loaders: Loaders
+    # The operationName the request gave (Strawberry's own names the first operation when none is given).
+    operation_name: str | None = None
     # Contacts whose personal fields this response revealed: one VIEW_PERSONAL event each (schema.view_log).
     viewed_contacts: set[int] = field(default_factory=set)
     # Those already written: @stream / @defer frames reveal more after the first (schema.incremental).
