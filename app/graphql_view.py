@@ -8,8 +8,11 @@ files vendored under app/static/graphiql (no CDN, no inline script: see app/stat
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,10 +33,15 @@ from app import negotiation
 from app.incremental_delivery import complete_result, legacy_parts
 from app.settings import Settings
 from auth.credentials import bearer_secret
+from auth.errors import AlveoleError, BadInput
 from resolvers import sessions
 from resolvers.loaders import build_loaders
 from schema.context import Context
+from schema.errors import coded
 from schema.incremental import later_frames
+from schema.trusted_documents import TrustedDocuments, choose
+
+CONSOLE_DOCUMENTS = Path(__file__).parent / "static" / "graphiql" / "documents.js"
 
 # Relative URLs: the page is GET /graphql, so "static/..." is the sibling /static mount, under any prefix.
 CONSOLE_HTML = """<!doctype html>
@@ -50,6 +58,7 @@ CONSOLE_HTML = """<!doctype html>
   <script defer src="static/graphiql/vendor/react-dom/react-dom.production.min.js"></script>
   <script defer src="static/graphiql/vendor/graphiql/graphiql.min.js"></script>
   <script defer src="static/graphiql/examples.js"></script>
+  <script defer src="static/graphiql/documents.js"></script>
   <script defer src="static/graphiql/console.js"></script>
 </head>
 <body data-endpoint="graphql">
@@ -76,6 +85,25 @@ CONSOLE_HTML = """<!doctype html>
 </body>
 </html>
 """
+
+
+@cache
+def console_documents() -> tuple[str, ...]:
+    """The console's own documents (app/static/graphiql/documents.js), trusted like registered ones."""
+    script = CONSOLE_DOCUMENTS.read_text(encoding="utf-8")
+    documents = json.loads(script.partition("window.AlveoleConsoleDocuments =")[2].strip().removesuffix(";"))
+    return tuple(documents.values())
+
+
+@dataclass
+class RequestData(GraphQLRequestData):
+    document_id: str | None = None  # a trusted document's id (GraphQL over HTTP's persisted documents)
+
+    @property
+    def persisted_hash(self) -> str | None:
+        """Apollo's way to name a trusted document: extensions.persistedQuery.sha256Hash."""
+        persisted = (self.extensions or {}).get("persistedQuery")
+        return persisted.get("sha256Hash") if isinstance(persisted, dict) else None
 
 
 @dataclass
@@ -114,8 +142,8 @@ class LegacyMultipart(MultipartTransport):
         return {"Content-Type": f'multipart/mixed; boundary="{self.separator}"; deferSpec={negotiation.DEFER_SPEC}'}
 
 
-def request_error(message: str) -> PreExecutionError:
-    return PreExecutionError(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})])
+def request_error(error: AlveoleError) -> PreExecutionError:
+    return PreExecutionError(data=None, errors=[coded(GraphQLError(error.message, original_error=error))])
 
 
 def is_request_error(result: Any) -> bool:
@@ -130,6 +158,7 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=False)
         self.settings = settings
         self.session_policy = sessions.session_policy(settings)
+        self.trusted_documents = TrustedDocuments(schema, console_documents())
 
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         secret = bearer_secret(request.headers.get("authorization"))
@@ -144,6 +173,18 @@ class AlveoleGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(CONSOLE_HTML)
 
+    async def parse_http_body(self, request_adapter: Any) -> RequestData:
+        # app.security.RequestGuard has let through only a JSON object with parameters of the right types.
+        data = self.parse_json(await request_adapter.get_body())
+        return RequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+            protocol="http",
+            document_id=data.get("documentId"),
+        )
+
     async def execute_single(  # type: ignore[override]
         self,
         request: Request,
@@ -151,13 +192,25 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         sub_response: NegotiatedResponse,
         context: Context,
         root_value: None,
-        request_data: GraphQLRequestData,
+        request_data: RequestData,
     ) -> Any:
         # GraphQL over HTTP: an empty operationName is no operationName.
         context.operation_name = request_data.operation_name or None
         try:
-            result = await self.schema.execute(
+            chosen = await choose(
+                self.trusted_documents,
+                self.settings.trusted_documents,
+                context.principal,
                 request_data.query,
+                request_data.document_id,
+                request_data.persisted_hash,
+            )
+        except AlveoleError as error:
+            return request_error(error)
+        context.trusted_document = chosen.trusted
+        try:
+            result = await self.schema.execute(
+                chosen.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -166,7 +219,7 @@ class AlveoleGraphQL(GraphQL[Context, None]):
                 operation_extensions=request_data.extensions,
             )
         except CannotGetOperationTypeError as error:  # the named operation is not in the document
-            return request_error(error.as_http_error_reason())
+            return request_error(BadInput("operationName", error.as_http_error_reason()))
         if not isinstance(result, ExperimentalIncrementalExecutionResults):
             return result
         # @stream / @defer: the later frames need the error codes and view log the first one got.

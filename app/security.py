@@ -157,14 +157,21 @@ def _graphql_body_problem(body: bytes) -> str | None:
         return "Batched requests are not supported: send one operation per request"
     if not isinstance(payload, dict):
         return "The body must be a JSON object with a 'query'"
-    if not isinstance(payload.get("query"), str):
-        return "'query' must be a string"
+    extensions = payload.get("extensions")
+    if not isinstance(extensions, (dict, type(None))):
+        return "'extensions' must be an object"
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is not None and not (isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str)):
+        return "'extensions.persistedQuery' must be an object with a 'sha256Hash' string"
+    if not isinstance(payload.get("documentId"), (str, type(None))):
+        return "'documentId' must be a string"
+    named = payload.get("documentId") is not None or persisted is not None
+    if not isinstance(payload.get("query"), str) and not (named and payload.get("query") is None):
+        return "'query' must be a string (or send a trusted document's 'documentId')"
     if not isinstance(payload.get("variables"), (dict, type(None))):
         return "'variables' must be an object"
     if not isinstance(payload.get("operationName"), (str, type(None))):
         return "'operationName' must be a string"
-    if not isinstance(payload.get("extensions"), (dict, type(None))):
-        return "'extensions' must be an object"
     return None
 
 

@@ -14,6 +14,8 @@ from auth.passwords import HashCost
 log = logging.getLogger("alveole.settings")
 
 DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
+# Trusted documents (persisted operations): off, allowed beside free-form documents, or required.
+TRUSTED_DOCUMENTS_MODES = ("off", "allowed", "required")
 
 
 class Secret(str):
@@ -66,6 +68,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
+    trusted_documents: str = "allowed"
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,7 +135,15 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
+        trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
     )
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {env.get(name)!r}")
+    return value
 
 
 def _hash_cost(env: dict[str, str]) -> HashCost:

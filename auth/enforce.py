@@ -14,6 +14,7 @@ from auth.policy import (
     OPERATIONS,
     ROLES_MANAGING_ANY_CONTACT,
     ROLES_SEEING_ALL_PERSONAL_DATA,
+    ROLES_SENDING_FREE_FORM_DOCUMENTS,
     VISIBILITY_AUDIENCES,
     Audience,
 )
@@ -45,6 +46,15 @@ def require_user(principal: Principal | None) -> Principal:
     if not principal.is_user:
         raise Forbidden("This operation needs a signed-in user, not an API key")
     return principal
+
+
+def may_send_free_form_documents(principal: Principal | None, *, only_trusted_documents_run: bool) -> bool:
+    """Whether the caller may send a document that is not registered as trusted (anonymous callers included)."""
+    if principal is not None and principal.trusted_documents_only:
+        return False
+    if not only_trusted_documents_run:
+        return True
+    return principal is not None and principal.is_user and principal.role in ROLES_SENDING_FREE_FORM_DOCUMENTS
 
 
 def may_manage_contact(principal: Principal, contact: Contact) -> bool:

@@ -95,5 +95,9 @@ API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {
     ApiScope.READ_CONTACTS: frozenset({"contact", "contacts"}),
 }
 
+# Where only trusted (registered) documents run (ALVEOLE_TRUSTED_DOCUMENTS=required), the signed-in users of
+# these roles may still send documents of their own: the DPO investigates in GraphiQL.
+ROLES_SENDING_FREE_FORM_DOCUMENTS: frozenset[Role] = frozenset({Role.DPO})
+
 # Only the owner or one of these roles may change a contact's visibility or owner.
 ROLES_MANAGING_ANY_CONTACT: frozenset[Role] = frozenset({Role.DPO})

@@ -14,6 +14,7 @@ from models.enums import (
 )
 from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
 from models.organisation import Agency, Team, User
+from models.trusted_documents import TrustedDocument
 
 __models__ = [
     Agency,
@@ -28,6 +29,7 @@ __models__ = [
     ConsentRecord,
     SubjectRequest,
     AuditEvent,
+    TrustedDocument,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [

@@ -14,6 +14,7 @@ from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
 from models.organisation import Agency, Team, User
+from models.trusted_documents import TrustedDocument
 
 # Categories
 IDENTITY = "identity"
@@ -96,6 +97,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "scopes": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "revoked": NOT_PERSONAL,
+        "trusted_documents_only": NOT_PERSONAL,
     },
     Contact: {
         "id": NOT_PERSONAL,
@@ -170,6 +172,16 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "detail": NOT_PERSONAL,
         "prev_hash": NOT_PERSONAL,
         "hash": NOT_PERSONAL,
+    },
+    # The clients' code. A document that spelled a person's name as a literal would be a client's bug:
+    # registration refuses nothing on that ground, so manifests are generated from source, never by hand.
+    TrustedDocument: {
+        "id": NOT_PERSONAL,
+        "sha256": NOT_PERSONAL,
+        "body": NOT_PERSONAL,
+        "operation_name": NOT_PERSONAL,
+        "source": NOT_PERSONAL,
+        "registered_at": NOT_PERSONAL,
     },
 }
 

@@ -20,6 +20,11 @@ _documents: BoundedMemo[tuple[str, tuple[tuple[str, Any], ...]], Any] = BoundedM
 class ParsedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        trusted = context.context.trusted_document
+        if trusted is not None:  # parsed when this process first read it (schema.trusted_documents)
+            context.graphql_document = trusted.document
+            yield
+            return
         if not context.query:
             yield
             return

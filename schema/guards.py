@@ -200,6 +200,9 @@ class ValidationMemo:
         self._errors: BoundedMemo[tuple[int, str], tuple[GraphQLError, ...]] = BoundedMemo()
 
     def errors(self, context: Any) -> list[GraphQLError]:
+        trusted = context.context.trusted_document
+        if trusted is not None:  # validated when this process first read it (schema.trusted_documents)
+            return list(trusted.errors)
         key = (id(context.schema), context.query)
         found = self._errors.get(key) if context.query else MISSING
         if found is MISSING:

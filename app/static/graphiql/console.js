@@ -12,6 +12,7 @@
   var ReactDOM = window.ReactDOM;
   var GraphiQL = window.GraphiQL;
   var EXAMPLES = window.AlveoleExamples || [];
+  var DOCUMENTS = window.AlveoleConsoleDocuments;  // documents.js: trusted by the server as they are
   var ENDPOINT = document.body.getAttribute("data-endpoint") || window.location.pathname;
   var TOKEN_KEY = "alveole:token";
   var USER_KEY = "alveole:user";
@@ -205,11 +206,7 @@
     var password = loginForm.elements.password.value;
     setBusy(loginForm, true);
     say("Signing in…");
-    post(
-      "mutation ConsoleLogin($email: String!, $password: String!) {" +
-      " login(email: $email, password: $password) { token expiresAt user { name email role } } }",
-      { email: email, password: password }
-    ).then(function (body) {
+    post(DOCUMENTS.login, { email: email, password: password }).then(function (body) {
       var problem = errorText(body);
       if (problem) throw new Error(problem);
       var login = body.data.login;
@@ -239,7 +236,7 @@
       say(message, isError);
       loginForm.elements.email.focus();
     };
-    post("mutation ConsoleLogout { logout }").then(function (body) {
+    post(DOCUMENTS.logout).then(function (body) {
       var problem = body.errors && body.errors[0];
       // An expired session is logged out already.
       if (problem && !(problem.extensions && problem.extensions.code === "UNAUTHENTICATED")) {
@@ -273,7 +270,7 @@
   examplesMenu.disabled = false;
   if (session.token) {
     // A reload: check that the stored session is still alive.
-    post("{ me { name email role } }").then(function (body) {
+    post(DOCUMENTS.me).then(function (body) {
       if (body.errors) {
         saveSession(null, null);
         fetcher = newFetcher();
