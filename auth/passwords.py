@@ -13,7 +13,6 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 
 
-
 @dataclass(frozen=True)
 class HashCost:
     """argon2id's parameters. The defaults are argon2-cffi's, RFC 9106's low-memory profile:

@@ -53,3 +53,4 @@ class SubjectRequestStatus(str, Enum):
 class ApiScope(str, Enum):
     INTAKE = "INTAKE"
     READ_CONTACTS = "READ_CONTACTS"
+    MARKETING_AUDIENCE = "MARKETING_AUDIENCE"

@@ -92,7 +92,7 @@ def hash_problem(entry: ManifestEntry) -> str | None:
 
 async def store(entries: Iterable[ManifestEntry], source: str) -> tuple[int, int]:
     """(newly registered, already there): a document is registered once, and never changed."""
-    by_hash = {entry.sha256: entry for entry in entries}
+    by_hash: dict[str, ManifestEntry] = {entry.sha256: entry for entry in entries}
     async with in_transaction() as conn:
         known = set(
             await TrustedDocument.filter(sha256__in=list(by_hash)).using_db(conn).values_list("sha256", flat=True)

@@ -19,6 +19,7 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
+from schema.marketing import MarketingQueries
 from schema.operation_choice import OperationChoice
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -37,6 +38,7 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    MarketingQueries,
 ):
     pass
 

@@ -25,9 +25,9 @@ class ApiKeyMutations:
         "may send registered documents only (`alveole documents register`)."
     )
     async def create_api_key(
-        self, info: Info, name: str, scopes: list[ApiScope], trusted_documents_only: bool = False
+        self, info: Info, name: str, scopes: list[ApiScope], trusted_documents_only: bool | None = False
     ) -> NewApiKey:
-        row, secret = await api_keys.create_key(info.context.viewer, name, scopes, trusted_documents_only)
+        row, secret = await api_keys.create_key(info.context.viewer, name, scopes, bool(trusted_documents_only))
         return NewApiKey(api_key=ApiKey(row=row), secret=secret)
 
     @strawberry.mutation(description="ADMIN, DPO. The key stops working on its next request.")

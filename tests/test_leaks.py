@@ -16,6 +16,18 @@ DEPTH = 5
 OUTSIDERS_OF_ADVISOR_CONTACT = ["mate", "other_team", "no_team", "admin", "foreign_dpo", "foreign_advisor"]
 
 
+class EnumValue(str):
+    """An argument written bare in a document (an enum value), not as a JSON string."""
+
+
+# Required arguments that are no id: the marketing feed's purpose and date.
+OTHER_ARGUMENTS = {"purpose": EnumValue("NEWSLETTER"), "since": "2000-01-01T00:00:00+00:00"}
+
+
+def literal(value: object) -> str:
+    return str(value) if isinstance(value, EnumValue) else json.dumps(value)
+
+
 def _named(t):  # type: ignore[no-untyped-def]
     while isinstance(t, (GraphQLNonNull, GraphQLList)):
         t = t.of_type
@@ -44,9 +56,9 @@ def root_queries(schema: GraphQLSchema, args: dict[str, str]) -> dict[str, str]:
         arguments = []
         for arg_name, arg in field.args.items():
             if arg_name in args.get(name, {}):
-                arguments.append(f"{arg_name}: {json.dumps(args[name][arg_name])}")
+                arguments.append(f"{arg_name}: {literal(args[name][arg_name])}")
             elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
-                arguments.append(f"{arg_name}: {json.dumps(args['*'][arg_name])}")  # type: ignore[index]
+                arguments.append(f"{arg_name}: {literal({**OTHER_ARGUMENTS, **args['*']}[arg_name])}")
         target = _named(field.type)
         call = f"{name}({', '.join(arguments)})" if arguments else name
         body = f" {{ {selection(target, DEPTH)} }}" if isinstance(target, GraphQLObjectType) else ""
