@@ -57,6 +57,7 @@ def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
         "vendor/react-dom/react-dom.production.min.js",
         "console.js",
         "examples.js",
+        "documents.js",
         "console.css",
     ):
         assert f'"static/graphiql/{path}"' in page.text
