@@ -53,6 +53,7 @@ def main() -> None:
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
     import uvicorn
 
+    settings_module.default_public_url(f"http://{host}:{port}")
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
@@ -76,7 +77,8 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", loop=LOOP)
+        app = create_app(settings, echo_held_mail=demo)
+        uvicorn.run(app, host=host, port=port, log_level="info", loop=LOOP)
 
 
 async def _noop() -> None:
@@ -187,6 +189,18 @@ def documents_list() -> None:
         click.echo(
             f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
         )
+@main.group(help="The outbox of mails to people (see README, The data subject's door).")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("send", help="Send every waiting mail now, whatever its retry delay (for cron and operators).")
+def outbox_send() -> None:
+    from app.outbox_cli import send_now
+
+    settings = _settings()
+    if not asyncio.run(_with_database(lambda: send_now(settings))):
+        raise click.exceptions.Exit(1)
 
 
 @main.command(help="Measure the app beside hand-written raw-SQL baselines, in one run (see README, Benchmark).")

@@ -1,11 +1,13 @@
-"""Keeps secrets out of the server's logs: export links carry a bearer token in their path."""
+"""Keeps secrets out of the server's logs: export, verification and delivery links carry a token in their path."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_EXPORT_TOKEN = re.compile(r"(/exports/)[^\s\"?]+?(\.csv|\.json)?(?=[\s\"?]|$)")
+_EXPORT_TOKEN = re.compile(
+    r"(/exports/|/requests/confirm/|/delivery/)[^\s\"?/]+?(\.csv|\.json|/csv|/json)?(?=[\s\"?]|$)"
+)
 
 
 class RedactExportTokens(logging.Filter):

@@ -15,14 +15,16 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import log_redaction
+from app import dispatcher, log_redaction
 from app import settings as settings_module
 from app.database import close_database, open_database
 from app.exports import routes as export_routes
 from app.graphql_view import AlveoleGraphQL
+from app.pages import routes as page_routes
 from app.security import RequestGuard, SecurityHeaders, cors_kwargs
 from app.settings import Settings
 from auth import passwords
+from models.outbox import OutboxMessage
 from schema import build_schema
 
 log = logging.getLogger("alveole")
@@ -36,7 +38,13 @@ async def root(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
 
 
-def create_app(settings: Settings | None = None, *, on_startup: list | None = None) -> Starlette:
+def _echo(message: OutboxMessage) -> None:
+    print(dispatcher.held_mail_text(message), flush=True)  # the demo's console is its stdout
+
+
+def create_app(
+    settings: Settings | None = None, *, on_startup: list | None = None, echo_held_mail: bool = False
+) -> Starlette:
     settings = settings or settings_module.load()
     log_redaction.install()
     passwords.configure(settings.password_hash_cost)
@@ -47,7 +55,8 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         for hook in on_startup or []:
             await hook()
         try:
-            yield
+            async with dispatcher.running(settings, _echo if echo_held_mail else None):
+                yield
         finally:
             await close_database()
 
@@ -59,6 +68,7 @@ def create_app(settings: Settings | None = None, *, on_startup: list | None = No
         # The GraphiQL console's own files (vendored: the page loads nothing from elsewhere).
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         *export_routes,
+        *page_routes,
     ]
     # Outermost first: headers on every answer, then the request guard, then CORS when configured.
     middleware = [

@@ -6,6 +6,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.dispatcher import housekeeping
 from auth.principal import SYSTEM_ACTOR
 from models.organisation import Agency
 from resolvers import retention
@@ -41,6 +42,8 @@ async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
             f"{agency.name}: {report.request_count} requests, {report.contact_count} contacts {verb} "
             f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
         )
+    if not dry_run:
+        click.echo(f"Mails and web requests: {await housekeeping()}")
     return failures
 
 

@@ -24,7 +24,7 @@ PAGE_CSP = (
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
-UNTIMED_PREFIXES = ("/exports/", "/static/")
+UNTIMED_PREFIXES = ("/exports/", "/static/", "/delivery/")
 
 
 async def _json_error(send: Send, status: int, message: str, code: str, accept: str | None = None) -> None:

@@ -8,8 +8,10 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from auth.passwords import HashCost
+from resolvers.smtp import SmtpServer
 
 log = logging.getLogger("alveole.settings")
 
@@ -69,6 +71,13 @@ class Settings:
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
     trusted_documents: str = "allowed"
+    # The data subject's door (mails, verification and delivery links).
+    public_url: str = ""  # empty: `alveole serve` uses the address it listens on; in-process, the request's
+    smtp: SmtpServer | None = None  # None: mails wait as HELD
+    mail_from: str = "no-reply@localhost"
+    delivery_days: int = 7
+    delivery_max_downloads: int = 5
+    outbox_dispatcher: bool = True  # a dispatcher task in each server process
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,6 +145,61 @@ def load(env: dict[str, str] | None = None) -> Settings:
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
         trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
+        public_url=_public_url(env),
+        smtp=_smtp(env),
+        mail_from=_mail_from(env),
+        delivery_days=_int(env, "ALVEOLE_DELIVERY_DAYS", 7),
+        delivery_max_downloads=_int(env, "ALVEOLE_DELIVERY_MAX_DOWNLOADS", 5),
+        outbox_dispatcher=env.get("ALVEOLE_OUTBOX_DISPATCHER", "1").strip().lower() not in ("0", "false", "no", "off"),
+    )
+
+
+def default_public_url(url: str) -> None:
+    """`alveole serve`: links start with the address it listens on unless ALVEOLE_PUBLIC_URL says otherwise
+    (set in the environment, so that the worker processes it starts read it too)."""
+    os.environ.setdefault("ALVEOLE_PUBLIC_URL", url)
+
+
+def _public_url(env: dict[str, str]) -> str:
+    url = env.get("ALVEOLE_PUBLIC_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("https://", "http://")):
+        raise SettingsError("ALVEOLE_PUBLIC_URL must start with https:// or http://")
+    return url
+
+
+def _mail_from(env: dict[str, str]) -> str:
+    sender = env.get("ALVEOLE_MAIL_FROM", "").strip() or Settings.mail_from
+    if "@" not in sender or any(c in sender for c in "<>\r\n ,"):
+        raise SettingsError("ALVEOLE_MAIL_FROM must be a bare address, e.g. dpo@agency.example")
+    return sender
+
+
+def _smtp(env: dict[str, str]) -> SmtpServer | None:
+    """smtp://user:pass@host:port, ?starttls=true to require STARTTLS, or smtps:// for implicit TLS."""
+    raw = env.get("ALVEOLE_SMTP_URL", "").strip()
+    if not raw:
+        return None
+    # Never quote the URL back: it may hold the password.
+    problem = "ALVEOLE_SMTP_URL must look like smtp://user:pass@host:587?starttls=true or smtps://host:465"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise SettingsError(problem) from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError(problem)
+    options = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    starttls = options.get("starttls", "false") in ("true", "1", "yes")
+    implicit = parts.scheme == "smtps"
+    if implicit and starttls:
+        raise SettingsError("ALVEOLE_SMTP_URL: smtps:// is already TLS; starttls=true is for smtp://")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if implicit else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        implicit_tls=implicit,
+        starttls=starttls,
     )
 
 

@@ -16,6 +16,7 @@ from auth.policy import (
     ROLES_MANAGING_ANY_CONTACT,
     ROLES_SEEING_ALL_PERSONAL_DATA,
     ROLES_SENDING_FREE_FORM_DOCUMENTS,
+    ROLES_SEEING_REQUESTERS,
     VISIBILITY_AUDIENCES,
     Audience,
 )
@@ -61,6 +62,11 @@ def may_send_free_form_documents(principal: Principal | None, *, only_trusted_do
 
 def may_manage_contact(principal: Principal, contact: Contact) -> bool:
     return principal.role in ROLES_MANAGING_ANY_CONTACT or contact.owner_id == principal.user_id  # type: ignore[attr-defined]
+
+
+def sees_requesters(principal: Principal) -> bool:
+    """What a person typed into the website's rights form, and whom mails go to."""
+    return principal.is_user and principal.role in ROLES_SEEING_REQUESTERS
 
 
 # -- rows -----------------------------------------------------------------------------------------

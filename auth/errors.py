@@ -46,13 +46,21 @@ class PersistedDocumentNotFound(AlveoleError):
 
 class PersistedDocumentsOff(AlveoleError):
     code = "PERSISTED_QUERY_NOT_SUPPORTED"
+class Gone(AlveoleError):
+    """A link that existed but no longer works (used, expired, revoked, out of downloads): its page says 410."""
+
+    code = "GONE"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"This link no longer works: {reason}")
+        self.reason = reason
 
 
 class RateLimited(AlveoleError):
     code = "RATE_LIMITED"
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, what: str = "Too many failed attempts") -> None:
         super().__init__(
-            f"Too many failed attempts; try again in {retry_after_seconds} seconds",
+            f"{what}; try again in {retry_after_seconds} seconds",
             retryAfterSeconds=retry_after_seconds,
         )

@@ -28,6 +28,10 @@ VISIBILITY_AUDIENCES: dict[Visibility, frozenset[Audience]] = {
 # ADMIN manages users and teams but is deliberately NOT above the compartments.
 ROLES_SEEING_ALL_PERSONAL_DATA: frozenset[Role] = frozenset({Role.DPO})
 
+# Roles that see what a person typed into the website's rights form (requesterEmail, requesterName,
+# message) and the outbox's recipients. Everyone else gets null; the queries are the DPO's anyway.
+ROLES_SEEING_REQUESTERS: frozenset[Role] = frozenset({Role.DPO})
+
 # Row filter for API keys: the contacts (and their requests) a key may read at all.
 API_KEY_READABLE_VISIBILITIES: dict[ApiScope, frozenset[Visibility]] = {
     ApiScope.READ_CONTACTS: frozenset({Visibility.AGENCY}),
@@ -81,6 +85,10 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "openSubjectRequest": frozenset({Role.DPO}),
     "closeSubjectRequest": frozenset({Role.DPO}),
     "extendSubjectRequest": frozenset({Role.DPO}),
+    "linkSubjectRequest": frozenset({Role.DPO}),
+    "deliverSubjectAccessExport": frozenset({Role.DPO}),
+    "revokeExportDelivery": frozenset({Role.DPO}),
+    "outbox": frozenset({Role.DPO}),
     "restrictProcessing": frozenset({Role.DPO}),
     "eraseContact": frozenset({Role.DPO}),
     "deleteTravelRequests": frozenset({Role.DPO}),
@@ -91,7 +99,7 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
 }
 
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {
-    ApiScope.INTAKE: frozenset({"submitContactForm"}),
+    ApiScope.INTAKE: frozenset({"submitContactForm", "submitSubjectRequest"}),
     ApiScope.READ_CONTACTS: frozenset({"contact", "contacts"}),
     ApiScope.MARKETING_AUDIENCE: frozenset({"marketingAudience", "consentChanges"}),
 }

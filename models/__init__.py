@@ -6,15 +6,18 @@ from models.enums import (
     ApiScope,
     ConsentPurpose,
     ContactKind,
+    OutboxStatus,
     RequestStatus,
     Role,
+    SubjectRequestChannel,
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
 )
-from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.organisation import Agency, Team, User
 from models.trusted_documents import TrustedDocument
+from models.outbox import OutboxMessage
 
 __models__ = [
     Agency,
@@ -28,6 +31,8 @@ __models__ = [
     Traveler,
     ConsentRecord,
     SubjectRequest,
+    ExportDelivery,
+    OutboxMessage,
     AuditEvent,
     TrustedDocument,
 ]
@@ -36,8 +41,10 @@ __all__ = [m.__name__ for m in __models__] + [
     "ApiScope",
     "ConsentPurpose",
     "ContactKind",
+    "OutboxStatus",
     "RequestStatus",
     "Role",
+    "SubjectRequestChannel",
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",

@@ -12,9 +12,10 @@ from tortoise.models import Model
 
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
-from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
+from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.organisation import Agency, Team, User
 from models.trusted_documents import TrustedDocument
+from models.outbox import OutboxMessage
 
 # Categories
 IDENTITY = "identity"
@@ -26,6 +27,8 @@ CONSENT = "consent"
 SEARCH_INDEX = "search index"
 STAFF = "staff identity"
 SECURITY = "security log"
+REQUESTER = "rights requester (as typed into the website's form)"
+MAIL = "mail to a person"
 
 # Who sees it (the compartment rules of auth.policy, in words for the register)
 SUBJECT_SCOPE = "the contact's compartment: owner; TEAM adds the owner's team; AGENCY adds the agency; the DPO always"
@@ -38,7 +41,13 @@ CONTACT_RETENTION = "until erasure, or the agency's retention period after the c
 REQUEST_RETENTION = "until erasure, or the agency's retention period after the request's last activity"
 STAFF_RETENTION = "while the account exists (accounts are deactivated, not deleted)"
 SESSION_RETENTION = "until the session expires"
-THROTTLE_RETENTION = "the login lockout window"
+THROTTLE_RETENTION = "the login lockout window; 24 h for rights requests (an address is kept as its SHA-256)"
+# resolvers.self_service.housekeeping applies these two (the dispatcher hourly, `alveole retention apply`).
+REQUESTER_RETENTION = (
+    "wiped when the linked contact is erased or purged, 30 days after the request is closed, and with the request "
+    "30 days after receipt if never verified"
+)
+MAIL_RETENTION = "deleted with the person (erasure, purge) and 30 days after it was sent (or given up)"
 AUDIT_RETENTION = "kept for accountability; holds no data of the data subject"
 
 
@@ -161,6 +170,48 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "due_at": NOT_PERSONAL,
         "closed_at": NOT_PERSONAL,
         "extended": NOT_PERSONAL,
+        "reference": NOT_PERSONAL,
+        "channel": NOT_PERSONAL,
+        "verified": NOT_PERSONAL,
+        "verified_at": NOT_PERSONAL,
+        "verification_hash": NOT_PERSONAL,
+        "verification_expires_at": NOT_PERSONAL,
+        "requester_email": Personal(REQUESTER, DPO_ONLY, REQUESTER_RETENTION),
+        "requester_name": Personal(REQUESTER, DPO_ONLY, REQUESTER_RETENTION),
+        "message": Personal(REQUESTER, DPO_ONLY, REQUESTER_RETENTION),
+        "language": NOT_PERSONAL,
+        "source_url": NOT_PERSONAL,
+    },
+    ExportDelivery: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "subject_request": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "token_hash": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "downloads": NOT_PERSONAL,
+        "max_downloads": NOT_PERSONAL,
+        "revoked": NOT_PERSONAL,
+    },
+    OutboxMessage: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "transport": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "recipient": Personal(MAIL, DPO_ONLY, MAIL_RETENTION),
+        "subject": NOT_PERSONAL,  # the templates put the request's reference there, never a name
+        "body": Personal(MAIL, NEVER_SERVED, MAIL_RETENTION),
+        "body_html": Personal(MAIL, NEVER_SERVED, MAIL_RETENTION),
+        "headers": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "subject_request": NOT_PERSONAL,
+        "attempts": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "next_attempt_at": NOT_PERSONAL,
+        "claimed_until": NOT_PERSONAL,
+        "sent_at": NOT_PERSONAL,
+        "last_error": NOT_PERSONAL,
     },
     AuditEvent: {
         "id": NOT_PERSONAL,

@@ -54,3 +54,15 @@ class ApiScope(str, Enum):
     INTAKE = "INTAKE"
     READ_CONTACTS = "READ_CONTACTS"
     MARKETING_AUDIENCE = "MARKETING_AUDIENCE"
+
+
+class SubjectRequestChannel(str, Enum):
+    WEB_FORM = "WEB_FORM"  # the agency's website, verified by an emailed link
+    STAFF = "STAFF"  # opened by the DPO
+
+
+class OutboxStatus(str, Enum):
+    PENDING = "PENDING"  # waiting for a dispatcher (or retrying after a failure)
+    HELD = "HELD"  # a dispatcher found no transport configured for it (mail: no ALVEOLE_SMTP_URL)
+    SENT = "SENT"
+    FAILED = "FAILED"  # gave up after the last try

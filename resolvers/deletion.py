@@ -1,8 +1,10 @@
 """Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)).
 
 Rows holding a person's data: the contact (search column included), its requests and travelers
-(cascade), its consent records (cascade). Subject requests are unlinked (SET NULL); audit events
-never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
+(cascade), its consent records (cascade), its export deliveries (their links then answer 404), and
+every outbox mail about them or about their subject requests, whatever its status. Subject requests are
+unlinked (SET NULL) and lose what the person typed into the website (requester email, name, message);
+audit events never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
 leaves dead tuples until VACUUM: we run it on the touched tables after each erasure or purge.
 
@@ -15,7 +17,15 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
-TOUCHED_TABLES = ("traveler", "travel_request", "consent_record", "contact", "subject_request")
+TOUCHED_TABLES = (
+    "traveler",
+    "travel_request",
+    "consent_record",
+    "contact",
+    "subject_request",
+    "export_delivery",
+    "outbox",
+)
 
 
 def _one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
@@ -53,7 +63,19 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
     )
     requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
     consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)
-    await _execute(conn, "UPDATE subject_request SET contact_id = NULL WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM export_delivery WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM outbox WHERE contact_id {ids}", contact_ids)
+    await _execute(
+        conn,
+        "DELETE FROM outbox WHERE subject_request_id IN (SELECT id FROM subject_request WHERE contact_id {ids})",
+        contact_ids,
+    )
+    await _execute(
+        conn,
+        "UPDATE subject_request SET contact_id = NULL, requester_email = NULL, requester_name = NULL, message = NULL"
+        " WHERE contact_id {ids}",
+        contact_ids,
+    )
     await _execute(conn, "DELETE FROM contact WHERE id {ids}", contact_ids)
     return requests, consents
 

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind
 from models.gdpr import SubjectRequest
-from resolvers import audit, deletion
+from resolvers import audit, deletion, subject_mail
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 
@@ -26,20 +26,23 @@ async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
     contact = await get_contact(principal, contact_id)
     async with in_transaction() as conn:
         # The open erasure requests of this person are fulfilled by this very erasure.
-        closed = (
-            await SubjectRequest.filter(
-                contact_id=contact.id, kind=SubjectRightKind.ERASURE, status=SubjectRequestStatus.OPEN
-            )
-            .using_db(conn)
-            .update(status=SubjectRequestStatus.DONE, closed_at=now())
-        )
+        fulfilled = await SubjectRequest.filter(
+            contact_id=contact.id, kind=SubjectRightKind.ERASURE, status=SubjectRequestStatus.OPEN
+        ).using_db(conn)
+        for request in fulfilled:
+            request.status, request.closed_at = SubjectRequestStatus.DONE, now()
+            await request.save(update_fields=["status", "closed_at"], using_db=conn)
         requests, consents = await deletion.delete_contacts([contact.id], conn)
+        # After the deletion, which took every mail about the person and wiped what they typed into the
+        # website: the one thing kept is this answer, until 30 days after it is sent (resolvers.outbox).
+        for request in fulfilled:
+            await subject_mail.answer_on_closing(conn, request, SubjectRequestStatus.DONE, None)
         # The event names the person by opaque id only: it must outlive them without identifying them.
         await audit.record(
             principal,
             "ERASE",
             contact.id,
-            f"requests {requests}, consent records {consents}, erasure requests closed {closed}",
+            f"requests {requests}, consent records {consents}, erasure requests closed {len(fulfilled)}",
             connection=conn,
         )
     erased_at = now()

@@ -23,8 +23,6 @@ from resolvers.clock import now
 from resolvers.consent import WORDING_MAX
 from resolvers.search import search_text
 
-URL_SCHEMES = ("https://", "http://")
-
 
 @dataclass(frozen=True)
 class ConsentBox:
@@ -63,9 +61,7 @@ def _clean(form: ContactForm) -> _Cleaned:
         {"destination": form.destination, "departure_date": form.departure_date, "traveler_count": form.traveler_count}
     )
     request["notes"] = validation.optional_text("message", form.message, max_length=validation.TEXT_MAX, multiline=True)
-    source = validation.url("sourceUrl", form.source_url)
-    if not source.lower().startswith(URL_SCHEMES):
-        raise BadInput("sourceUrl", "must be the form's http(s) URL")
+    source = validation.web_page("sourceUrl", form.source_url)
     boxes: list[ConsentBox] = []
     seen: set[ConsentPurpose] = set()
     for i, box in enumerate(form.consents):

@@ -5,18 +5,20 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind
-from models.gdpr import SubjectRequest
-from resolvers import audit
+from models.gdpr import SubjectRequest, new_reference
+from resolvers import audit, subject_mail, validation
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 
 RESPONSE_MONTHS = 1
 EXTENSION_MONTHS = 2
+REASON_MAX = 2000
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -24,6 +26,14 @@ def add_months(at: datetime, months: int) -> datetime:
     index = at.month - 1 + months
     year, month = at.year + index // 12, index % 12 + 1
     return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+
+
+async def unused_reference(conn: BaseDBAsyncClient) -> str:
+    # 2^40 references: a clash is rare enough that drawing again is the whole answer.
+    while True:
+        reference = new_reference()
+        if not await SubjectRequest.filter(reference=reference).using_db(conn).exists():
+            return reference
 
 
 def is_overdue(request: SubjectRequest, at: datetime) -> bool:
@@ -37,10 +47,12 @@ async def get_request(principal: Principal, request_id: int) -> SubjectRequest:
     return request
 
 
-async def list_requests(principal: Principal, overdue_only: bool) -> list[SubjectRequest]:
+async def list_requests(principal: Principal, overdue_only: bool, verified_only: bool = False) -> list[SubjectRequest]:
     query = SubjectRequest.filter(agency_id=principal.agency_id)
     if overdue_only:
         query = query.filter(status=SubjectRequestStatus.OPEN, due_at__lt=now())
+    if verified_only:
+        query = query.filter(verified=True)
     return await query.order_by("due_at", "id")
 
 
@@ -71,6 +83,7 @@ async def open_request(
             kind=kind,
             received_at=received,
             due_at=due,
+            reference=await unused_reference(conn),
             using_db=conn,
         )
         await audit.record(
@@ -83,9 +96,15 @@ async def open_request(
     return request
 
 
-async def close_request(principal: Principal, request_id: int, status: SubjectRequestStatus) -> SubjectRequest:
+async def close_request(
+    principal: Principal, request_id: int, status: SubjectRequestStatus, reason: str | None = None
+) -> SubjectRequest:
+    """A web request's person gets a short answer by mail (resolvers.subject_mail), in the same transaction."""
     if status == SubjectRequestStatus.OPEN:
         raise BadInput("status", "must be DONE or REJECTED to close a request")
+    reason = validation.optional_text("reason", reason, max_length=REASON_MAX, multiline=True)
+    if status == SubjectRequestStatus.REJECTED and reason is None:
+        raise BadInput("reason", "is required to reject a request: the person is told why")
     request = await get_request(principal, request_id)
     if request.status != SubjectRequestStatus.OPEN:
         raise BadInput("id", "this request is already closed")
@@ -93,6 +112,7 @@ async def close_request(principal: Principal, request_id: int, status: SubjectRe
     request.closed_at = now()
     async with in_transaction() as conn:
         await request.save(update_fields=["status", "closed_at"], using_db=conn)
+        await subject_mail.answer_on_closing(conn, request, status, reason)
         await audit.record(
             principal,
             "CLOSE_SUBJECT_REQUEST",

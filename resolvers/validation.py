@@ -111,3 +111,11 @@ def date_range(departure: date | None, return_: date | None, field: str = "retur
 def url(field: str, value: str) -> str:
     value = text(field, value, max_length=URL_MAX)
     return value
+
+
+def web_page(field: str, value: str) -> str:
+    """The URL of the page a form was sent from."""
+    value = url(field, value)
+    if not value.lower().startswith(("https://", "http://")):
+        raise BadInput(field, "must be the form's http(s) URL")
+    return value

@@ -24,6 +24,7 @@ from schema.operation_choice import OperationChoice
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
+from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
 
 
@@ -39,6 +40,7 @@ class Query(
     RetentionQueries,
     ExportQueries,
     MarketingQueries,
+    SelfServiceQueries,
 ):
     pass
 
@@ -53,6 +55,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    SelfServiceMutations,
 ):
     pass
 

@@ -7,11 +7,12 @@ from datetime import datetime
 import strawberry
 
 import models
-from resolvers import erasure, restriction, subject_requests
+from auth import enforce
+from resolvers import deliveries, erasure, restriction, subject_requests
 from resolvers.clock import now
 from resolvers.ids import decode_id, encode_id
 from schema.context import Info
-from schema.enums import SubjectRequestStatus, SubjectRightKind
+from schema.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from schema.types import Contact
 
 
@@ -20,6 +21,39 @@ class ErasureReceipt:
     erased_at: datetime
     requests_deleted: int
     consent_records_deleted: int
+
+
+@strawberry.type(description="A personal download link mailed to the person (Art. 15(3)).")
+class ExportDelivery:
+    row: strawberry.Private[models.ExportDelivery]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ExportDelivery", self.row.id))
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def expires_at(self) -> datetime:
+        return self.row.expires_at
+
+    @strawberry.field(description="CSV and JSON counted together")
+    def downloads(self) -> int:
+        return self.row.downloads
+
+    @strawberry.field
+    def max_downloads(self) -> int:
+        return self.row.max_downloads
+
+    @strawberry.field
+    def revoked(self) -> bool:
+        return self.row.revoked
+
+
+def _requester_field(info: Info, value: str | None) -> str | None:
+    return value if enforce.sees_requesters(info.context.viewer) else None
 
 
 @strawberry.type
@@ -66,12 +100,47 @@ class SubjectRequest:
     def overdue(self) -> bool:
         return subject_requests.is_overdue(self.row, now())
 
+    @strawberry.field(description="The public reference given to the person, e.g. DSR-7Q4K-M2XD.")
+    def reference(self) -> str:
+        return self.row.reference
+
+    @strawberry.field
+    def channel(self) -> SubjectRequestChannel:
+        return SubjectRequestChannel(self.row.channel)
+
+    @strawberry.field(description="Identity confirmed through the emailed link (staff-opened: true).")
+    def verified(self) -> bool:
+        return self.row.verified
+
+    @strawberry.field
+    def verified_at(self) -> datetime | None:
+        return self.row.verified_at
+
+    @strawberry.field(description="Personal, DPO only: the address the person gave on the website.")
+    def requester_email(self, info: Info) -> str | None:
+        return _requester_field(info, self.row.requester_email)
+
+    @strawberry.field(description="Personal, DPO only.")
+    def requester_name(self, info: Info) -> str | None:
+        return _requester_field(info, self.row.requester_name)
+
+    @strawberry.field(description="Personal, DPO only: what the person wrote.")
+    def message(self, info: Info) -> str | None:
+        return _requester_field(info, self.row.message)
+
+    @strawberry.field
+    async def deliveries(self, info: Info) -> list[ExportDelivery]:
+        rows = await deliveries.of_request(info.context.viewer.agency_id, self.row.id)
+        return [ExportDelivery(row=r) for r in rows]
+
 
 @strawberry.type
 class GdprQueries:
     @strawberry.field(description="DPO. The agency's data-subject requests, soonest deadline first.")
-    async def subject_requests(self, info: Info, overdue_only: bool | None = False) -> list[SubjectRequest]:
-        rows = await subject_requests.list_requests(info.context.viewer, bool(overdue_only))
+    async def subject_requests(
+        self, info: Info, overdue_only: bool | None = False, verified_only: bool | None = False
+    ) -> list[SubjectRequest]:
+        rows = await subject_requests.list_requests(info.context.viewer, bool(overdue_only), bool(verified_only))
         return [SubjectRequest(row=r) for r in rows]
 
 
@@ -100,11 +169,14 @@ class GdprMutations:
         )
         return SubjectRequest(row=row)
 
-    @strawberry.mutation(description="DPO. status: DONE or REJECTED.")
+    @strawberry.mutation(
+        description="DPO. status: DONE or REJECTED; reason required to reject. A confirmed web request's "
+        "person is told by mail, in their language."
+    )
     async def close_subject_request(
-        self, info: Info, id: strawberry.ID, status: SubjectRequestStatus
+        self, info: Info, id: strawberry.ID, status: SubjectRequestStatus, reason: str | None = None
     ) -> SubjectRequest:
-        row = await subject_requests.close_request(info.context.viewer, decode_id("SubjectRequest", id), status)
+        row = await subject_requests.close_request(info.context.viewer, decode_id("SubjectRequest", id), status, reason)
         return SubjectRequest(row=row)
 
     @strawberry.mutation(description="DPO; Art. 12(3). Adds two months to the deadline, once.")

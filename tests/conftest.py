@@ -132,6 +132,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": Secret(SECRET),
         "password_hash_cost": CHEAP_COST,
+        # In-process apps run no outbox dispatcher: tests drive its passes themselves (resolvers.outbox).
+        "outbox_dispatcher": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -38,10 +38,16 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, logs_dir: Path, *, workers: int = 1, extra_args: tuple[str, ...] = (), cwd: Path = ROOT
+    database_url: str,
+    logs_dir: Path,
+    *,
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     port = free_port()
-    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET}
+    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **(env or {})}
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
     command = [
         sys.executable,

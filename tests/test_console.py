@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 DPO_EMAIL = "dpo@demo.alveole.test"
 DEMO_PASSWORD = "demo-alveole-2026"
-EXAMPLE_TABS = ["FindAndExport", "SubjectAccessExport", "RestrictVisibility", "RetentionPreview"]
+EXAMPLE_TABS = ["FindAndExport", "SubjectAccessExport", "RestrictVisibility", "RetentionPreview", "VerifiedRequests"]
 
 
 @pytest.fixture(scope="module")

@@ -204,3 +204,29 @@ async def test_parsed_documents_are_reused_but_never_a_refusal(client, world: Wo
     good = "{ contacts(first: 3) { edges { node { id visibility } } } }"
     first, second = await client.data(good, token=dpo), await client.data(good, token=dpo)
     assert first == second and len(first["contacts"]["edges"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/requests/confirm/KkrXuB7FdZEX5Pm1R5", "/requests/confirm/<redacted>"),
+        ("/delivery/d6_r9PQwQ4xf4iTRVmR2", "/delivery/<redacted>"),
+        ("/delivery/d6_r9PQwQ4xf4iTRVmR2/json", "/delivery/<redacted>/json"),
+    ],
+)
+def test_the_links_mailed_to_people_are_redacted_from_access_logs(path: str, shown: str) -> None:
+    import logging
+
+    from app.log_redaction import RedactExportTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+    RedactExportTokens().filter(record)
+    assert shown in record.getMessage() and "KkrX" not in record.getMessage() and "d6_r" not in record.getMessage()

@@ -8,9 +8,9 @@ import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
 from graphql.pyutils import Undefined
 
-from models import Visibility
+from models import SubjectRequest, Visibility
 from schema import build_schema
-from tests.world import World, gid, make_world, personal_values
+from tests.world import World, gid, make_web_request, make_world, personal_values
 
 DEPTH = 5
 OUTSIDERS_OF_ADVISOR_CONTACT = ["mate", "other_team", "no_team", "admin", "foreign_dpo", "foreign_advisor"]
@@ -157,3 +157,68 @@ async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) ->
     for term in ("prénomxadvisorq", hidden.email.upper(), hidden.phone.replace(" ", "")):
         data = await client.data(query, {"s": term}, world.tokens["owner"])
         assert data["contacts"]["totalCount"] == 1, term
+
+
+# -- the data subject's door: what a person typed into the website, and the mails to them -------------------
+
+REQUESTER = {"email": "requester.secret@leak-probe.example", "name": "Requesterfirst Requesterlast"}
+REQUESTER_MESSAGE = "MessageOnlyTheDpoReads"
+MAIL_BODY = "MailBodyNobodyReads"
+DOOR_QUERIES = [
+    "{ subjectRequests { id reference requesterEmail requesterName message deliveries { id } } }",
+    "{ subjectRequests(verifiedOnly: true) { requesterEmail requesterName message } }",
+    "{ outbox { id to subject status lastError } }",
+    "{ personalDataInventory { entity field } }",
+]
+
+
+async def web_request_with_a_mail(world: World) -> SubjectRequest:
+    body = f"{MAIL_BODY} {REQUESTER['name']}"
+    return await make_web_request(world.agency, REQUESTER["email"], REQUESTER["name"], REQUESTER_MESSAGE, body)
+
+
+@pytest.mark.parametrize(
+    "outsider", ["owner", "mate", "no_team", "admin", "foreign_dpo", "foreign_advisor", "anonymous", "api_key"]
+)
+async def test_requesters_and_mails_stay_with_the_dpo(client, world: World, outsider: str) -> None:
+    request = await web_request_with_a_mail(world)
+    if outsider == "anonymous":
+        token = None
+    elif outsider == "api_key":
+        key = await client.data(
+            'mutation { createApiKey(name: "all scopes", scopes: [INTAKE, READ_CONTACTS]) { secret } }',
+            token=world.tokens["dpo"],
+        )
+        token = key["createApiKey"]["secret"]
+    else:
+        token = world.tokens[outsider]
+    request_id = gid("SubjectRequest", request.id)
+    attempts = [
+        *DOOR_QUERIES,
+        f'mutation {{ closeSubjectRequest(id: "{request_id}", status: DONE) '
+        "{ requesterEmail requesterName message } }",
+        f'mutation {{ linkSubjectRequest(id: "{request_id}", contactId: "{gid("Contact", world.foreign_contact.id)}") '
+        "{ requesterEmail message } }",
+        f'mutation {{ deliverSubjectAccessExport(requestId: "{request_id}") {{ id }} }}',
+    ]
+    secrets = [REQUESTER["email"], REQUESTER["name"], "Requesterfirst", REQUESTER_MESSAGE, MAIL_BODY]
+    for document in attempts:
+        body = await client.post(document, token=token)
+        text = json.dumps(body, ensure_ascii=False)
+        for value in secrets:
+            assert value not in text, f"{document} as {outsider} leaked {value!r}: {text[:500]}"
+    # The person's pages answer nothing without their link's secret.
+    for path in ("/requests/confirm/guess", f"/delivery/{request.reference}", "/delivery/guess/json"):
+        response = await client.http.request("POST" if path.endswith("json") else "GET", path)
+        assert response.status_code == 404 and not any(value in response.text for value in secrets)
+    assert (await SubjectRequest.get(id=request.id)).status == "OPEN"
+
+
+async def test_the_dpo_does_see_the_requester_but_never_a_mail_body(client, world: World) -> None:
+    """Control: the same documents as the DPO show what the outsiders never get, but no mail body to anyone."""
+    await web_request_with_a_mail(world)
+    text = ""
+    for document in DOOR_QUERIES:
+        text += json.dumps(await client.data(document, token=world.tokens["dpo"]), ensure_ascii=False)
+    assert REQUESTER["email"] in text and REQUESTER["name"] in text and REQUESTER_MESSAGE in text
+    assert MAIL_BODY not in text

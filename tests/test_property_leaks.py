@@ -24,14 +24,22 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
-from models import ConsentRecord, Contact, Team, TravelRequest, User, Visibility
+from models import ConsentRecord, Contact, SubjectRequest, Team, TravelRequest, User, Visibility
 from schema import build_schema
-from tests.world import EXPECTED_VISIBLE, POSITIONS, World, gid, make_world, personal_values
+from tests.world import EXPECTED_VISIBLE, POSITIONS, World, gid, make_web_request, make_world, personal_values
 
 EXAMPLES = 150
 PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"))  # control characters are refused (BAD_USER_INPUT)
 CURSORS = "{ contacts(first: 3) { edges { cursor } } travelRequests(first: 3) { edges { cursor } } }"
-CONTACT_ROOTS = {"contact", "contacts", "travelRequest", "travelRequests", "consentHistory"}
+CONTACT_ROOTS = {
+    "contact",
+    "contacts",
+    "travelRequest",
+    "travelRequests",
+    "consentHistory",
+    "subjectRequests",
+    "outbox",
+}
 T = TypeVar("T")
 
 
@@ -66,12 +74,19 @@ async def world_ids(world: World) -> list[str]:
     ids += [gid("ConsentRecord", r.id) for r in await ConsentRecord.all()]
     ids += [gid("User", u.id) for u in await User.all()]
     ids += [gid("Team", t.id) for t in await Team.all()]
+    ids += [gid("SubjectRequest", r.id) for r in await SubjectRequest.all()]
     return ids
+
+
+# What a person typed into the website's rights form, and a mail to them: the DPO's only, and a mail body nobody's.
+REQUESTER = ("requester.prop@leak-probe.example", "Propfirst Proplast", "PropMessageQ")  # email, name, message
+REQUESTER_VALUES = set(REQUESTER)
+MAIL_BODY = "PropMailBodyQ"
 
 
 def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], viewer: str) -> set[str]:
     """The personal values of the contacts the viewer may not see, minus any it may see through another one."""
-    hidden: set[str] = set()
+    hidden: set[str] = {MAIL_BODY} | (REQUESTER_VALUES if viewer != "dpo" else set())
     shown: set[str] = set()
     for original, contact in world.contacts.items():
         (shown if viewer in EXPECTED_VISIBLE[visibilities[original]] else hidden).update(personal_values(contact))
@@ -82,6 +97,7 @@ def forbidden_values(world: World, visibilities: dict[Visibility, Visibility], v
 
 async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None:
     world = await make_world()
+    await make_web_request(world.agency, *REQUESTER, MAIL_BODY)
     schema = build_schema()._schema  # type: ignore[attr-defined]
     pages = await client.data(CURSORS, token=world.tokens["dpo"])
     cursors = [edge["cursor"] for connection in pages.values() for edge in connection["edges"]]
@@ -102,6 +118,7 @@ async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None
             await Contact.filter(id=contact.id).update(visibility=visibilities[original])
 
     every_value = {v for c in [*world.contacts.values(), world.foreign_contact] for v in personal_values(c) if v}  # type: ignore[arg-type]
+    every_value |= REQUESTER_VALUES
     answered = {"ran": 0, "revealed": 0}
 
     @given(

@@ -15,7 +15,9 @@ FIELDS = "id kind status receivedAt dueAt closedAt extended overdue contact { id
 OPEN = f"""mutation($c: ID!, $k: SubjectRightKind!, $at: DateTime) {{
   openSubjectRequest(contactId: $c, kind: $k, receivedAt: $at) {{ {FIELDS} }}
 }}"""
-CLOSE = f"mutation($id: ID!, $s: SubjectRequestStatus!) {{ closeSubjectRequest(id: $id, status: $s) {{ {FIELDS} }} }}"
+CLOSE = f"""mutation($id: ID!, $s: SubjectRequestStatus!, $r: String) {{
+  closeSubjectRequest(id: $id, status: $s, reason: $r) {{ {FIELDS} }}
+}}"""
 EXTEND = f"mutation($id: ID!) {{ extendSubjectRequest(id: $id) {{ {FIELDS} }} }}"
 LIST = "query($o: Boolean) { subjectRequests(overdueOnly: $o) { id dueAt overdue status } }"
 UTC = UTC
@@ -118,10 +120,15 @@ async def test_closing_sets_the_date_and_refuses_open_or_twice(client, world: Wo
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "status"}
     assert (await SubjectRequest.get()).status == "OPEN"
 
+    # Rejecting needs a reason: the person is told why.
+    for reason in (None, "  "):
+        body = await client.post(CLOSE, {"id": opened["id"], "s": "REJECTED", "r": reason}, world.tokens["dpo"])
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "reason"}
+    assert (await SubjectRequest.get()).status == "OPEN"
+
     before = now()
-    closed = (await client.data(CLOSE, {"id": opened["id"], "s": "REJECTED"}, world.tokens["dpo"]))[
-        "closeSubjectRequest"
-    ]
+    rejected = {"id": opened["id"], "s": "REJECTED", "r": "Already answered on 2 May."}
+    closed = (await client.data(CLOSE, rejected, world.tokens["dpo"]))["closeSubjectRequest"]
     assert closed["status"] == "REJECTED" and closed["overdue"] is False
     assert before - timedelta(seconds=1) <= at(closed["closedAt"]) <= now()
     again = await client.post(CLOSE, {"id": opened["id"], "s": "DONE"}, world.tokens["dpo"])

@@ -17,8 +17,12 @@ from models import (
     ConsentPurpose,
     ConsentRecord,
     Contact,
+    OutboxMessage,
     Role,
     Session,
+    SubjectRequest,
+    SubjectRequestChannel,
+    SubjectRightKind,
     Team,
     Traveler,
     TravelRequest,
@@ -206,3 +210,30 @@ EXPECTED_VISIBLE: dict[Visibility, set[str]] = {
     Visibility.TEAM: {"owner", "mate", "admin", "dpo"},
     Visibility.AGENCY: {"owner", "mate", "other_team", "no_team", "admin", "dpo"},
 }
+
+
+async def make_web_request(agency: Agency, email: str, name: str, message: str, mail_body: str) -> SubjectRequest:
+    """A confirmed request from the website's form, and a mail to its requester waiting in the outbox."""
+    at = now()
+    request = await SubjectRequest.create(
+        agency=agency,
+        kind=SubjectRightKind.ACCESS,
+        received_at=at,
+        due_at=at,
+        channel=SubjectRequestChannel.WEB_FORM,
+        verified=True,
+        requester_email=email,
+        requester_name=name,
+        message=message,
+    )
+    await OutboxMessage.create(
+        agency=agency,
+        transport="mail",
+        recipient=email,
+        subject=f"Request {request.reference}",
+        body=mail_body,
+        subject_request=request,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    return request

@@ -119,6 +119,49 @@
         ""
       ].join("\n"),
       variables: vars({ cutoff: cutoff.toISOString(), ids: [] })
+    },
+    {
+      id: "door",
+      label: "Self-service · Verified requests and delivery",
+      query: [
+        "# Requests people made on the agency's website (submitSubjectRequest, API key INTAKE).",
+        "# Run the operations in order (the Run button asks which one):",
+        "# 1. VerifiedRequests: those whose email address was confirmed through the mailed link;",
+        "# 2. LinkSubjectRequest: link one to its contact (find the contact with Cas 1);",
+        "# 3. DeliverExport: mail the person a personal download link (ACCESS / PORTABILITY);",
+        "# 4. RevokeDelivery: end a link at once;  5. Outbox: the mails and their status;",
+        "# 6. CloseSubjectRequest: the person is told by mail (a reason is required to reject).",
+        "query VerifiedRequests {",
+        "  subjectRequests(verifiedOnly: true) {",
+        "    id reference kind channel status verified verifiedAt receivedAt dueAt overdue",
+        "    requesterEmail requesterName message",
+        "    contact { id firstName lastName }",
+        "    deliveries { id createdAt expiresAt downloads maxDownloads revoked }",
+        "  }",
+        "}",
+        "",
+        "mutation LinkSubjectRequest($requestId: ID!, $contactId: ID!) {",
+        "  linkSubjectRequest(id: $requestId, contactId: $contactId) { id reference contact { id lastName } }",
+        "}",
+        "",
+        "mutation DeliverExport($requestId: ID!) {",
+        "  deliverSubjectAccessExport(requestId: $requestId) { id expiresAt downloads maxDownloads }",
+        "}",
+        "",
+        "mutation RevokeDelivery($deliveryId: ID!) {",
+        "  revokeExportDelivery(id: $deliveryId) { id revoked }",
+        "}",
+        "",
+        "query Outbox {",
+        "  outbox(first: 20) { id to subject status attempts createdAt sentAt lastError }",
+        "}",
+        "",
+        "mutation CloseSubjectRequest($requestId: ID!, $reason: String) {",
+        "  closeSubjectRequest(id: $requestId, status: DONE, reason: $reason) { id status closedAt }",
+        "}",
+        ""
+      ].join("\n"),
+      variables: vars({ requestId: "<id from VerifiedRequests>", contactId: "<contact id>", deliveryId: "<delivery id>", reason: null })
     }
   ];
 })();
