@@ -189,6 +189,8 @@ def documents_list() -> None:
         click.echo(
             f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
         )
+
+
 @main.group(help="The outbox of mails to people (see README, The data subject's door).")
 def outbox() -> None:
     pass

@@ -71,6 +71,8 @@ class Settings:
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
     trusted_documents: str = "allowed"
+    # Webhooks go to https:// URLs; http:// to this machine's loopback only with this (tests, development).
+    webhooks_allow_http: bool = False
     # The data subject's door (mails, verification and delivery links).
     public_url: str = ""  # empty: `alveole serve` uses the address it listens on; in-process, the request's
     smtp: SmtpServer | None = None  # None: mails wait as HELD
@@ -145,6 +147,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
         trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
+        webhooks_allow_http=_choice(env, "ALVEOLE_WEBHOOKS_ALLOW_HTTP", ("0", "1"), "0") == "1",
         public_url=_public_url(env),
         smtp=_smtp(env),
         mail_from=_mail_from(env),

@@ -46,6 +46,8 @@ class PersistedDocumentNotFound(AlveoleError):
 
 class PersistedDocumentsOff(AlveoleError):
     code = "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
 class Gone(AlveoleError):
     """A link that existed but no longer works (used, expired, revoked, out of downloads): its page says 410."""
 

@@ -13,11 +13,13 @@ from models.enums import (
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
+    WebhookEvent,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.organisation import Agency, Team, User
-from models.trusted_documents import TrustedDocument
 from models.outbox import OutboxMessage
+from models.trusted_documents import TrustedDocument
+from models.webhooks import Webhook
 
 __models__ = [
     Agency,
@@ -35,6 +37,7 @@ __models__ = [
     OutboxMessage,
     AuditEvent,
     TrustedDocument,
+    Webhook,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [
@@ -48,4 +51,5 @@ __all__ = [m.__name__ for m in __models__] + [
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",
+    "WebhookEvent",
 ]

@@ -14,8 +14,9 @@ from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.organisation import Agency, Team, User
-from models.trusted_documents import TrustedDocument
 from models.outbox import OutboxMessage
+from models.trusted_documents import TrustedDocument
+from models.webhooks import Webhook
 
 # Categories
 IDENTITY = "identity"
@@ -206,6 +207,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "headers": NOT_PERSONAL,
         "contact": NOT_PERSONAL,
         "subject_request": NOT_PERSONAL,
+        "webhook": NOT_PERSONAL,
         "attempts": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "next_attempt_at": NOT_PERSONAL,
@@ -233,6 +235,15 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "operation_name": NOT_PERSONAL,
         "source": NOT_PERSONAL,
         "registered_at": NOT_PERSONAL,
+    },
+    # A partner's endpoint, not a person's. Its payloads (outbox rows) name people by opaque id only.
+    Webhook: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "url": NOT_PERSONAL,
+        "events": NOT_PERSONAL,
+        "secret_salt": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
     },
 }
 

@@ -56,6 +56,15 @@ class ApiScope(str, Enum):
     MARKETING_AUDIENCE = "MARKETING_AUDIENCE"
 
 
+class WebhookEvent(str, Enum):
+    """What each recipient is told (Art. 19): consent given or withdrawn, rectification, restriction, erasure."""
+
+    CONSENT_CHANGED = "CONSENT_CHANGED"
+    CONTACT_RECTIFIED = "CONTACT_RECTIFIED"
+    PROCESSING_RESTRICTED = "PROCESSING_RESTRICTED"
+    CONTACT_ERASED = "CONTACT_ERASED"
+
+
 class SubjectRequestChannel(str, Enum):
     WEB_FORM = "WEB_FORM"  # the agency's website, verified by an emailed link
     STAFF = "STAFF"  # opened by the DPO

@@ -31,6 +31,7 @@ from resolvers.clock import now
 log = logging.getLogger("alveole.outbox")
 
 MAIL = "mail"
+WEBHOOK = "webhook"
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
@@ -72,6 +73,25 @@ async def enqueue_mail(
         body_html=html,
         contact_id=contact_id,
         subject_request_id=subject_request_id,
+        created_at=at,
+        next_attempt_at=at,
+        using_db=conn,
+    )
+
+
+async def enqueue_webhook(
+    conn: BaseDBAsyncClient, *, agency_id: int, webhook_id: int, url: str, payload: str
+) -> OutboxMessage:
+    """A webhook delivery, written in `conn`'s transaction; signed when sent (resolvers.webhook_transport). No
+    contact_id: the payload names the person by opaque id only, and must outlive them (an erasure's own)."""
+    at = now()
+    return await OutboxMessage.create(
+        agency_id=agency_id,
+        transport=WEBHOOK,
+        status=OutboxStatus.PENDING,
+        recipient=url,
+        body=payload,
+        webhook_id=webhook_id,
         created_at=at,
         next_attempt_at=at,
         using_db=conn,

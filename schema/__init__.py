@@ -26,6 +26,7 @@ from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
 from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
+from schema.webhooks import WebhookMutations, WebhookQueries
 
 
 @authorized_root
@@ -40,6 +41,7 @@ class Query(
     RetentionQueries,
     ExportQueries,
     MarketingQueries,
+    WebhookQueries,
     SelfServiceQueries,
 ):
     pass
@@ -56,6 +58,7 @@ class Mutation(
     GdprMutations,
     RetentionMutations,
     SelfServiceMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -1,8 +1,9 @@
 """Frontends and partners against a live `alveole serve`: what tools and partners see over real HTTP.
 
-One server per database (on PostgreSQL, two workers: each reads the trusted documents by itself), with
-every point checked in turn: GraphQL over HTTP, incremental delivery, trusted documents registered by
-the CLI while the server runs, and the marketing feed.
+One server per database (on PostgreSQL, two workers: each reads the trusted documents by itself, and
+each runs an outbox dispatcher), with every point checked in turn: GraphQL over HTTP, incremental
+delivery, trusted documents registered by the CLI while the server runs, the marketing feed, and a
+signed webhook sent to a real receiver on loopback by the server's own dispatcher.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -19,12 +21,14 @@ from typing import Any
 import httpx
 import pytest
 
-from models import ApiScope, ConsentRecord, Visibility
+from models import ApiScope, ConsentRecord, OutboxMessage, Visibility
+from models.enums import OutboxStatus
 from resolvers import api_keys
 from resolvers.sessions import principal_for_user
 from resolvers.trusted_documents import sha256_of
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.live_server import ROOT, LiveServer, live_server, seed
+from tests.webhook_receiver import Receiver, webhook_receiver
 from tests.world import World, gid, make_contact, make_world
 
 pytestmark = pytest.mark.slow  # live servers: the second stage of .ci/run
@@ -48,6 +52,18 @@ async def build() -> Seeded:
     admin = principal_for_user(world.users["admin"])
     _, key = await api_keys.create_key(admin, "Newsletter", [ApiScope.MARKETING_AUDIENCE])
     return Seeded(world, key, gid("Contact", person.id))
+
+
+async def sent_webhooks(database_url: str) -> list[tuple[OutboxStatus, int]]:
+    """The webhook rows of the outbox, read once the server has stopped: (status, attempts)."""
+    from app.database import close_database, open_database
+    from tests.conftest import make_settings
+
+    await open_database(make_settings(database_url), run_migrations=False)
+    try:
+        return await OutboxMessage.filter(transport="webhook").values_list("status", "attempts")
+    finally:
+        await close_database()
 
 
 def post(
@@ -119,15 +135,41 @@ def check_marketing_feed(server: LiveServer, key: str, world: World) -> None:
     assert owner.email not in json.dumps(nodes)
 
 
+def check_webhooks(server: LiveServer, receiver: Receiver, dpo: str, contact_id: str) -> None:
+    create = "mutation($u: String!) { createWebhook(url: $u, events: [CONTACT_ERASED]) { secret } }"
+    receiver.secret = post(server, {"query": create, "variables": {"u": receiver.url}}, dpo).json()["data"][
+        "createWebhook"
+    ]["secret"]
+    erase = "mutation($id: ID!) { eraseContact(contactId: $id) { recipientsToNotify } }"
+    receipt = post(server, {"query": erase, "variables": {"id": contact_id}}, dpo).json()
+    assert receipt["data"]["eraseContact"]["recipientsToNotify"] == 1
+    deadline = time.monotonic() + 30  # the dispatchers poll every second
+    while not receiver.accepted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert receiver.refused == []
+    (delivery,) = receiver.accepted
+    assert delivery.payload["type"] == "CONTACT_ERASED" and delivery.payload["data"]["contactId"] == contact_id
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def test_frontends_and_partners_against_a_live_server(tmp_path: Path, backend: str) -> None:
+async def test_frontends_and_partners_against_a_live_server(
+    tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if backend == "postgres" and not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set ALVEOLE_TEST_POSTGRES_URL to run this on PostgreSQL")
     database_url = f"sqlite://{tmp_path / 'db.sqlite3'}" if backend == "sqlite" else str(POSTGRES_URL)
     seeded = await seed(database_url, build)
     tokens = seeded.world.tokens
-    with live_server(database_url, tmp_path, workers=2 if backend == "postgres" else 1) as server:
+    monkeypatch.setenv("ALVEOLE_WEBHOOKS_ALLOW_HTTP", "1")  # the receiver is on loopback, in plain http
+    with (
+        webhook_receiver() as receiver,
+        live_server(database_url, tmp_path, workers=2 if backend == "postgres" else 1) as server,
+    ):
         check_graphql_over_http(server, tokens["dpo"])
         check_incremental_delivery(server, tokens["dpo"], seeded.streamed_contact)
         check_trusted_documents(server, database_url, tmp_path, tokens["owner"])
         check_marketing_feed(server, seeded.marketing_key, seeded.world)
+        check_webhooks(server, receiver, tokens["dpo"], seeded.streamed_contact)
+    # Sent once, whichever worker's dispatcher took it.
+    rows = await sent_webhooks(database_url)
+    assert rows == [(OutboxStatus.SENT, 1)] and len(receiver.accepted) == 1
