@@ -85,6 +85,16 @@ async def _noop() -> None:
     return None
 
 
+def _password(prompt: str) -> str:
+    """From ALVEOLE_PASSWORD or a prompt, never the command line (it would land in shell history and `ps`)."""
+    password = os.environ.get("ALVEOLE_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.ClickException("set ALVEOLE_PASSWORD or run in a terminal to be prompted")
+        password = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return password
+
+
 @main.command(
     "create-agency", help="Create an agency and its first ADMIN (password from ALVEOLE_PASSWORD or a prompt)."
 )
@@ -95,11 +105,7 @@ def create_agency(name: str, admin_email: str, admin_name: str) -> None:
     from auth.errors import BadInput
     from resolvers.organisation import create_agency as create
 
-    password = os.environ.get("ALVEOLE_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise click.ClickException("set ALVEOLE_PASSWORD or run in a terminal to be prompted")
-        password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+    password = _password("Admin password")
 
     async def work():  # type: ignore[no-untyped-def]
         return await create(name, admin_email, admin_name, password)
@@ -109,6 +115,30 @@ def create_agency(name: str, admin_email: str, admin_name: str) -> None:
     except BadInput as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created agency {agency.name!r} with ADMIN {admin.email}")
+
+
+@main.command(
+    "appoint-dpo",
+    help="Create an agency's first DPO (password from ALVEOLE_PASSWORD or a prompt). Refused when the agency "
+    "already has an active DPO: later DPOs are promoted by a DPO with setUserRole.",
+)
+@click.argument("email")
+@click.option("--agency", "agency_name", required=True, help="The agency's exact name.")
+@click.option("--name", "name", default="Data Protection Officer", show_default=True)
+def appoint_dpo(email: str, agency_name: str, name: str) -> None:
+    from auth.errors import AlveoleError
+    from resolvers.staff import appoint_dpo as appoint
+
+    password = _password("DPO password")
+
+    async def work():  # type: ignore[no-untyped-def]
+        return await appoint(agency_name, email, name, password)
+
+    try:
+        dpo = asyncio.run(_with_database(work))
+    except AlveoleError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Appointed {dpo.email} DPO of {agency_name!r}")
 
 
 @main.command(help="Print the GraphQL schema (SDL).")

@@ -67,6 +67,8 @@ CONSOLE_HTML = """<!doctype html>
     <form id="login-form" method="post" autocomplete="on">
       <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>
       <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>
+      <label title="Only needed when your email is used in several agencies">Agency
+        <input type="text" name="agency" autocomplete="organization" placeholder="(optional)" disabled></label>
       <button type="submit" disabled>Log in</button>
     </form>
     <div id="session" hidden>

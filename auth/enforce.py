@@ -10,21 +10,29 @@ from auth.policy import (
     ANYONE,
     API_KEY_OPERATIONS,
     API_KEY_READABLE_VISIBILITIES,
+    API_KEY_STAFF_FIELDS,
     CONSENT_BASED_READS,
     EXTRA_PUBLIC_FIELDS,
+    NOT_ON_ONESELF,
     OPERATIONS,
+    ROLE_GRANTORS,
     ROLES_MANAGING_ANY_CONTACT,
+    ROLES_NEVER_CREATED,
     ROLES_SEEING_ALL_PERSONAL_DATA,
     ROLES_SEEING_REQUESTERS,
     ROLES_SENDING_FREE_FORM_DOCUMENTS,
+    ROLES_WITHOUT_TEAM,
+    STAFF_MANAGERS,
     VISIBILITY_AUDIENCES,
     Audience,
+    StaffAction,
 )
 from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.declarations import DECLARATIONS
-from models.enums import ConsentPurpose, Visibility
+from models.enums import ConsentPurpose, Role, Visibility
 from models.gdpr import ConsentRecord
+from models.organisation import User
 
 # -- operations ---------------------------------------------------------------------------------
 
@@ -67,6 +75,60 @@ def may_manage_contact(principal: Principal, contact: Contact) -> bool:
 def sees_requesters(principal: Principal) -> bool:
     """What a person typed into the website's rights form, and whom mails go to."""
     return principal.is_user and principal.role in ROLES_SEEING_REQUESTERS
+
+
+def api_key_refused_field(type_name: str, field_name: str) -> str | None:
+    """The reason an API key may not select this field, or None when it may."""
+    allowed = API_KEY_STAFF_FIELDS.get(type_name)
+    if allowed is None or field_name in allowed:
+        return None
+    return f"API keys read staff as ids and names only: '{type_name}.{field_name}' is not readable with a key"
+
+
+# -- staff ------------------------------------------------------------------------------------------------------
+
+
+def _roles(roles: frozenset[Role]) -> str:
+    return " or ".join(sorted(role.value for role in roles)) or "nobody"
+
+
+def authorize_staff_action(principal: Principal, action: StaffAction, target: User) -> None:
+    if action in NOT_ON_ONESELF and target.id == principal.user_id:
+        raise Forbidden(f"You may not {action.value} yourself")
+    if action is StaffAction.SET_ROLE:
+        return  # who may give or take which role: authorize_role_change
+    managers = STAFF_MANAGERS[Role(target.role)]
+    if principal.role not in managers:
+        raise Forbidden(f"Only {_roles(managers)} may {action.value} a user whose role is {Role(target.role).value}")
+    if action is StaffAction.SET_TEAM and Role(target.role) in ROLES_WITHOUT_TEAM:
+        raise Forbidden(f"A user whose role is {Role(target.role).value} belongs to no team")
+
+
+def authorize_role_change(principal: Principal, target: User, role: Role) -> None:
+    authorize_staff_action(principal, StaffAction.SET_ROLE, target)
+    current = Role(target.role)
+    for side in (current, role):
+        if principal.role not in ROLE_GRANTORS[side]:
+            raise Forbidden(
+                f"Only {_roles(ROLE_GRANTORS[side])} may give or take the role {side.value}"
+                + (" (appoint the first DPO with `alveole appoint-dpo`)" if side is Role.DPO else "")
+            )
+
+
+def authorize_new_user(principal: Principal, role: Role, team_id: int | None) -> None:
+    if role in ROLES_NEVER_CREATED:
+        raise Forbidden(
+            f"createUser never makes a {role.value}: appoint the first one with `alveole appoint-dpo`, "
+            "or have a DPO promote an existing user with setUserRole"
+        )
+    if principal.role not in ROLE_GRANTORS[role]:
+        raise Forbidden(f"Only {_roles(ROLE_GRANTORS[role])} may give the role {role.value}")
+    if team_id is not None and role in ROLES_WITHOUT_TEAM:
+        raise Forbidden(f"A user whose role is {role.value} belongs to no team: leave teamId out")
+
+
+def keeps_team(role: Role) -> bool:
+    return role not in ROLES_WITHOUT_TEAM
 
 
 # -- rows -----------------------------------------------------------------------------------------
@@ -141,11 +203,18 @@ def consent_records(principal: Principal) -> QuerySet[ConsentRecord]:
 # -- personal fields --------------------------------------------------------------------------------
 
 
+def _team_id(principal: Principal) -> int | None:
+    """The team whose TEAM contacts the principal sees: none for the roles that belong to no team, whatever
+    the row says."""
+    return principal.team_id if principal.role not in ROLES_WITHOUT_TEAM else None
+
+
 def _audiences(principal: Principal, contact: Contact) -> set[Audience]:
     audiences = {Audience.AGENCY}
     if principal.user_id is not None and contact.owner_id == principal.user_id:  # type: ignore[attr-defined]
         audiences.add(Audience.OWNER)
-    if principal.team_id is not None and contact.team_id == principal.team_id:  # type: ignore[attr-defined]
+    team_id = _team_id(principal)
+    if team_id is not None and contact.team_id == team_id:  # type: ignore[attr-defined]
         audiences.add(Audience.TEAM)
     return audiences
 
@@ -166,10 +235,11 @@ def personal_data_filter(principal: Principal, prefix: str = "") -> Q:
         return Q(**{f"{prefix}visibility__in": sorted(_api_key_visibilities(principal))})
     if principal.role in ROLES_SEEING_ALL_PERSONAL_DATA:
         return Q(**{f"{prefix}agency_id": principal.agency_id})
+    team_id = _team_id(principal)
     by_audience = {
         Audience.AGENCY: Q(),
         Audience.OWNER: Q(**{f"{prefix}owner_id": principal.user_id}),
-        Audience.TEAM: Q(**{f"{prefix}team_id": principal.team_id}) if principal.team_id else None,
+        Audience.TEAM: Q(**{f"{prefix}team_id": team_id}) if team_id else None,
     }
     clauses = []
     for visibility, audiences in VISIBILITY_AUDIENCES.items():
@@ -181,11 +251,17 @@ def personal_data_filter(principal: Principal, prefix: str = "") -> Q:
     return Q(**{f"{prefix}agency_id": principal.agency_id}) & combined
 
 
-_MODEL_BY_TYPE = {"Contact": Contact, "TravelRequest": TravelRequest, "Traveler": Traveler}
+_MODEL_BY_TYPE = {
+    "Contact": Contact,
+    "TravelRequest": TravelRequest,
+    "Traveler": Traveler,
+    "ConsentRecord": ConsentRecord,
+}
 
 
 def public_fields(type_name: str) -> frozenset[str]:
-    """Fields of a data subject's GraphQL type shown outside the compartment; all others are masked."""
+    """Fields of a data subject's GraphQL type that are not personal: shown outside the compartment, and read
+    without a VIEW_PERSONAL event. All others are personal."""
     model = _MODEL_BY_TYPE[type_name]
     declared_public = {name for name, decl in DECLARATIONS[model].items() if decl is None}
     return frozenset(declared_public) | EXTRA_PUBLIC_FIELDS.get(type_name, frozenset())

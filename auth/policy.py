@@ -72,9 +72,12 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "recordConsent": ANY_USER,
     "createTeam": frozenset({Role.ADMIN}),
     "createUser": frozenset({Role.ADMIN}),
-    "setUserTeam": frozenset({Role.ADMIN}),
-    "deactivateUser": frozenset({Role.ADMIN}),
-    "endUserSessions": frozenset({Role.ADMIN}),
+    # Staff management: further limited by STAFF_MANAGERS and ROLE_GRANTORS below.
+    "setUserTeam": frozenset({Role.ADMIN, Role.DPO}),
+    "setUserRole": frozenset({Role.ADMIN, Role.DPO}),
+    "deactivateUser": frozenset({Role.ADMIN, Role.DPO}),
+    "endUserSessions": frozenset({Role.ADMIN, Role.DPO}),
+    "staffChanges": frozenset({Role.DPO}),
     "updateAgencySettings": frozenset({Role.DPO}),
     "createApiKey": frozenset({Role.ADMIN, Role.DPO}),
     "createWebhook": frozenset({Role.ADMIN, Role.DPO}),
@@ -121,5 +124,50 @@ CONSENT_BASED_READS: dict[ApiScope, frozenset[str]] = {
 # these roles may still send documents of their own: the DPO investigates in GraphiQL.
 ROLES_SENDING_FREE_FORM_DOCUMENTS: frozenset[Role] = frozenset({Role.DPO})
 
+# API keys read staff (a contact's owner and team, a request's advisor) as ids and names only: a key's document
+# selecting any other field of these types is refused as a whole, before execution. Types not listed are
+# not staff.
+API_KEY_STAFF_FIELDS: dict[str, frozenset[str]] = {
+    "User": frozenset({"id", "name", "team", "__typename"}),
+    "Team": frozenset({"id", "name", "members", "__typename"}),
+}
+
 # Only the owner or one of these roles may change a contact's visibility or owner.
 ROLES_MANAGING_ANY_CONTACT: frozenset[Role] = frozenset({Role.DPO})
+
+# -- staff: who can become what (README, Security) ------------------------------------------------------------
+
+# An ADMIN belongs to no team: a membership would let it (or tooling it sets up) see the team's TEAM contacts,
+# and ADMIN is NOT above the compartments. Promoting a user to ADMIN takes it out of its team.
+ROLES_WITHOUT_TEAM: frozenset[Role] = frozenset({Role.ADMIN})
+
+# Who may give or take each role. Changing a user from one role to another needs an actor allowed for both:
+# an ADMIN switches others between ADVISOR and ADMIN; only a DPO gives or takes the DPO role; ADMIN <-> DPO
+# takes both sides, in two steps (through ADVISOR).
+ROLE_GRANTORS: dict[Role, frozenset[Role]] = {
+    Role.ADVISOR: frozenset({Role.ADMIN, Role.DPO}),
+    Role.ADMIN: frozenset({Role.ADMIN}),
+    Role.DPO: frozenset({Role.DPO}),
+}
+
+# Roles createUser never makes: the first DPO is appointed with the CLI (`alveole appoint-dpo`), later ones
+# are promoted by a DPO with setUserRole.
+ROLES_NEVER_CREATED: frozenset[Role] = frozenset({Role.DPO})
+
+
+class StaffAction(str, Enum):
+    SET_TEAM = "change the team of"
+    SET_ROLE = "change the role of"
+    DEACTIVATE = "deactivate"
+    END_SESSIONS = "end the sessions of"
+
+
+# Who may act on the account of a user holding each role: only a DPO acts on a DPO's account.
+STAFF_MANAGERS: dict[Role, frozenset[Role]] = {
+    Role.ADVISOR: frozenset({Role.ADMIN}),
+    Role.ADMIN: frozenset({Role.ADMIN}),
+    Role.DPO: frozenset({Role.DPO}),
+}
+
+# Nobody changes their own team, role or active flag: no one widens (or keeps) their own powers.
+NOT_ON_ONESELF: frozenset[StaffAction] = frozenset({StaffAction.SET_TEAM, StaffAction.SET_ROLE, StaffAction.DEACTIVATE})

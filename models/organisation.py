@@ -45,7 +45,8 @@ class User(Model):
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="members", null=True, on_delete=fields.SET_NULL
     )
-    email = fields.CharField(max_length=254, unique=True)
+    # Unique per agency, not globally: one agency learns nothing of another's staff (see README, Security).
+    email = fields.CharField(max_length=254, db_index=True)
     name = fields.CharField(max_length=200)
     role = fields.CharEnumField(Role, max_length=16)
     active = fields.BooleanField(default=True)
@@ -54,4 +55,5 @@ class User(Model):
 
     class Meta:
         table = "app_user"
+        unique_together = (("agency", "email"),)
         indexes = (("agency_id", "name"), ("team_id", "name"))

@@ -1,9 +1,11 @@
-"""Relay-style keyset pagination: newest first, the cursor is the opaque sort key (the id)."""
+"""Relay-style keyset pagination: newest first, the cursor is the opaque sort key (the id) and the kind of rows
+it pages (a cursor of one list is refused by another)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections import namedtuple
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from tortoise.queryset import QuerySet
 from auth.errors import BadInput
 
 MAX_PAGE = 200
+DEFAULT_PAGE = 50
 T = TypeVar("T")
 TotalCount = Callable[[], Awaitable[int]]
 
@@ -42,57 +45,69 @@ class Page(Generic[T]):
         return self.cursors[-1] if self.cursors else None
 
 
+# Row ids are 32-bit on PostgreSQL (IntField): a larger key could only overflow the query, never match a row.
+MAX_KEY = 2**31 - 1
+CURSOR_MAX = 64
+_CURSOR_TEXT = re.compile(rf"[A-Za-z0-9_-]{{1,{CURSOR_MAX}}}")  # base64url without padding, and nothing else
+_CURSOR = re.compile(r"c:([A-Za-z]{1,32}):([1-9][0-9]{0,9})")
+
+
 @lru_cache(maxsize=16384)  # every row of every page gets one, and pages are read again and again
-def encode_cursor(key: int) -> str:
-    return base64.urlsafe_b64encode(f"k:{key}".encode()).decode().rstrip("=")
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{kind}:{key}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, field: str = "after") -> int:
+def decode_cursor(kind: str, cursor: str, field: str = "after") -> int:
+    """The key a cursor of this kind of rows holds, or BAD_USER_INPUT for anything else, whatever it is."""
+    invalid = BadInput(field, "is not a valid cursor for this list")
+    if not isinstance(cursor, str) or not _CURSOR_TEXT.fullmatch(cursor):
+        raise invalid
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, key = raw.partition(":")
-        if prefix != "k" or not key.isdigit():
-            raise ValueError
-        return int(key)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadInput(field, "is not a valid cursor") from None
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        raise invalid from None
+    match = _CURSOR.fullmatch(raw)
+    if match is None or match.group(1) != kind or int(match.group(2)) > MAX_KEY:
+        raise invalid
+    return int(match.group(2))
 
 
 def page_size(first: int | None) -> int:
     if first is None:
-        return 50
+        return DEFAULT_PAGE
     if first < 0:
         raise BadInput("first", "must not be negative")
     return min(first, MAX_PAGE)
 
 
 async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> Page[ListedRow]:
-    """A page of the query's rows, newest first, as ListedRows."""
+    """A page of the query's rows, newest first, as ListedRows; cursors name the query's model."""
     size = page_size(first)
+    kind = query.model.__name__
     count = query.count
     if after is not None:
-        query = query.filter(id__lt=decode_cursor(after))
+        query = query.filter(id__lt=decode_cursor(kind, after))
     rows = await listed(query.order_by("-id").limit(size + 1)) if size else []
     items = list(rows[:size])
     return Page(
         items=items,
-        cursors=[encode_cursor(item.id) for item in items],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in items],  # type: ignore[attr-defined]
         has_next_page=len(rows) > size,
         count=count,
     )
 
 
-def page_of(items: list[T], first: int | None, after: str | None) -> Page[T]:
-    """The same page over a list already loaded (newest first), for batched nested connections."""
+def page_of(items: list[T], first: int | None, after: str | None, *, kind: str) -> Page[T]:
+    """The same page over a list of `kind` rows already loaded (newest first), for batched nested connections."""
     size = page_size(first)
     total = len(items)
     if after is not None:
-        key = decode_cursor(after)
+        key = decode_cursor(kind, after)
         items = [item for item in items if item.id < key]  # type: ignore[attr-defined]
     chunk = items[:size]
     return Page(
         items=chunk,
-        cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in chunk],  # type: ignore[attr-defined]
         has_next_page=len(items) > size,
         count=known(total),
     )
@@ -159,13 +174,13 @@ async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> 
     return found
 
 
-def page_of_head(head: Head[T], first: int | None) -> Page[T]:
-    """The first page (no cursor) from a group's head fetched with limit page_size(first) + 1."""
+def page_of_head(head: Head[T], first: int | None, *, kind: str) -> Page[T]:
+    """The first page (no cursor) from a group's head of `kind` rows fetched with limit page_size(first) + 1."""
     size = page_size(first)
     chunk = head.items[:size]
     return Page(
         items=chunk,
-        cursors=[encode_cursor(item.id) for item in chunk],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in chunk],  # type: ignore[attr-defined]
         has_next_page=len(head.items) > size,
         count=known(head.total),
     )

@@ -18,6 +18,7 @@ from models.organisation import User
 from resolvers import audit, throttle
 from resolvers.clock import now
 
+AGENCY_NAME_MAX = 200
 # Refreshing last_seen_at at most this often keeps the idle timeout without a write per request.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
 
@@ -51,19 +52,41 @@ def principal_for_user(user: User, session_id: int | None = None) -> Principal:
     )
 
 
-async def login(email: str, password: str, client: str, policy: SessionPolicy, limits: throttle.Limits) -> LoginResult:
+async def _accounts(email: str, agency: str | None) -> list[User]:
+    """The accounts an address may sign in to: in the named agency only, or in every agency that uses it."""
+    query = User.filter(email=email)
+    if agency is not None and agency.strip():
+        query = query.filter(agency__name=agency.strip()[:AGENCY_NAME_MAX])
+    return await query.order_by("id")
+
+
+async def login(
+    email: str,
+    password: str,
+    client: str,
+    policy: SessionPolicy,
+    limits: throttle.Limits,
+    agency: str | None = None,
+) -> LoginResult:
+    """Signs in to the one account the address and password match. Staff emails are unique per agency: without
+    `agency`, an address used by several agencies signs in only when the password matches exactly one of them.
+    Every failure answers the same, so no caller learns whether, or in how many agencies, an address exists."""
     email = (email or "").strip().lower()[:254]
+    password = password[:1024]
     keys = [throttle.account_key(email), throttle.address_key(client)]
     await throttle.check(keys, limits)
-    user = await User.filter(email=email).first()
-    if user is None:
-        valid = passwords.verify_unknown_account(password[:1024])
+    accounts = await _accounts(email, agency)
+    if accounts:
+        # One check per agency sharing the address: bounded by how many do.
+        matching = [account for account in accounts if passwords.verify_password(account.password_hash, password)]
     else:
-        valid = passwords.verify_password(user.password_hash, password[:1024])
-    if not valid or user is None or not user.active:
+        passwords.verify_unknown_account(password)  # the same work as a real check: no timing oracle
+        matching = []
+    user = matching[0] if len(matching) == 1 and matching[0].active else None
+    if user is None:
         await throttle.fail(keys)
-        if user is not None:
-            await audit.record(None, "LOGIN_FAILED", agency_id=user.agency_id, actor=user.email)  # type: ignore[attr-defined]
+        for account in accounts:  # each agency's trail shows the failed attempts on its own account
+            await audit.record(None, "LOGIN_FAILED", agency_id=account.agency_id, actor=account.email)  # type: ignore[attr-defined]
         raise LoginFailed()
     token = new_session_token()
     at = now()

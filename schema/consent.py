@@ -16,7 +16,7 @@ class ConsentQueries:
     @strawberry.field(description="The proof of every consent decision of a contact, oldest first.")
     async def consent_history(self, info: Info, contact_id: strawberry.ID) -> list[ConsentRecord]:
         rows = await consent.history(info.context.viewer, decode_id("Contact", contact_id))
-        return [ConsentRecord(row=r) for r in rows]
+        return [ConsentRecord.of(r, info) for r in rows]
 
 
 @strawberry.type
@@ -31,4 +31,4 @@ class ConsentMutations:
             input.source,
             input.wording,
         )
-        return ConsentRecord(row=row)
+        return ConsentRecord.of(row, info)

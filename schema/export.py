@@ -39,7 +39,7 @@ class SubjectAccessExport:
     @strawberry.field(description="Oldest first.")
     async def consent_history(self, info: Info) -> list[ConsentRecord]:
         rows = await export.consent_history(info.context.viewer, self.bundle.contact.id)
-        return [ConsentRecord(row=r) for r in rows]
+        return [ConsentRecord.of(r, info) for r in rows]
 
     @strawberry.field(description="Who viewed or changed this person's data, newest first.")
     async def access_log(self, info: Info) -> list[AuditEvent]:

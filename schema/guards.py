@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -16,24 +17,35 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
+    is_input_type,
+    type_from_ast,
 )
 from graphql.language import DocumentNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from auth import enforce
 from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
+from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.memo import MISSING, BoundedMemo
 
-CONNECTION_DEFAULT_PAGE = 50
+CONNECTION_DEFAULT_PAGE = DEFAULT_PAGE  # what a connection's resolver takes when `first` is null
 MAX_DUPLICATE_FIELDS = 10
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 INTROSPECTION_REFUSED = "introspection needs authentication"
@@ -52,6 +64,24 @@ class Limits:
     max_aliases: int
     max_directives: int
     max_cost: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    code: str = "BAD_USER_INPUT"
+
+
+class _Refused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class Caller(str, Enum):
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    API_KEY = "api key"
 
 
 class _Counter(Visitor):
@@ -84,13 +114,74 @@ class _Counter(Visitor):
             self.directive_problem = f"unknown directive @{node.name.value}"
 
 
-class _Shape:
-    """Depth, cost and duplicated fields, following fragments (a fragment cycle stops the walk)."""
+class _NotWhole(Exception):
+    pass
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> None:
+
+def _whole(value: Any) -> int | None:
+    """An Int as graphql-core would take it, or _NotWhole: it also takes 200.0, which the cost must not miss."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _NotWhole
+
+
+def _literal(node: ValueNode) -> int | None:
+    if isinstance(node, NullValueNode):
+        return None
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    raise _NotWhole
+
+
+def _not_whole(type_: GraphQLInputType, value: Any, where: str) -> str | None:
+    """Where a variable's value has a non-integer in an Int position (inputs and lists included), or None."""
+    if value is None:
+        return None
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(named, GraphQLList):
+        items = value if isinstance(value, list) else [value]  # a single value stands for a list of one
+        return next((p for i, v in enumerate(items) if (p := _not_whole(named.of_type, v, f"{where}[{i}]"))), None)
+    if isinstance(named, GraphQLInputObjectType) and isinstance(value, dict):
+        fields = ((name, value[name], field.type) for name, field in named.fields.items() if name in value)
+        return next((p for name, v, t in fields if (p := _not_whole(t, v, f"{where}.{name}"))), None)
+    if named is GraphQLInt:
+        try:
+            _whole(value)
+        except _NotWhole:
+            return f"{where}: must be a whole number"
+    return None
+
+
+class _Shape:
+    """Depth, cost and duplicated fields, following fragments (a fragment cycle stops the walk).
+
+    Cost: every object field costs 1, and a connection multiplies what it selects by the page that will run:
+    `first` as given inline, as a provided variable, as the variable's default, or as the argument's default
+    (null: the resolvers' default page), capped as the resolvers cap it. Lists that are not connections count
+    once: their sizes are bounded by the data (a request's travelers, a contact's consents per purpose).
+    """
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any], caller: Caller
+    ) -> None:
         self.schema = schema
         self.variables = variables
+        self.caller = caller
+        self.defaults: dict[str, ValueNode] = {}
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def operation(self, definition: OperationDefinitionNode) -> None:
+        """Takes the operation's variables: their values must be whole numbers wherever an Int is expected."""
+        self.defaults = {}
+        for variable in definition.variable_definitions or ():
+            name = variable.variable.name.value
+            if variable.default_value is not None:
+                self.defaults[name] = variable.default_value
+            type_ = type_from_ast(self.schema, variable.type)
+            if name in self.variables and is_input_type(type_):
+                problem = _not_whole(type_, self.variables[name], f"variable ${name}")  # type: ignore[arg-type]
+                if problem:
+                    raise _Refused(Refusal(problem))
 
     def _selections(
         self, selection_set: SelectionSetNode | None, seen: frozenset[str]
@@ -106,83 +197,95 @@ class _Shape:
                 if fragment is not None and name not in seen:
                     yield from self._selections(fragment.selection_set, seen | {name})
 
+    def _first(self, node: FieldNode, field_def: Any) -> int | None:
+        """The `first` the resolver will get (None: not given, or null)."""
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if not isinstance(value, VariableNode):
+                return _literal(value)
+            name = value.name.value
+            if name in self.variables:
+                return _whole(self.variables[name])
+            if name in self.defaults:
+                return _literal(self.defaults[name])
+            break  # a variable neither given nor defaulted: as if the argument were not there
+        return _whole(field_def.args["first"].default_value)
+
     def _page(self, node: FieldNode, field_def: Any) -> int:
         if field_def is None or "first" not in field_def.args:
             return 1
-        for argument in node.arguments or ():
-            if argument.name.value == "first":
-                value = argument.value
-                if isinstance(value, IntValueNode):
-                    return max(int(value.value), 1)
-                if isinstance(value, VariableNode):
-                    given = self.variables.get(value.name.value)
-                    return max(int(given), 1) if isinstance(given, int) else CONNECTION_DEFAULT_PAGE
-        default = field_def.args["first"].default_value
-        return default if isinstance(default, int) else CONNECTION_DEFAULT_PAGE
+        try:
+            first = self._first(node, field_def)
+        except (_NotWhole, ValueError):
+            raise _Refused(Refusal(f"{node.name.value}(first:) must be a whole number")) from None
+        return CONNECTION_DEFAULT_PAGE if first is None else min(max(first, 1), MAX_PAGE)
 
     def measure(
         self, selection_set: SelectionSetNode | None, parent: Any, seen: frozenset[str], depth: int, limits: Limits
-    ) -> tuple[int, int, str | None]:
-        """(depth, cost, problem) of a selection set; stops at the first problem."""
+    ) -> tuple[int, int]:
+        """(depth, cost) of a selection set, or _Refused at the first problem."""
         deepest, cost = depth, 0
         keys: dict[str, int] = {}
         for node, now_seen in self._selections(selection_set, seen):
             key = node.alias.value if node.alias else node.name.value
             keys[key] = keys.get(key, 0) + 1
             if keys[key] > MAX_DUPLICATE_FIELDS:
-                return deepest, cost, f"field '{key}' is selected more than {MAX_DUPLICATE_FIELDS} times"
+                raise _Refused(Refusal(f"field '{key}' is selected more than {MAX_DUPLICATE_FIELDS} times"))
             if depth + 1 > limits.max_depth:
-                return depth + 1, cost, f"query depth exceeds the limit of {limits.max_depth}"
-            field_def = parent.fields.get(node.name.value) if isinstance(parent, GraphQLObjectType) else None
+                raise _Refused(Refusal(f"query depth exceeds the limit of {limits.max_depth}"))
+            is_object = isinstance(parent, GraphQLObjectType)
+            if self.caller is Caller.API_KEY and is_object:
+                reason = enforce.api_key_refused_field(parent.name, node.name.value)
+                if reason:
+                    raise _Refused(Refusal(reason, "FORBIDDEN"))
+            field_def = parent.fields.get(node.name.value) if is_object else None
             child_type = get_named_type(field_def.type) if field_def is not None else None
-            child_depth, child_cost, problem = (depth + 1, 0, None)
-            if node.selection_set is not None:
-                child_depth, child_cost, problem = self.measure(
-                    node.selection_set, child_type, now_seen, depth + 1, limits
-                )
-            if problem:
-                return child_depth, cost, problem
+            child_depth = depth + 1
             if node.selection_set is not None:  # scalars are free; objects cost 1, times the page size
+                child_depth, child_cost = self.measure(node.selection_set, child_type, now_seen, depth + 1, limits)
                 cost += 1 + self._page(node, field_def) * child_cost
             deepest = max(deepest, child_depth)
             if cost > limits.max_cost:
-                return (
-                    deepest,
-                    cost,
-                    f"query cost exceeds the limit of {limits.max_cost} (each connection multiplies by its `first`)",
+                raise _Refused(
+                    Refusal(
+                        f"query cost exceeds the limit of {limits.max_cost} (each connection multiplies by its `first`)"
+                    )
                 )
-        return deepest, cost, None
+        return deepest, cost
 
 
 def problem_with(
-    document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limits: Limits, anonymous: bool
-) -> str | None:
+    document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limits: Limits, caller: Caller
+) -> Refusal | None:
+    anonymous = caller is Caller.ANONYMOUS
     counter = _Counter(frozenset(d.name for d in schema.directives))
     visit(document, counter)
     if anonymous and counter.introspection:
-        return INTROSPECTION_REFUSED
+        return Refusal(INTROSPECTION_REFUSED, "UNAUTHENTICATED")
     if anonymous and not _root_fields(schema, document) <= PUBLIC_ROOT_FIELDS:
-        return AUTHENTICATION_REQUIRED
+        return Refusal(AUTHENTICATION_REQUIRED, "UNAUTHENTICATED")
     if counter.directive_problem:
-        return counter.directive_problem
+        return Refusal(counter.directive_problem)
     if counter.aliases > limits.max_aliases:
-        return f"the query uses {counter.aliases} aliases; the limit is {limits.max_aliases}"
+        return Refusal(f"the query uses {counter.aliases} aliases; the limit is {limits.max_aliases}")
     if counter.directives > limits.max_directives:
-        return f"the query uses {counter.directives} directives; the limit is {limits.max_directives}"
-    shape = _Shape(schema, document, variables)
+        return Refusal(f"the query uses {counter.directives} directives; the limit is {limits.max_directives}")
+    shape = _Shape(schema, document, variables, caller)
     roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            _, _, problem = shape.measure(
-                definition.selection_set, roots[definition.operation.value], frozenset(), 0, limits
-            )
-            if problem:
-                return problem
+    try:
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                shape.operation(definition)
+                shape.measure(definition.selection_set, roots[definition.operation.value], frozenset(), 0, limits)
+    except _Refused as refused:
+        return refused.refusal
     return None
 
 
 def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
-    shape = _Shape(schema, document, {})
+    shape = _Shape(schema, document, {}, Caller.ANONYMOUS)
     return {
         node.name.value
         for definition in document.definitions
@@ -220,22 +323,26 @@ class GuardMemo:
     the limits are the process's settings)."""
 
     def __init__(self) -> None:
-        self._verdicts: BoundedMemo[tuple[str, str, bool, Limits], str | None] = BoundedMemo()
+        self._verdicts: BoundedMemo[tuple[str, str, Caller, Limits], Refusal | None] = BoundedMemo()
 
-    def problem(self, context: Any, limits: Limits, anonymous: bool) -> str | None:
+    def problem(self, context: Any, limits: Limits, caller: Caller) -> Refusal | None:
         variables = context.variables or {}
-        key = (context.query, json.dumps(variables, sort_keys=True, default=repr), anonymous, limits)
+        key = (context.query, json.dumps(variables, sort_keys=True, default=repr), caller, limits)
         verdict = self._verdicts.get(key) if context.query else MISSING
         if verdict is MISSING:
-            verdict = problem_with(
-                context.graphql_document, context.schema._schema, variables, limits, anonymous=anonymous
-            )
+            verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, caller)
             if context.query:
                 self._verdicts.put(key, verdict)
         return verdict  # type: ignore[return-value]
 
 
 GUARDS = GuardMemo()
+
+
+def _caller(principal: Any) -> Caller:
+    if principal is None:
+        return Caller.ANONYMOUS
+    return Caller.API_KEY if principal.is_api_key else Caller.USER
 
 
 class QueryGuards(SchemaExtension):
@@ -246,15 +353,15 @@ class QueryGuards(SchemaExtension):
             settings.max_query_depth, settings.max_aliases, settings.max_directives, settings.max_query_cost
         )
         if context.graphql_document is not None:
-            anonymous = context.context.principal is None
-            problem = GUARDS.problem(context, limits, anonymous)
-            if problem == AUTHENTICATION_REQUIRED:
-                context.pre_execution_errors = [GraphQLError(problem, extensions={"code": "UNAUTHENTICATED"})]
-            elif problem:
-                code = "UNAUTHENTICATED" if problem == INTROSPECTION_REFUSED else "BAD_USER_INPUT"
+            caller = _caller(context.context.principal)
+            refusal = GUARDS.problem(context, limits, caller)
+            if refusal is not None and refusal.message == AUTHENTICATION_REQUIRED:
+                context.pre_execution_errors = [GraphQLError(refusal.message, extensions={"code": refusal.code})]
+            elif refusal is not None:
                 # Set before validation runs, so graphql-core's rules do not pile up more errors.
-                context.pre_execution_errors = [GraphQLError(f"Refused: {problem}", extensions={"code": code})]
-            elif anonymous:
+                message = f"Refused: {refusal.message}"
+                context.pre_execution_errors = [GraphQLError(message, extensions={"code": refusal.code})]
+            elif caller is Caller.ANONYMOUS:
                 # The errors never reach an anonymous client: one vague error instead.
                 invalid = VALIDATION.errors(context)
                 context.pre_execution_errors = (

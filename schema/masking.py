@@ -89,6 +89,38 @@ def compartmented(type_name: str) -> Callable[[type[T]], type[T]]:
     return decorate
 
 
+def audited(type_name: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator, applied after @strawberry.type, for a type holding a data subject's personal data that is
+    only ever served inside the compartment (its root fields check it), so nothing is masked: its fields not
+    declared public are personal, and its objects are made with `note_viewed`."""
+    public = enforce.public_fields(type_name)
+
+    def decorate(cls: type[T]) -> type[T]:
+        fields: list[StrawberryField] = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        PERSONAL_FIELDS[type_name] = frozenset(
+            field.graphql_name or to_camel_case(field.python_name)
+            for field in fields
+            if field.python_name not in public and not _is_private(field)
+        )
+        return cls
+
+    return decorate
+
+
+def note_viewed(info: Any, contact_id: int, type_name: str) -> None:
+    """The contact counts as viewed (one VIEW_PERSONAL event) when the selection asks for personal fields of this
+    type, at any depth below the field being resolved."""
+    context = info.context
+    # Once noted (or logged), a contact's other objects (a streamed export's thousands of requests)
+    # need no look at the selection.
+    if (
+        contact_id not in context.viewed_contacts
+        and contact_id not in context.logged_contacts
+        and type_name in _personal_types_selected(info)
+    ):
+        context.viewed_contacts.add(contact_id)
+
+
 def build(cls: type[T], info: Any, contact_id: int, visible: bool, values: dict[str, Any], /) -> T:
     """An instance of a compartmented type from all its fields' values: personal attributes nulled outside
     the compartment, the contact noted as viewed inside it when the selection asks for personal fields
@@ -96,15 +128,7 @@ def build(cls: type[T], info: Any, contact_id: int, visible: bool, values: dict[
     if values.keys() != cls.__init_fields__:  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} is built from exactly {sorted(cls.__init_fields__)}")  # type: ignore[attr-defined]
     if visible:
-        context = info.context
-        # Once noted (or logged), a contact's other objects (a streamed export's thousands of requests)
-        # need no look at the selection.
-        if (
-            contact_id not in context.viewed_contacts
-            and contact_id not in context.logged_contacts
-            and cls.__compartment_type__ in _personal_types_selected(info)
-        ):  # type: ignore[attr-defined]
-            context.viewed_contacts.add(contact_id)
+        note_viewed(info, contact_id, cls.__compartment_type__)  # type: ignore[attr-defined]
     else:
         for name in cls.__personal_attributes__:  # type: ignore[attr-defined]
             values[name] = None

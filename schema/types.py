@@ -15,7 +15,7 @@ from resolvers.ids import encode_id
 from resolvers.pagination import Head, Page, TotalCount, page_of, page_of_head, page_size
 from schema.context import Info
 from schema.enums import ApiScope, ConsentPurpose
-from schema.masking import build, compartmented
+from schema.masking import audited, build, compartmented, note_viewed
 from schema.prefetch import PENDING, Relation, now_or_later
 
 # Enum members by value: rows give their text (or the member, equal to it) by the thousand, and a
@@ -135,9 +135,17 @@ class ConsentState:
     since: datetime
 
 
+@audited("ConsentRecord")
 @strawberry.type
 class ConsentRecord:
+    """A consent decision's proof: served only to those who see the contact's personal data."""
+
     row: strawberry.Private[models.ConsentRecord]
+
+    @classmethod
+    def of(cls, row: models.ConsentRecord, info: Info) -> ConsentRecord:
+        note_viewed(info, row.contact_id, "ConsentRecord")  # type: ignore[attr-defined]
+        return cls(row=row)
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -222,7 +230,7 @@ class Contact:
         if after is None:
             # The newest page of requests only, whatever the contact's count (one windowed query per page).
             def connection(head: Head[models.TravelRequest]) -> TravelRequestConnection:
-                return self._request_connection(page_of_head(head, first), info)
+                return self._request_connection(page_of_head(head, first, kind="TravelRequest"), info)
 
             key = (self.row.id, page_size(first) + 1)
             return now_or_later(info.context.loaders.request_heads, key, connection)  # type: ignore[return-value]
@@ -230,7 +238,7 @@ class Contact:
         # A cursor is rare (the UI pages contacts, not their requests): all of the contact's requests.
         async def later() -> TravelRequestConnection:
             rows = await info.context.loaders.requests_of_contact.load(self.row.id)
-            return self._request_connection(page_of(rows, first, after), info)
+            return self._request_connection(page_of(rows, first, after, kind="TravelRequest"), info)
 
         return later()  # type: ignore[return-value]
 

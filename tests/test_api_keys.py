@@ -176,3 +176,43 @@ async def test_intake_key_reads_nothing(client, world: World) -> None:
         await client.error_code("query($id: ID!) { contact(id: $id) { id } }", {"id": contact_id}, secret)
         == "FORBIDDEN"
     )
+
+
+STAFF = """{ contacts { edges { node { owner { id name team { id name members { id name } } }
+  team { id name members { id name team { name } } }
+  requests { edges { node { advisor { id name __typename } } } } } } } }"""
+
+
+async def test_a_key_reads_staff_as_ids_and_names_only(client, world: World) -> None:
+    secret = (await create_key(client, world, ["READ_CONTACTS"]))["secret"]
+    owner = world.users["owner"]
+    node = (await client.data(STAFF, token=secret))["contacts"]["edges"][0]["node"]
+    assert node["owner"]["id"] == gid("User", owner.id) and node["owner"]["name"] == owner.name
+    assert node["owner"]["team"]["name"] == "Team A"
+    assert {m["name"] for m in node["team"]["members"]} == {owner.name, world.users["mate"].name}
+    assert node["requests"]["edges"][0]["node"]["advisor"] == {
+        "id": gid("User", owner.id),
+        "name": owner.name,
+        "__typename": "User",
+    }
+    # Any other staff field, however it is reached (nested, in a fragment, aliased), refuses the whole document.
+    for document, field in [
+        ("{ contacts { edges { node { owner { email } } } } }", "User.email"),
+        ("{ contacts { edges { node { owner { id role } } } } }", "User.role"),
+        ("{ contacts { edges { node { team { members { active } } } } } }", "User.active"),
+        ("{ contacts { edges { node { requests { edges { node { advisor { mail: email } } } } } } } }", "User.email"),
+        ("{ contacts { edges { node { owner { ...U } } } } } fragment U on User { name email }", "User.email"),
+        ("{ contacts { edges { node { owner { ... on User { role } } } } } }", "User.role"),
+        ("query($id: ID!) { contact(id: $id) { owner { email } } }", "User.email"),
+    ]:
+        variables = {"id": gid("Contact", world.contacts[Visibility.AGENCY].id)}
+        body = await client.post(document, variables, secret)
+        assert body["data"] is None, document
+        (error,) = body["errors"]
+        assert error["extensions"] == {"code": "FORBIDDEN"} and f"'{field}'" in error["message"], document
+        assert owner.email not in str(body) and "ADVISOR" not in str(body)
+    # Signed-in staff read the same fields as before.
+    full = "{ contacts { edges { node { owner { email role active } } } } }"
+    assert (await client.data(full, token=world.tokens["mate"]))["contacts"]["edges"][0]["node"]["owner"][
+        "role"
+    ] == "ADVISOR"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def alveole(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 def test_help_lists_every_command() -> None:
     result = alveole("--help")
     assert result.returncode == 0
-    for command in ("serve", "create-agency", "schema"):
+    for command in ("serve", "create-agency", "appoint-dpo", "schema"):
         assert command in result.stdout
 
 
@@ -53,6 +54,30 @@ def test_create_agency_refuses_without_a_password_and_never_takes_it_from_argv(t
         "create-agency", "X", "--admin-email", "a@x.test", env={**env, "ALVEOLE_PASSWORD": "short"}, cwd=tmp_path
     )
     assert weak.returncode == 1 and "at least 12" in weak.stderr
+
+
+def test_appoint_dpo_makes_an_agency_s_first_dpo_only(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    env = {"ALVEOLE_DATABASE_URL": f"sqlite://{database}", "ALVEOLE_PASSWORD": "a-long-admin-passphrase"}
+    assert (
+        alveole("create-agency", "Soleil", "--admin-email", "boss@soleil.test", env=env, cwd=tmp_path).returncode == 0
+    )
+    missing = alveole("appoint-dpo", "dpo@soleil.test", "--agency", "Lune", env=env, cwd=tmp_path)
+    assert missing.returncode == 1 and "no agency has this name" in missing.stderr
+    no_password = {k: v for k, v in env.items() if k != "ALVEOLE_PASSWORD"}
+    refused = alveole("appoint-dpo", "dpo@soleil.test", "--agency", "Soleil", env=no_password, cwd=tmp_path)
+    assert refused.returncode == 1 and "ALVEOLE_PASSWORD" in refused.stderr
+    appointed = alveole("appoint-dpo", "DPO@soleil.test", "--agency", "Soleil", "--name", "Dee", env=env, cwd=tmp_path)
+    assert appointed.returncode == 0, appointed.stderr
+    assert "dpo@soleil.test" in appointed.stdout
+    again = alveole("appoint-dpo", "other@soleil.test", "--agency", "Soleil", env=env, cwd=tmp_path)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "already has an active DPO: promote with setUserRole as the DPO" in again.stderr
+    with sqlite3.connect(database) as db:
+        staff = db.execute("SELECT email, name, role, team_id FROM app_user ORDER BY id").fetchall()
+        detail = db.execute("SELECT actor, detail FROM audit_event WHERE action = 'CREATE_USER'").fetchall()
+    assert staff == [("boss@soleil.test", "Administrator", "ADMIN", None), ("dpo@soleil.test", "Dee", "DPO", None)]
+    assert detail == [("system", "user VXNlcjoy dpo@soleil.test: role DPO, team none (appointed with the CLI)")]
 
 
 def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 ]
 DPO_EMAIL = "dpo@demo.alveole.test"
 DEMO_PASSWORD = "demo-alveole-2026"
+DEMO_AGENCY = "Voyages Demo"
 EXAMPLE_TABS = ["FindAndExport", "SubjectAccessExport", "RestrictVisibility", "RetentionPreview", "VerifiedRequests"]
 
 
@@ -101,6 +102,7 @@ def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
             # Log in through the form, not by pasting a token.
             page.fill("#login-form input[name=email]", DPO_EMAIL)
             page.fill("#login-form input[name=password]", DEMO_PASSWORD)
+            page.fill("#login-form input[name=agency]", DEMO_AGENCY)  # optional: needed only for a shared address
             page.click("#login-form button[type=submit]")
             expect(page.locator("#session")).to_be_visible()
             expect(page.locator("#session-user")).to_contain_text(DPO_EMAIL)

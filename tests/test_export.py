@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import Message
@@ -504,26 +505,50 @@ async def test_a_csv_without_requests_still_holds_the_person(client, world: Worl
     ]
 
 
+async def test_a_link_reveals_nothing_to_whoever_it_is_forwarded_to(client, world: World, person: Person) -> None:
+    first, second = await links(client, world, person), await links(client, world, person)
+    tokens = [
+        path_of(url).removeprefix("/exports/").removesuffix(suffix)
+        for urls in (first, second)
+        for url, suffix in ((urls["csvUrl"], ".csv"), (urls["jsonUrl"], ".json"))
+    ]
+    assert tokens[0] == tokens[1] and tokens[2] == tokens[3] and tokens[0] != tokens[2]  # one token per export
+    dpo = world.users["dpo"]
+    for token in (tokens[0], tokens[2]):
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", token) and len(token) < 100
+        sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        readable = sealed.decode("latin-1")
+        for secret in (dpo.email, dpo.email.split("@")[0], '"c"', '"by"', "exp"):
+            assert secret not in readable and secret.encode() not in sealed
+        with pytest.raises((UnicodeDecodeError, json.JSONDecodeError)):  # not JSON, not even text
+            json.loads(sealed)
+    # Sealed with a random nonce: two links to the same person share nothing past chance.
+    one, two = (base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)) for t in (tokens[0], tokens[2]))
+    assert sum(a == b for a, b in zip(one, two, strict=False)) < len(one) // 4
+
+
 async def test_a_tampered_link_gives_nothing(client, world: World, person: Person) -> None:
     path = path_of((await links(client, world, person))["jsonUrl"])
     token = path.removeprefix("/exports/").removesuffix(".json")
-    payload, signature = token.split(".")
-    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    other = world.contacts[Visibility.ADVISOR].id
-    forged = base64.urlsafe_b64encode(json.dumps({**body, "c": other}).encode()).decode().rstrip("=")
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
-    for bad in [f"{forged}.{signature}", f"{payload}.{flipped}", payload, "x.y", f"{payload}.{signature}x", "é"]:
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    dpo = world.users["dpo"]
+    other = ExportLink(agency_id=world.agency.id, contact_id=world.contacts[Visibility.ADVISOR].id, user_id=dpo.id)
+    foreign_key = export_links.sign("another-secret-" + "y" * 40, other, issued_at=now(), lifetime=timedelta(minutes=5))
+    for bad in [flipped, token[:-1], token + "A", token[:20], foreign_key, "x.y", "é", "A" * 300]:
         response = await client.http.get(f"/exports/{bad}.json")
         assert response.status_code == 403, bad
         assert response.headers["cache-control"] == "no-store"
         assert "Éloïse" not in response.text and "Prenom" not in response.text
     assert not await AuditEvent.filter(detail__startswith="download").exists()
     assert (await client.http.get(path)).status_code == 200  # the genuine link still works
+    download = await AuditEvent.get(detail="download json")
+    assert download.actor == dpo.email
 
 
 async def test_an_expired_link_gives_nothing(client, world: World, person: Person) -> None:
     dpo = world.users["dpo"]
-    link = ExportLink(agency_id=world.agency.id, contact_id=person.contact.id, user_id=dpo.id, actor=dpo.email)
+    link = ExportLink(agency_id=world.agency.id, contact_id=person.contact.id, user_id=dpo.id)
     lifetime = timedelta(minutes=10)
     expired = export_links.sign(SECRET, link, issued_at=now() - timedelta(minutes=11), lifetime=lifetime)
     fresh = export_links.sign(SECRET, link, issued_at=now(), lifetime=lifetime)
@@ -535,12 +560,12 @@ async def test_an_expired_link_gives_nothing(client, world: World, person: Perso
 
 
 def test_links_of_another_secret_are_refused() -> None:
-    link = ExportLink(agency_id=1, contact_id=2, user_id=3, actor="dpo@example.org")
+    link = ExportLink(agency_id=1, contact_id=2, user_id=3)
     token = export_links.sign("another-secret-" + "y" * 40, link, issued_at=now(), lifetime=timedelta(minutes=10))
     with pytest.raises(export_links.InvalidLink):
         export_links.verify(SECRET, token, at=now())
     assert export_links.verify("another-secret-" + "y" * 40, token, at=now()) == link
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 32 characters"):
         export_links.sign("", link, issued_at=now(), lifetime=timedelta(minutes=10))
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
 from graphql.pyutils import Undefined
 
-from models import SubjectRequest, Visibility
+from auth.enforce import api_key_refused_field
+from auth.policy import API_KEY_STAFF_FIELDS
+from models import Role, SubjectRequest, User, Visibility
 from schema import build_schema
 from tests.world import World, gid, make_web_request, make_world, personal_values
 
@@ -34,16 +37,19 @@ def _named(t):  # type: ignore[no-untyped-def]
     return t
 
 
-def selection(t: GraphQLObjectType, depth: int) -> str:
+def selection(t: GraphQLObjectType, depth: int, allowed: Callable[[str, str], bool] = lambda t, f: True) -> str:
+    """Every field of `t` reachable to `depth` levels (that `allowed(type name, field name)`)."""
     parts = []
     for name, field in t.fields.items():
         if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        if not allowed(t.name, name):
             continue
         target = _named(field.type)
         if is_leaf_type(target):
             parts.append(name)
         elif depth > 0 and isinstance(target, GraphQLObjectType):
-            inner = selection(target, depth - 1)
+            inner = selection(target, depth - 1, allowed)
             if inner:
                 parts.append(f"{name} {{ {inner} }}")
     return " ".join(parts)
@@ -157,6 +163,89 @@ async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) ->
     for term in ("prénomxadvisorq", hidden.email.upper(), hidden.phone.replace(" ", "")):
         data = await client.data(query, {"s": term}, world.tokens["owner"])
         assert data["contacts"]["totalCount"] == 1, term
+
+
+async def test_a_key_sees_staff_as_ids_and_names_only(client, world: World) -> None:
+    """Keys read contacts (AGENCY ones): their owners, teams and advisors show ids and names, nothing else. Every
+    other staff field, anywhere in a document, refuses the whole document up front."""
+    created = await client.data(
+        'mutation { createApiKey(name: "crm", scopes: [READ_CONTACTS]) { secret } }', token=world.tokens["admin"]
+    )
+    secret = created["createApiKey"]["secret"]
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    shared = gid("Contact", world.contacts[Visibility.AGENCY].id)
+    roots = {"contacts": "contacts", "contact": f'contact(id: "{shared}")'}
+    staff_values = [u.email for u in await User.all()] + [role.value for role in Role]
+
+    def allowed(type_name: str, field: str) -> bool:
+        return api_key_refused_field(type_name, field) is None
+
+    for root, call in roots.items():
+        target = _named(schema.query_type.fields[root].type)
+        readable = await client.data(f"{{ {call} {{ {selection(target, DEPTH, allowed)} }} }}", token=secret)
+        text = json.dumps(readable, ensure_ascii=False)
+        assert "PrenomXAGENCYQ" in text and world.users["owner"].name in text  # names are there
+        for value in staff_values:
+            assert value not in text, f"{root} showed {value!r} to a key"
+        everything = await client.post(f"{{ {call} {{ {selection(target, DEPTH)} }} }}", token=secret)
+        assert everything["data"] is None and everything["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for type_name, readable_fields in API_KEY_STAFF_FIELDS.items():
+        for field in set(schema.type_map[type_name].fields) - readable_fields:  # type: ignore[union-attr]
+            inner = (
+                field if is_leaf_type(_named(schema.type_map[type_name].fields[field].type)) else f"{field} {{ id }}"
+            )  # type: ignore[union-attr]
+            owner = f"owner {{ {inner} }}" if type_name == "User" else f"team {{ {inner} }}"
+            body = await client.post(f"{{ contacts {{ edges {{ node {{ id {owner} }} }} }} }}", token=secret)
+            assert body["data"] is None, body
+            assert body["errors"] == [
+                {"message": f"Refused: {api_key_refused_field(type_name, field)}", "extensions": {"code": "FORBIDDEN"}}
+            ]
+
+
+async def test_admin_tries_to_become_more(client, world: World) -> None:
+    """An ADMIN appointing a DPO it could sign in as, promoting itself, joining the owner's team, or making a
+    helper ADMIN inside it: each refused, and afterwards no query shows it the ADVISOR or TEAM contacts' data."""
+    admin, team = world.tokens["admin"], gid("Team", world.team_a.id)
+    me = gid("User", world.users["admin"].id)
+    password = "a-long-enough-passphrase"
+    create = (
+        "mutation($e: String!, $r: Role!, $t: ID, $p: String!) "
+        '{ createUser(email: $e, name: "S", password: $p, role: $r, teamId: $t) { id } }'
+    )
+    attempts = [
+        (create, {"e": "shadow@1.test", "r": "DPO", "t": None, "p": password}),
+        (create, {"e": "helper@1.test", "r": "ADMIN", "t": team, "p": password}),
+        ("mutation($u: ID!) { setUserRole(userId: $u, role: DPO) { role } }", {"u": me}),
+        ("mutation($u: ID!, $t: ID) { setUserTeam(userId: $u, teamId: $t) { team { name } } }", {"u": me, "t": team}),
+        (
+            "mutation($u: ID!) { setUserRole(userId: $u, role: DPO) { role } }",
+            {"u": gid("User", world.users["no_team"].id)},
+        ),
+        ("mutation($u: ID!) { deactivateUser(userId: $u) { active } }", {"u": gid("User", world.users["dpo"].id)}),
+    ]
+    for document, variables in attempts:
+        body = await client.post(document, variables, admin)
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (document, body)
+    login = await client.post(
+        'mutation($p: String!) { login(email: "shadow@1.test", password: $p) { token } }', {"p": password}
+    )
+    assert login["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await User.filter(role=Role.DPO, agency_id=world.agency.id).count() == 1
+    assert (await User.get(id=world.users["admin"].id)).team_id is None  # type: ignore[attr-defined]
+    hidden = [world.contacts[Visibility.ADVISOR], world.contacts[Visibility.TEAM]]
+    contact_id = gid("Contact", hidden[1].id)
+    request = await hidden[1].requests.all().first()
+    args = {
+        "*": {"id": contact_id, "contactId": contact_id},
+        "travelRequest": {"id": gid("TravelRequest", request.id)},
+        "contacts": {"search": hidden[1].last_name},
+    }
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    for name, document in root_queries(schema, args).items():
+        text = json.dumps(await client.post(document, token=admin), ensure_ascii=False)
+        for contact in hidden:
+            for value in personal_values(contact):
+                assert value not in text, f"{name} showed the ADMIN {value!r}"
 
 
 # -- the data subject's door: what a person typed into the website, and the mails to them -------------------

@@ -1,4 +1,4 @@
-"""Migration 0004 on a database that already holds subject requests: they become STAFF, verified, with a reference."""
+"""Migrations applied to a database that already holds data, as an upgrade runs them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from app.database import close_database, open_database, tortoise_config_in_use
@@ -64,5 +65,57 @@ async def test_existing_requests_become_staff_verified_with_a_reference(fresh_da
             _, indexes = await connection.execute_query("PRAGMA index_list('subject_request')")
             names = {index["name"] for index in indexes}
             assert {"idx_subject_req_agency__54c4d8", "idx_subject_req_contact_d2587f"} <= names
+    finally:
+        await close_database()
+
+
+BEFORE_STAFF_PER_AGENCY = MigrationTarget("models", "0004_self_service")
+OLD_STAFF = [
+    "INSERT INTO agency (id, name, retention_months, default_visibility, created_at)"
+    " VALUES (1, 'A', 36, 'TEAM', CURRENT_TIMESTAMP), (2, 'B', 36, 'TEAM', CURRENT_TIMESTAMP)",
+    "INSERT INTO team (id, agency_id, name, created_at) VALUES (1, 1, 'Europe', CURRENT_TIMESTAMP)",
+    "INSERT INTO app_user (id, agency_id, team_id, email, name, role, active, password_hash, created_at) VALUES"
+    " (1, 1, 1, 'admin@a.test', 'Admin', 'ADMIN', TRUE, 'x', CURRENT_TIMESTAMP),"
+    " (2, 1, 1, 'sophie@a.test', 'Sophie', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)",
+    "INSERT INTO contact (id, agency_id, owner_id, team_id, kind, visibility, restricted, created_at,"
+    " last_activity_at, first_name, last_name, search_text) VALUES"
+    " (1, 1, 1, 1, 'CLIENT', 'TEAM', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'Pierre', 'Martin', ''),"
+    " (2, 1, 2, 1, 'CLIENT', 'TEAM', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'Anne', 'Petit', '')",
+]
+
+
+async def test_staff_emails_per_agency_keep_the_staff_and_take_admins_out_of_their_teams(fresh_database: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await open_database(make_settings(fresh_database), run_migrations=False)
+    try:
+        await migrate(BEFORE_STAFF_PER_AGENCY)
+        connection = get_connection("default")
+        for statement in OLD_STAFF:
+            await connection.execute_script(statement)
+        await migrate(None)
+
+        _, users = await connection.execute_query("SELECT id, email, role, team_id FROM app_user ORDER BY id")
+        assert [tuple(row) for row in users] == [
+            (1, "admin@a.test", "ADMIN", None),
+            (2, "sophie@a.test", "ADVISOR", 1),
+        ]
+        _, contacts = await connection.execute_query("SELECT id, team_id FROM contact ORDER BY id")
+        assert [tuple(row) for row in contacts] == [(1, None), (2, 1)]  # the ADMIN's contact follows it
+        # An address may now serve another agency, never twice in one.
+        await connection.execute_script(
+            "INSERT INTO app_user (id, agency_id, email, name, role, active, password_hash, created_at)"
+            " VALUES (3, 2, 'sophie@a.test', 'Other Sophie', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)"
+        )
+        with pytest.raises(IntegrityError):
+            await connection.execute_script(
+                "INSERT INTO app_user (id, agency_id, email, name, role, active, password_hash, created_at)"
+                " VALUES (4, 1, 'sophie@a.test', 'Twin', 'ADVISOR', TRUE, 'x', CURRENT_TIMESTAMP)"
+            )
+        if connection.capabilities.dialect == "sqlite":
+            # SQLite rebuilt the table: its indexes are all there again.
+            _, indexes = await connection.execute_query(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_user' AND sql IS NOT NULL"
+            )
+            assert len(indexes) == 4  # (agency_id, email) unique, email, (agency_id, name), (team_id, name)
     finally:
         await close_database()

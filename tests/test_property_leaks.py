@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import hypothesis_graphql
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
 from models import ConsentRecord, Contact, SubjectRequest, Team, TravelRequest, User, Visibility
 from schema import build_schema
+from tests.properties import AGAINST_THE_APP, in_loop
 from tests.world import EXPECTED_VISIBLE, POSITIONS, World, gid, make_web_request, make_world, personal_values
 
 EXAMPLES = 150
@@ -108,10 +108,7 @@ async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None
     queries = st.sampled_from(roots).flatmap(
         lambda name: hypothesis_graphql.queries(schema, fields=[name], custom_scalars=scalars)
     )
-    loop = asyncio.get_running_loop()
-
-    def run(coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=60)
+    run = in_loop(asyncio.get_running_loop())
 
     async def set_visibilities(visibilities: dict[Visibility, Visibility]) -> None:
         for original, contact in world.contacts.items():
@@ -125,14 +122,7 @@ async def test_no_random_query_shows_what_the_viewer_may_not_see(client) -> None
         visibilities=st.fixed_dictionaries({v: st.sampled_from(list(Visibility)) for v in Visibility}),
         query=queries,
     )
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-    )
+    @settings(AGAINST_THE_APP, max_examples=EXAMPLES)
     def property_holds(visibilities: dict[Visibility, Visibility], query: str) -> None:
         run(set_visibilities(visibilities))
         for viewer in POSITIONS:  # the same document, from every position

@@ -88,29 +88,32 @@ def login(url: str, email: str, password: str = PASSWORD) -> str:
 
 async def test_two_processes_share_sessions_lockouts_and_export_links(tmp_path: Path) -> None:
     await reset_postgres(str(POSTGRES_URL))
-    created = subprocess.run(
-        [sys.executable, "-m", "app.cli", "create-agency", "Agence Multi", "--admin-email", "admin@multi.test"],
-        env=_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert created.returncode == 0, created.stdout + created.stderr
+    for command in (
+        ["create-agency", "Agence Multi", "--admin-email", "admin@multi.test"],
+        ["appoint-dpo", "dpo@multi.test", "--agency", "Agence Multi"],  # the first DPO: never through the API
+    ):
+        created = subprocess.run(
+            [sys.executable, "-m", "app.cli", *command],
+            env=_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert created.returncode == 0, created.stdout + created.stderr
     with ExitStack() as stack:
         one = stack.enter_context(server(tmp_path / "one.log"))
         two = stack.enter_context(server(tmp_path / "two.log"))  # started once the first has migrated
 
         admin = login(one, "admin@multi.test")
-        for email, role in (("dpo@multi.test", "DPO"), ("advisor@multi.test", "ADVISOR")):
-            data(
-                two,
-                'mutation($e: String!, $r: Role!, $p: String!) { createUser(email: $e, name: "X Y", '
-                "password: $p, role: $r) { id } }",
-                {"e": email, "r": role, "p": PASSWORD},
-                admin,
-            )
+        data(
+            two,
+            'mutation($e: String!, $p: String!) { createUser(email: $e, name: "X Y", password: $p, role: ADVISOR) '
+            "{ id } }",
+            {"e": "advisor@multi.test", "p": PASSWORD},
+            admin,
+        )
 
         # A session made on one process is valid on the other.
         dpo = login(one, "dpo@multi.test")

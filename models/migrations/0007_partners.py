@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_self_service')]
+    dependencies = [('models', '0005_staff_per_agency')]
 
     initial = False
 

@@ -106,7 +106,9 @@
     var error = body && body.errors && body.errors[0];
     if (!error) return null;
     var code = error.extensions && error.extensions.code;
-    if (code === "UNAUTHENTICATED") return "Wrong email or password.";
+    if (code === "UNAUTHENTICATED") {
+      return "Wrong email or password (if your email serves several agencies, name yours in Agency).";
+    }
     if (code === "RATE_LIMITED") {
       var wait = error.extensions.retryAfterSeconds;
       return "Too many failed attempts" + (wait ? ": try again in " + Math.ceil(wait / 60) + " min." : ".");
@@ -204,9 +206,11 @@
     event.preventDefault();
     var email = loginForm.elements.email.value.trim();
     var password = loginForm.elements.password.value;
+    // Staff emails are unique per agency: the agency is asked for only when the address serves several.
+    var agency = loginForm.elements.agency.value.trim() || null;
     setBusy(loginForm, true);
     say("Signing in…");
-    post(DOCUMENTS.login, { email: email, password: password }).then(function (body) {
+    post(DOCUMENTS.login, { email: email, password: password, agency: agency }).then(function (body) {
       var problem = errorText(body);
       if (problem) throw new Error(problem);
       var login = body.data.login;

@@ -2,7 +2,7 @@
    (app/graphql_view.py reads this file), so the DPO can sign in where only trusted documents run.
    What follows the "=" below must stay a JSON object: the server parses it as JSON. */
 window.AlveoleConsoleDocuments = {
-  "login": "mutation ConsoleLogin($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt user { name email role } } }",
+  "login": "mutation ConsoleLogin($email: String!, $password: String!, $agency: String) { login(email: $email, password: $password, agency: $agency) { token expiresAt user { name email role } } }",
   "logout": "mutation ConsoleLogout { logout }",
   "me": "query ConsoleMe { me { name email role } }"
 };

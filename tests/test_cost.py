@@ -1,0 +1,207 @@
+"""The cost guard counts what will run: `first` as given, as a provided variable, as the variable's default or as the
+argument's default; a non-integer where an Int is expected is refused before any cost is computed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, TypeVar
+
+import pytest
+from graphql import parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models import Contact, TravelRequest, Visibility
+from resolvers.clock import now
+from schema import build_schema
+from schema.guards import Caller, Limits, problem_with
+from tests.properties import AGAINST_THE_APP, in_loop
+from tests.world import World, gid, make_world
+
+T = TypeVar("T")
+NESTED = (
+    "query($n: Int = 200) { contacts(first: $n) { edges { node { requests(first: $n) { edges { node { %s } } } } } } }"
+)
+EXTRA_CONTACTS = 57  # with the world's, more contacts than the default page of 50
+EXTRA_REQUESTS = 55  # on one contact: more than a default page of its requests
+EXAMPLES = 80
+
+
+@pytest.fixture
+async def world(client) -> World:
+    return await make_world()
+
+
+def refusal(body: dict) -> str:
+    assert body["data"] is None, body
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    return error["message"]
+
+
+async def test_a_variable_left_to_its_default_costs_its_default(client, world: World) -> None:
+    token = world.tokens["dpo"]
+    query = NESTED % "travelers { firstName }"
+    assert "cost" in refusal(await client.post(query, token=token))  # 200 x 200, nothing given
+    assert "cost" in refusal(await client.post(query, {"n": 200}, token))
+    assert "cost" in refusal(await client.post(query.replace("= 200", "= null"), {"n": 200}, token))
+    assert "contacts" in await client.data(query, {"n": 2}, token)
+    # A variable neither given nor defaulted leaves the argument's own default (50): 50 x 50 runs.
+    assert "contacts" in await client.data(query.replace("$n: Int = 200", "$n: Int"), token=token)
+
+
+@pytest.mark.parametrize(
+    ("variables", "where"),
+    [({"n": 200.0}, "variable $n"), ({"n": 2.0}, "variable $n"), ({"n": True}, "variable $n"), ({"n": "2"}, "$n")],
+)
+async def test_a_non_integer_where_an_int_is_expected_is_refused(client, world: World, variables, where) -> None:
+    message = refusal(await client.post(NESTED % "id", variables, world.tokens["dpo"]))
+    assert where in message and "cost" not in message
+
+
+async def test_non_integers_inside_inputs_are_refused_and_write_nothing(client, world: World) -> None:
+    contact = gid("Contact", world.contacts[Visibility.AGENCY].id)
+    create = "mutation($i: TravelRequestInput!) { createTravelRequest(input: $i) { id } }"
+    before = await TravelRequest.all().count()
+    body = await client.post(
+        create, {"i": {"contactId": contact, "destination": "Oslo", "travelerCount": 2.0}}, world.tokens["dpo"]
+    )
+    assert "variable $i.travelerCount: must be a whole number" in refusal(body)
+    inline = (
+        'mutation { createTravelRequest(input: {contactId: "%s", destination: "Oslo", travelerCount: 2.5}) { id } }'
+    )
+    assert await client.error_code(inline % contact, token=world.tokens["dpo"]) == "BAD_USER_INPUT"
+    assert await TravelRequest.all().count() == before
+
+
+# -- property: over random documents with variables and defaults, the guard's cost is never below what runs -----
+
+PAGES = [0, 1, 2, 3, 49, 50, 51, 60, 199, 200, 201, 1000]
+
+
+@st.composite
+def first_argument(draw: st.DrawFn, variables: dict[str, Any], definitions: list[str]) -> str:
+    """`first` in one of the ways a client may give it (or not); variables and their definitions are collected."""
+    page = st.sampled_from(PAGES)
+    how = draw(
+        st.sampled_from(["absent", "literal", "null", "given", "default", "default+given", "undefined", "given-null"])
+    )
+    if how == "absent":
+        return ""
+    if how == "literal":
+        return f"(first: {draw(page)})"
+    if how == "null":
+        return "(first: null)"
+    name = f"n{len(definitions)}"
+    default = f" = {draw(page)}" if how.startswith("default") else ""
+    definitions.append(f"${name}: Int{default}")
+    if how in ("given", "default+given"):
+        variables[name] = draw(page)
+    elif how == "given-null":
+        variables[name] = None
+    return f"(first: ${name})"
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    variables: dict[str, Any] = {}
+    definitions: list[str] = []
+
+    def user() -> str:
+        # Connections and single objects: plain lists (a team's members) count once, whatever their length
+        # (schema.guards), so they are not part of this property.
+        return draw(st.sampled_from(["name", "id team { name }", "team { id }", "id"]))
+
+    def requests(depth: int) -> str:
+        inner = draw(st.sampled_from(["id", f"id advisor {{ {user()} }}"]))
+        if depth < 2 and draw(st.booleans()):
+            inner += f" contact {{ id {contacts_fields(depth + 1)} }}"
+        tail = draw(st.sampled_from(["", "pageInfo { hasNextPage }", "totalCount"]))
+        return f"requests{draw(first_argument(variables, definitions))} {{ edges {{ node {{ {inner} }} }} {tail} }}"
+
+    def contacts_fields(depth: int) -> str:
+        fields = draw(st.sampled_from(["id", f"owner {{ {user()} }}", "team { name }", "visibility"]))
+        if depth < 2 and draw(st.booleans()):
+            fields += " " + requests(depth)
+        return fields
+
+    root = draw(st.sampled_from(["contacts", "travelRequests", "auditLog", "staffChanges"]))
+    argument = draw(first_argument(variables, definitions))
+    if root == "contacts":
+        node = contacts_fields(0)
+    elif root == "travelRequests":
+        node = f"id advisor {{ {user()} }} contact {{ {contacts_fields(1)} }}"
+    else:
+        node = "id action"
+    header = f"query({', '.join(definitions)})" if definitions else "query"
+    return f"{header} {{ {root}{argument} {{ edges {{ cursor node {{ {node} }} }} }} }}", variables
+
+
+def completed_objects(value: Any) -> int:
+    """Objects the response holds: what the server completed (a connection, each edge, each node, each relation)."""
+    if isinstance(value, list):
+        return sum(completed_objects(item) for item in value)
+    if isinstance(value, dict):
+        return 1 + sum(completed_objects(item) for item in value.values())
+    return 0
+
+
+async def test_the_measured_cost_is_never_below_what_executes(client) -> None:
+    world = await make_world()
+    owner, at = world.users["owner"], now()
+    await Contact.bulk_create(
+        [
+            Contact(
+                agency=world.agency,
+                owner=owner,
+                team_id=owner.team_id,
+                visibility=Visibility.AGENCY,  # type: ignore[attr-defined]
+                first_name="Bulk",
+                last_name=str(i),
+                created_at=at,
+                last_activity_at=at,
+            )
+            for i in range(EXTRA_CONTACTS)
+        ]
+    )
+    busy = world.contacts[Visibility.AGENCY]
+    await TravelRequest.bulk_create(
+        [
+            TravelRequest(
+                agency=world.agency,
+                contact=busy,
+                advisor=owner,
+                destination=f"D{i}",
+                created_at=at,
+                last_activity_at=at,
+            )
+            for i in range(EXTRA_REQUESTS)
+        ]
+    )
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    run = in_loop(asyncio.get_running_loop())
+    seen = {"ran": 0, "refused": 0, "largest": 0}
+
+    @given(document=documents())
+    @settings(AGAINST_THE_APP, max_examples=EXAMPLES)
+    def cost_covers_execution(document: tuple[str, dict[str, Any]]) -> None:
+        query, variables = document
+        body = run(client.post(query, variables, token=world.tokens["dpo"]))
+        if body.get("errors"):
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+            message = body["errors"][0]["message"]
+            assert "cost" in message or "depth" in message, body
+            seen["refused"] += "cost" in message
+            return
+        executed = completed_objects(body["data"]) - 1  # the root itself is not a field
+        seen["ran"] += 1
+        seen["largest"] = max(seen["largest"], executed)
+        # The guard, asked with a limit just below what ran, refuses: its cost is at least what ran.
+        tighter = Limits(max_depth=12, max_aliases=30, max_directives=50, max_cost=executed - 1)
+        verdict = problem_with(parse(query), schema, variables, tighter, Caller.USER)
+        assert verdict is not None and "cost" in verdict.message, (query, variables, executed, json.dumps(body)[:500])
+
+    await asyncio.to_thread(cost_covers_execution)
+    # Not vacuous: most documents ran, some were refused, and some ran pages past the default of 50.
+    assert seen["ran"] >= EXAMPLES // 2 and seen["refused"] > 0 and seen["largest"] > 2 * 60, seen
