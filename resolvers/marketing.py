@@ -72,19 +72,33 @@ class ChangePage:
         return self.changes[-1].cursor if self.changes else None
 
 
+# A cursor names the rows it pages (resolvers.pagination): these, then the position in (time, kind, id) order.
+_CURSOR_PREFIX = "c:ConsentChange:"
+_CURSOR_MAX = 200
+
+
 def _cursor(at: datetime, kind: int, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"c:{kind}:{row_id}:{at.isoformat()}".encode()).decode().rstrip("=")
+    raw = f"{_CURSOR_PREFIX}{kind}:{row_id}:{at.isoformat()}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def _position(cursor: str) -> tuple[datetime, int, int]:
+    invalid = BadInput("after", "is not a valid cursor for this list")
+    if len(cursor) > _CURSOR_MAX:
+        raise invalid
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, kind, row_id, at = raw.split(":", 3)
-        if prefix != "c" or kind not in ("0", "1"):
-            raise ValueError
-        return datetime.fromisoformat(at), int(kind), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadInput("after", "is not a valid cursor") from None
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise invalid
+        kind, row_id, at = raw.removeprefix(_CURSOR_PREFIX).split(":", 2)
+        if kind not in ("0", "1") or not row_id.isdigit() or len(row_id) > 10:
+            raise invalid
+        moment = datetime.fromisoformat(at)
+    except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        raise invalid from None
+    if moment.tzinfo is None:
+        raise invalid
+    return moment, int(kind), int(row_id)
 
 
 def _after(field: str, kind: int, position: tuple[datetime, int, int]) -> Q:

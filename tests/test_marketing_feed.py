@@ -177,4 +177,9 @@ async def test_changes_list_decisions_and_erasures_oldest_first(client, feed: Fe
     later = await client.data(CHANGES, {"since": now().isoformat()}, feed.key)
     assert later["consentChanges"]["edges"] == []
     bad = await client.post(CHANGES, {"since": since, "after": "nonsense"}, feed.key)
-    assert bad["errors"][0]["message"] == "after: is not a valid cursor"
+    assert bad["errors"][0]["message"] == "after: is not a valid cursor for this list"
+    contacts_cursor = (await client.data(AUDIENCE, {"purpose": "NEWSLETTER"}, feed.key))["marketingAudience"]
+    other_list = await client.post(
+        CHANGES, {"since": since, "after": contacts_cursor["pageInfo"]["endCursor"]}, feed.key
+    )
+    assert other_list["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
