@@ -23,28 +23,11 @@ from graphql import (
     SelectionSetNode,
     validate,
 )
-from graphql.language import Visitor, visit
 from graphql.validation import MaxIntrospectionDepthRule
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 MAX_ROOTS = 1
 MAX_OF_TYPE_DEPTH = 12
-
-
-class _Roots(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.roots: list[FieldNode] = []
-
-    def enter_field(self, node: FieldNode, *_: object) -> None:
-        if node.name.value in INTROSPECTION_FIELDS:
-            self.roots.append(node)
-
-
-def introspection_roots(document: DocumentNode) -> list[FieldNode]:
-    found = _Roots()
-    visit(document, found)
-    return found.roots
 
 
 class _OfTypeDepth:
@@ -76,7 +59,7 @@ class _OfTypeDepth:
 
 
 def introspection_problem(schema: GraphQLSchema, document: DocumentNode, roots: list[FieldNode]) -> str | None:
-    """Why the introspection in `document` (its `roots`) is refused, or None."""
+    """Why the introspection in `document` (its `roots`: every `__schema` or `__type` field) is refused, or None."""
     if len(roots) > MAX_ROOTS:
         return "a document may hold one introspection root (__schema or __type)"
     depth = _OfTypeDepth(document)

@@ -1,7 +1,7 @@
 """Frontends and partners against a live `alveole serve`: what tools and partners see over real HTTP.
 
 One server per database (on PostgreSQL, two workers: each reads the trusted documents by itself, and
-each runs an outbox dispatcher), with every point checked in turn: GraphQL over HTTP, incremental
+each runs an outbox dispatcher), with every point checked in turn: introspection, GraphQL over HTTP, incremental
 delivery, trusted documents registered by the CLI while the server runs, the marketing feed, and a
 signed webhook sent to a real receiver on loopback by the server's own dispatcher.
 """
@@ -20,12 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import build_client_schema, build_schema, get_introspection_query, lexicographic_sort_schema, print_schema
 
 from models import ApiScope, ConsentRecord, OutboxMessage, Visibility
 from models.enums import OutboxStatus
 from resolvers import api_keys
 from resolvers.sessions import principal_for_user
 from resolvers.trusted_documents import sha256_of
+from schema import print_sdl
 from tests.conftest import POSTGRES_URL, SECRET
 from tests.live_server import ROOT, LiveServer, live_server, seed
 from tests.webhook_receiver import Receiver, webhook_receiver
@@ -79,6 +81,15 @@ def parts_of(response: httpx.Response) -> list[dict[str, Any]]:
     boundary = "--" + str(header.get_param("boundary"))
     chunks = response.text.split(boundary)[1:-1]
     return [json.loads(chunk.split("\r\n\r\n", 1)[1].rstrip("\r\n")) for chunk in chunks]
+
+
+def check_introspection(server: LiveServer, advisor: str) -> None:
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True, one_of=True)
+    body = post(server, {"query": query}, advisor).json()
+    rebuilt = print_schema(lexicographic_sort_schema(build_client_schema(body["data"])))
+    assert rebuilt == print_schema(lexicographic_sort_schema(build_schema(print_sdl())))
+    anonymous = post(server, {"query": query}, None, GRAPHQL_RESPONSE)
+    assert anonymous.status_code == 401
 
 
 def check_graphql_over_http(server: LiveServer, dpo: str) -> None:
@@ -165,6 +176,7 @@ async def test_frontends_and_partners_against_a_live_server(
         webhook_receiver() as receiver,
         live_server(database_url, tmp_path, workers=2 if backend == "postgres" else 1) as server,
     ):
+        check_introspection(server, tokens["owner"])
         check_graphql_over_http(server, tokens["dpo"])
         check_incremental_delivery(server, tokens["dpo"], seeded.streamed_contact)
         check_trusted_documents(server, database_url, tmp_path, tokens["owner"])
