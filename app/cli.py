@@ -64,7 +64,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
         if logins is None:
             click.echo("Database already holds data: demo not seeded.")
         else:
-            click.echo("Demo agency seeded. Log in with any of these (password: %s):" % DEMO_PASSWORD)
+            click.echo(f"Demo agency seeded. Log in with any of these (password: {DEMO_PASSWORD}):")
             for login in logins:
                 click.echo(f"  {login.email:32} {login.role:8} {login.team or ''}")
     else:
@@ -219,6 +219,24 @@ def documents_list() -> None:
         click.echo(
             f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
         )
+@main.group(help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.")
+def notes() -> None:
+    pass
+
+
+@notes.command("check", help="Read one note per line on stdin; print one JSON object per line with what it holds.")
+def notes_check() -> None:
+    from app.notes_cli import check_lines
+
+    check_lines(sys.stdin.buffer, sys.stdout)
+
+
+@notes.command("scan", help="Rescan every note with the current rules (after they change), with a progress bar.")
+@click.option("--agency", "agency_name", help="Only this agency (its exact name).")
+def notes_scan(agency_name: str | None) -> None:
+    from app.notes_cli import run_scan
+
+    asyncio.run(_with_database(lambda: run_scan(agency_name)))
 
 
 @main.group(help="The outbox of mails to people (see README, The data subject's door).")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from tortoise.transactions import in_transaction
 
 from auth.passwords import hash_password
+from auth.principal import SYSTEM_ACTOR
 from models import (
     Agency,
     ConsentPurpose,
@@ -17,14 +18,19 @@ from models import (
     ContactKind,
     RequestStatus,
     Role,
+    SubjectRequest,
+    SubjectRequestStatus,
+    SubjectRightKind,
     Team,
     Traveler,
     TravelRequest,
     User,
     Visibility,
 )
+from resolvers import audit, notes_scan
 from resolvers.clock import now
 from resolvers.search import search_text
+from resolvers.subject_requests import add_months
 
 DEMO_PASSWORD = "demo-alveole-2026"
 DEMO_AGENCY = "Voyages Demo"
@@ -95,6 +101,8 @@ NOTES = [
     "Allergique aux fruits à coque.",
     "Voyage de noces.",
     "Souhaite une chambre accessible PMR.",
+    "Repas halal sur les vols.",
+    "Client pénible au téléphone, rappelle sans cesse.",
     "Budget serré, flexible sur les dates.",
     None,
 ]
@@ -143,7 +151,11 @@ async def seed_demo() -> list[DemoLogin] | None:
             phone = f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
             # Cas 3: a few contacts whose last activity is older than the retention period.
             old = index % 10 == 9
-            created = at - timedelta(days=rng.randint(1300, 1600) if old else rng.randint(5, 700))
+            # And a few that will expire within the year (the dashboard's retention forecast).
+            expiring = index % 10 == 4
+            created = at - timedelta(
+                days=rng.randint(1300, 1600) if old else rng.randint(1000, 1090) if expiring else rng.randint(5, 700)
+            )
             contact = await Contact.create(
                 agency=agency,
                 owner=owner,
@@ -198,4 +210,48 @@ async def seed_demo() -> list[DemoLogin] | None:
                         birth_date=date(rng.randint(2005, 2022), rng.randint(1, 12), rng.randint(1, 28)),
                         using_db=conn,
                     )
+    await _seed_activity(agency, advisors, rng)
     return logins
+
+
+async def _seed_activity(agency: Agency, advisors: list[User], rng: random.Random) -> None:
+    """What the DPO's dashboard (/dpo) shows: a month of views (one advisor's day far above the others'),
+    subject requests with deadlines, an explicit consent, and the notes' findings."""
+    at = now()
+    contacts = await Contact.filter(agency=agency).order_by("id")
+    for days_ago in range(29, -1, -1):
+        day = (at - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for advisor in advisors:
+            own = [c for c in contacts if c.owner_id == advisor.id]  # type: ignore[attr-defined]
+            views = 60 if (advisor.email.startswith("marc") and days_ago == 5) else rng.randint(2, 12)
+            entries = [
+                audit.Entry("VIEW_PERSONAL", rng.choice(own if views < 20 else contacts).id) for _ in range(views)
+            ]
+            await audit.record_many(agency.id, advisor.email, entries, at=min(day, at))
+    for kind, status, received_days_ago in (
+        (SubjectRightKind.ACCESS, SubjectRequestStatus.OPEN, 40),  # overdue
+        (SubjectRightKind.ERASURE, SubjectRequestStatus.OPEN, 27),  # due within 7 days
+        (SubjectRightKind.RECTIFICATION, SubjectRequestStatus.OPEN, 5),
+        (SubjectRightKind.ACCESS, SubjectRequestStatus.DONE, 60),
+    ):
+        received = at - timedelta(days=received_days_ago)
+        await SubjectRequest.create(
+            agency=agency,
+            contact=rng.choice(contacts),
+            kind=kind,
+            status=status,
+            received_at=received,
+            due_at=add_months(received, 1),
+            closed_at=at if status == SubjectRequestStatus.DONE else None,
+        )
+    allergic = next((c for c in contacts if c.notes and "Allergique" in c.notes), contacts[0])
+    await ConsentRecord.create(
+        contact=allergic,
+        purpose=ConsentPurpose.SPECIAL_CATEGORY_DATA,
+        granted=True,
+        recorded_at=at - timedelta(days=3),
+        source="agency desk",
+        recorded_by=advisors[0].email,
+        wording="J'accepte que Voyages Demo conserve mes informations de santé utiles à mon voyage.",
+    )
+    await notes_scan.rescan(agency.id, SYSTEM_ACTOR)

@@ -41,7 +41,7 @@ from schema.errors import coded
 from schema.incremental import later_frames
 from schema.trusted_documents import TrustedDocuments, choose
 
-CONSOLE_DOCUMENTS = Path(__file__).parent / "static" / "graphiql" / "documents.js"
+SIGN_IN_DOCUMENTS = Path(__file__).parent / "static" / "documents.js"
 
 # Relative URLs: the page is GET /graphql, so "static/..." is the sibling /static mount, under any prefix.
 CONSOLE_HTML = """<!doctype html>
@@ -53,29 +53,19 @@ CONSOLE_HTML = """<!doctype html>
   <title>Alvéole · DPO console</title>
   <link rel="icon" href="data:,">
   <link rel="stylesheet" href="static/graphiql/vendor/graphiql/graphiql.min.css">
+  <link rel="stylesheet" href="static/signin.css">
   <link rel="stylesheet" href="static/graphiql/console.css">
   <script defer src="static/graphiql/vendor/react/react.production.min.js"></script>
   <script defer src="static/graphiql/vendor/react-dom/react-dom.production.min.js"></script>
   <script defer src="static/graphiql/vendor/graphiql/graphiql.min.js"></script>
   <script defer src="static/graphiql/examples.js"></script>
-  <script defer src="static/graphiql/documents.js"></script>
+  <script defer src="static/documents.js"></script>
+  <script defer src="static/signin.js"></script>
   <script defer src="static/graphiql/console.js"></script>
 </head>
 <body data-endpoint="graphql">
   <header id="console-bar">
     <h1>Alvéole</h1>
-    <form id="login-form" method="post" autocomplete="on">
-      <label>Email <input type="email" name="email" autocomplete="username" required disabled></label>
-      <label>Password <input type="password" name="password" autocomplete="current-password" required disabled></label>
-      <label title="Only needed when your email is used in several agencies">Agency
-        <input type="text" name="agency" autocomplete="organization" placeholder="(optional)" disabled></label>
-      <button type="submit" disabled>Log in</button>
-    </form>
-    <div id="session" hidden>
-      <span>Signed in as <strong id="session-user"></strong></span>
-      <button type="button" id="logout">Log out</button>
-    </div>
-    <span id="console-status" role="status" aria-live="polite"></span>
     <label class="console-examples">Examples
       <select id="examples" disabled><option value="">Open in a new tab…</option></select>
     </label>
@@ -90,10 +80,10 @@ CONSOLE_HTML = """<!doctype html>
 
 
 @cache
-def console_documents() -> tuple[str, ...]:
-    """The console's own documents (app/static/graphiql/documents.js), trusted like registered ones."""
-    script = CONSOLE_DOCUMENTS.read_text(encoding="utf-8")
-    documents = json.loads(script.partition("window.AlveoleConsoleDocuments =")[2].strip().removesuffix(";"))
+def sign_in_documents() -> tuple[str, ...]:
+    """The DPO pages' sign-in documents (app/static/documents.js), trusted like registered ones."""
+    script = SIGN_IN_DOCUMENTS.read_text(encoding="utf-8")
+    documents = json.loads(script.partition("window.AlveoleSignInDocuments =")[2].strip().removesuffix(";"))
     return tuple(documents.values())
 
 
@@ -160,7 +150,7 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=False)
         self.settings = settings
         self.session_policy = sessions.session_policy(settings)
-        self.trusted_documents = TrustedDocuments(schema, console_documents())
+        self.trusted_documents = TrustedDocuments(schema, sign_in_documents())
 
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         secret = bearer_secret(request.headers.get("authorization"))

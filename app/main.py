@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -36,6 +36,14 @@ async def health(request: Request) -> JSONResponse:
 
 async def root(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
+
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def dpo_dashboard(request: Request) -> FileResponse:
+    # A static page (its data comes from complianceReport, asked by its own script once the DPO signs in).
+    return FileResponse(STATIC / "dpo" / "dpo.html", media_type="text/html; charset=utf-8")
 
 
 def _echo(message: OutboxMessage) -> None:
@@ -65,8 +73,9 @@ def create_app(
         Route("/", root),
         Route("/health", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        # The GraphiQL console's own files (vendored: the page loads nothing from elsewhere).
-        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        Route("/dpo", dpo_dashboard),
+        # The console's and the dashboard's own files (vendored: the pages load nothing from elsewhere).
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *export_routes,
         *page_routes,
     ]

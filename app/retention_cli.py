@@ -6,6 +6,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.cli_agencies import selected_agencies
 from app.dispatcher import housekeeping
 from auth.principal import SYSTEM_ACTOR
 from models.organisation import Agency
@@ -14,12 +15,7 @@ from resolvers import retention
 
 async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
     """Prints the counts per agency; returns how many agencies failed (the others still run)."""
-    query = Agency.all().order_by("name")
-    if agency_name is not None:
-        query = query.filter(name=agency_name)
-    agencies = await query
-    if agency_name is not None and not agencies:
-        raise click.ClickException(f"Unknown agency: {agency_name!r} (names are matched exactly)")
+    agencies = await selected_agencies(agency_name)
     console = Console()
     failures = 0
     for agency in agencies:

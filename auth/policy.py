@@ -102,6 +102,11 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "applyRetention": frozenset({Role.DPO}),
     "auditLog": frozenset({Role.DPO}),
     "verifyAuditChain": frozenset({Role.DPO}),
+    "sensitiveNotes": frozenset({Role.DPO}),
+    "breaches": frozenset({Role.DPO}),
+    "recordBreach": frozenset({Role.DPO}),
+    "notifyBreachSubjects": frozenset({Role.DPO}),
+    "complianceReport": frozenset({Role.DPO}),
 }
 
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {

@@ -1,5 +1,6 @@
 """Tortoise models only. Every field is declared personal or not in models.declarations."""
 
+from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.enums import (
@@ -9,6 +10,7 @@ from models.enums import (
     OutboxStatus,
     RequestStatus,
     Role,
+    SensitiveCategory,
     SubjectRequestChannel,
     SubjectRequestStatus,
     SubjectRightKind,
@@ -16,6 +18,7 @@ from models.enums import (
     WebhookEvent,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
 from models.trusted_documents import TrustedDocument
@@ -38,6 +41,9 @@ __models__ = [
     AuditEvent,
     TrustedDocument,
     Webhook,
+    NoteFinding,
+    Breach,
+    BreachContact,
 ]
 
 __all__ = [m.__name__ for m in __models__] + [
@@ -47,6 +53,7 @@ __all__ = [m.__name__ for m in __models__] + [
     "OutboxStatus",
     "RequestStatus",
     "Role",
+    "SensitiveCategory",
     "SubjectRequestChannel",
     "SubjectRequestStatus",
     "SubjectRightKind",

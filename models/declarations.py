@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from tortoise.models import Model
 
+from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
 from models.trusted_documents import TrustedDocument
@@ -28,6 +30,8 @@ CONSENT = "consent"
 SEARCH_INDEX = "search index"
 STAFF = "staff identity"
 SECURITY = "security log"
+NOTE_FINDINGS = "sensitive data found in free text (Art. 9, 10)"
+BREACH_RECORD = "personal data breach record"
 REQUESTER = "rights requester (as typed into the website's form)"
 MAIL = "mail to a person"
 
@@ -50,6 +54,8 @@ REQUESTER_RETENTION = (
 )
 MAIL_RETENTION = "deleted with the person (erasure, purge) and 30 days after it was sent (or given up)"
 AUDIT_RETENTION = "kept for accountability; holds no data of the data subject"
+FINDING_RETENTION = "as long as the text it was found in (rewritten with it; erased with the person)"
+BREACH_RETENTION = "kept in the breach register (Art. 33(5)); the link to each person goes with their erasure"
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,43 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "events": NOT_PERSONAL,
         "secret_salt": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
+    },
+    NoteFinding: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "contact": NOT_PERSONAL,
+        "travel_request": NOT_PERSONAL,
+        "subject_request": NOT_PERSONAL,
+        "field": NOT_PERSONAL,
+        # That a person's notes mention their health is itself health data: category and words alike.
+        "category": _subject(NOTE_FINDINGS, FINDING_RETENTION),
+        "excerpt": _subject(NOTE_FINDINGS, FINDING_RETENTION),
+        "found_at": NOT_PERSONAL,
+    },
+    Breach: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "recorded_at": NOT_PERSONAL,
+        "recorded_by": Personal(STAFF, DPO_ONLY, BREACH_RETENTION),
+        "discovered_at": NOT_PERSONAL,
+        # Written by the DPO about an incident: it may name people, so it is treated as personal.
+        "description": Personal(BREACH_RECORD, DPO_ONLY, BREACH_RETENTION),
+        "actor_email": Personal(STAFF, DPO_ONLY, BREACH_RETENTION),
+        "api_key_actor": NOT_PERSONAL,
+        "window_from": NOT_PERSONAL,
+        "window_to": NOT_PERSONAL,
+        "notify_authority_by": NOT_PERSONAL,
+        "affected_contact_count": NOT_PERSONAL,
+        "exposure_count": NOT_PERSONAL,
+        "categories": NOT_PERSONAL,
+        "notification_draft": Personal(BREACH_RECORD, DPO_ONLY, BREACH_RETENTION),
+        "subjects_notified_at": NOT_PERSONAL,
+    },
+    BreachContact: {
+        "id": NOT_PERSONAL,
+        "breach": NOT_PERSONAL,
+        # That this person's data was exposed in this breach.
+        "contact": Personal(BREACH_RECORD, DPO_ONLY, BREACH_RETENTION),
     },
 }
 

@@ -33,6 +33,7 @@ class ConsentPurpose(str, Enum):
     MARKETING_SMS = "MARKETING_SMS"
     NEWSLETTER = "NEWSLETTER"
     PARTNER_SHARING = "PARTNER_SHARING"
+    SPECIAL_CATEGORY_DATA = "SPECIAL_CATEGORY_DATA"  # explicit consent to special categories (Art. 9(2)(a))
 
 
 class SubjectRightKind(str, Enum):
@@ -63,6 +64,20 @@ class WebhookEvent(str, Enum):
     CONTACT_RECTIFIED = "CONTACT_RECTIFIED"
     PROCESSING_RESTRICTED = "PROCESSING_RESTRICTED"
     CONTACT_ERASED = "CONTACT_ERASED"
+
+
+class SensitiveCategory(str, Enum):
+    """What the notes detector finds: the Art. 9 categories, offences (Art. 10) and judgements (CNIL)."""
+
+    HEALTH = "HEALTH"
+    RELIGION = "RELIGION"
+    POLITICAL_OPINION = "POLITICAL_OPINION"
+    TRADE_UNION = "TRADE_UNION"
+    SEXUAL_ORIENTATION = "SEXUAL_ORIENTATION"
+    ETHNIC_ORIGIN = "ETHNIC_ORIGIN"
+    GENETIC_BIOMETRIC = "GENETIC_BIOMETRIC"
+    CRIMINAL_OFFENCE = "CRIMINAL_OFFENCE"
+    JUDGEMENT = "JUDGEMENT"
 
 
 class SubjectRequestChannel(str, Enum):

@@ -69,25 +69,33 @@ _INSERT = (
 
 
 async def record_many(
-    agency_id: int, actor: str, entries: Iterable[Entry], connection: BaseDBAsyncClient | None = None
+    agency_id: int,
+    actor: str,
+    entries: Iterable[Entry],
+    connection: BaseDBAsyncClient | None = None,
+    *,
+    at: datetime | None = None,
 ) -> None:
+    """`at`: the events' time, now unless given (only the demo's seed writes a past month of activity)."""
     entries = list(entries)
     if not entries:
         return
     if connection is None:
         async with in_transaction() as conn:
-            await _append(agency_id, actor, entries, conn)
+            await _append(agency_id, actor, entries, conn, at)
     else:
-        await _append(agency_id, actor, entries, connection)
+        await _append(agency_id, actor, entries, connection, at)
 
 
-async def _append(agency_id: int, actor: str, entries: list[Entry], conn: BaseDBAsyncClient) -> None:
+async def _append(
+    agency_id: int, actor: str, entries: list[Entry], conn: BaseDBAsyncClient, at: datetime | None
+) -> None:
     lock = _LOCK_AGENCY[conn.capabilities.dialect]
     if lock is not None:
         await conn.execute_query(lock, [agency_id])
     _, last = await conn.execute_query(spelled_for(conn, _LAST_HASH), [agency_id])
     prev = last[0][0] if last else GENESIS
-    at = now()
+    at = at or now()
     rows = []
     for entry in entries:
         ref = contact_ref(entry.contact_id) if entry.contact_id is not None else None

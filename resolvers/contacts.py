@@ -12,7 +12,7 @@ from auth.principal import Principal
 from models.crm import Contact
 from models.enums import ContactKind, Visibility, WebhookEvent
 from models.organisation import Agency, User
-from resolvers import audit, organisation, validation, webhooks
+from resolvers import audit, note_findings, organisation, validation, webhooks
 from resolvers.clock import now, today
 from resolvers.pagination import Page, paginate
 from resolvers.search import search_filter, search_text
@@ -116,7 +116,14 @@ async def create_contact(
     async with in_transaction() as conn:
         await contact.save(using_db=conn)
         await audit.record(principal, "CREATE", contact.id, connection=conn)
+        if contact.notes:
+            await _check_notes(principal, contact, conn)
     return contact
+
+
+async def _check_notes(principal: Principal, contact: Contact, conn: Any) -> None:
+    place = note_findings.Place(contact.agency_id, contact.id, note_findings.CONTACT_NOTES)  # type: ignore[attr-defined]
+    await note_findings.check_text(conn, principal.actor, place, contact.notes)
 
 
 def ensure_not_restricted(contact: Contact, doing: str) -> None:
@@ -141,6 +148,8 @@ async def update_contact(principal: Principal, contact_id: int, patch: dict[str,
         rectified = webhooks.personal_fields(Contact, cleaned, API_NAMES)
         if rectified:
             await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONTACT_RECTIFIED, contact.id, rectified)
+        if "notes" in cleaned:
+            await _check_notes(principal, contact, conn)
     return contact
 
 

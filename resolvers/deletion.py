@@ -1,8 +1,9 @@
 """Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)).
 
 Rows holding a person's data: the contact (search column included), its requests and travelers
-(cascade), its consent records (cascade), its export deliveries (their links then answer 404), and
-every outbox mail about them or about their subject requests, whatever its status. Subject requests are
+(cascade), its consent records (cascade), its export deliveries (their links then answer 404),
+every outbox mail about them or about their subject requests, whatever its status, what the notes detector
+found in its texts, and its place in the breach register (the breach keeps its count). Subject requests are
 unlinked (SET NULL) and lose what the person typed into the website (requester email, name, message);
 audit events never held personal data. SQLite runs with secure_delete, so freed pages are zeroed; the WAL is
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
@@ -19,8 +20,10 @@ from tortoise.connection import get_connection
 
 TOUCHED_TABLES = (
     "traveler",
+    "note_finding",
     "travel_request",
     "consent_record",
+    "breach_contact",
     "contact",
     "subject_request",
     "export_delivery",
@@ -47,8 +50,9 @@ async def _execute(conn: BaseDBAsyncClient, statement: str, ids: list[int]) -> i
 async def delete_requests(request_ids: list[int], conn: BaseDBAsyncClient) -> int:
     if not request_ids:
         return 0
-    # Travelers first, explicitly: their cascade would otherwise delete them one request at a time.
+    # Travelers and findings first, explicitly: their cascade would otherwise delete them one request at a time.
     await _execute(conn, "DELETE FROM traveler WHERE request_id {ids}", request_ids)
+    await _execute(conn, "DELETE FROM note_finding WHERE travel_request_id {ids}", request_ids)
     return await _execute(conn, "DELETE FROM travel_request WHERE id {ids}", request_ids)
 
 
@@ -61,6 +65,8 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
         "DELETE FROM traveler WHERE request_id IN (SELECT id FROM travel_request WHERE contact_id {ids})",
         contact_ids,
     )
+    await _execute(conn, "DELETE FROM note_finding WHERE contact_id {ids}", contact_ids)
+    await _execute(conn, "DELETE FROM breach_contact WHERE contact_id {ids}", contact_ids)
     requests = await _execute(conn, "DELETE FROM travel_request WHERE contact_id {ids}", contact_ids)
     consents = await _execute(conn, "DELETE FROM consent_record WHERE contact_id {ids}", contact_ids)
     await _execute(conn, "DELETE FROM export_delivery WHERE contact_id {ids}", contact_ids)

@@ -190,4 +190,5 @@ async def _opened(delivery: ExportDelivery, request: SubjectRequest) -> Opened:
 
 
 async def notice(opened: Opened) -> str:
-    return (await export.subject(opened.principal, opened.contact)).notice
+    """The rights notice in the language the person wrote in."""
+    return (await export.subject(opened.principal, opened.contact)).notice_in(opened.request.language)

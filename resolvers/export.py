@@ -161,7 +161,10 @@ class Subject:
 
     @property
     def notice(self) -> str:
-        return rights_notice.compose(self.agency, self.contact, self.owner, self.consents)
+        return self.notice_in("en")
+
+    def notice_in(self, language: str) -> str:
+        return rights_notice.compose(self.agency, self.contact, self.owner, self.consents, language)
 
 
 async def subject(principal: Principal, contact: Contact) -> Subject:

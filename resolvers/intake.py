@@ -160,4 +160,6 @@ async def submit_contact_form(principal: Principal, form: ContactForm) -> Travel
         if cleaned.consents:
             fields = [consent_field(box.purpose) for box in cleaned.consents]
             await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONSENT_CHANGED, contact.id, fields)
+        if request.notes:
+            await request_rules.check_notes(conn, principal.actor, request)
     return request

@@ -18,6 +18,8 @@ from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import ConsentRecord
 from models.organisation import Team, User
+from resolvers import note_findings
+from resolvers.note_findings import Flag
 from resolvers.pagination import Head, heads
 
 K = TypeVar("K")
@@ -48,6 +50,10 @@ class Loaders:
     request_heads: DataLoader[tuple[int, int], Head[TravelRequest]]
     travelers: DataLoader[int, list[Traveler]]
     consents: DataLoader[int, list[ConsentRecord]]
+    # What the notes detector found about a contact (all its texts), and in one request's notes.
+    contact_note_findings: DataLoader[int, list[Flag]]
+    request_note_findings: DataLoader[int, list[Flag]]
+    subject_request_note_findings: DataLoader[int, list[Flag]]
 
 
 def build_loaders(principal: Principal | None) -> Loaders:
@@ -102,4 +108,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         request_heads=DataLoader(request_heads),
         travelers=DataLoader(travelers),
         consents=DataLoader(consents),
+        contact_note_findings=DataLoader(note_findings.of_contacts),
+        request_note_findings=DataLoader(note_findings.of_requests),
+        subject_request_note_findings=DataLoader(note_findings.of_subject_requests),
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 LANGUAGES = ("fr", "en")
-TEMPLATES = ("verify", "delivery", "erasure_done", "rejected", "done")
+TEMPLATES = ("verify", "delivery", "erasure_done", "rejected", "done", "breach")
 
 # StrictUndefined: a value a template names but the caller forgot is an error, not a silent blank.
 _environment = Environment(

@@ -104,6 +104,15 @@ async def preview(agency: Agency, cutoff: datetime | None = None) -> Report:
     )
 
 
+async def forecast(agency: Agency, at: datetime, months: int) -> list[tuple[datetime, int]]:
+    """For each of the next `months` months from `at`: its start, and the requests that expire during it
+    (as the data stands: new activity postpones them)."""
+    conn = get_connection("default")
+    edges = [months_before(at, -i) for i in range(months + 1)]
+    counts = [await _count(conn, EXPIRED_REQUESTS, agency.id, cutoff_for(agency, edge)) for edge in edges]
+    return [(edges[i], counts[i + 1] - counts[i]) for i in range(months)]
+
+
 async def _purge_batch(kind: str, agency_id: int, cutoff: datetime, batch_size: int) -> tuple[int, int]:
     """One transaction; returns (requests, contacts) deleted. The ids are chosen inside it, so a row
     touched since the run started is judged on its current state."""

@@ -27,7 +27,7 @@ from auth.principal import SYSTEM_ACTOR, Principal
 from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from models.gdpr import SubjectRequest
 from models.organisation import Agency
-from resolvers import audit, outbox, throttle, validation
+from resolvers import audit, note_findings, outbox, throttle, validation
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 from resolvers.mail_templates import LANGUAGES, render
@@ -101,6 +101,11 @@ async def submit(principal: Principal, form: RequestForm, *, client: str, public
             source_url=source,
             using_db=conn,
         )
+        if message:
+            place = note_findings.Place(
+                agency.id, None, note_findings.SUBJECT_REQUEST_MESSAGE, subject_request_id=request.id
+            )
+            await note_findings.check_text(conn, principal.actor, place, message)
         mail = render(
             "verify",
             language,
@@ -182,6 +187,7 @@ async def link(principal: Principal, request_id: int, contact_id: int) -> Subjec
     contact = await get_contact(principal, contact_id)
     async with in_transaction() as conn:
         await SubjectRequest.filter(id=request.id).using_db(conn).update(contact_id=contact.id)
+        await note_findings.link_to_contact(conn, request.id, contact.id)
         await audit.record(
             principal,
             "LINK_SUBJECT_REQUEST",
@@ -215,6 +221,7 @@ async def housekeeping(at: datetime | None = None) -> tuple[int, int]:
                 .update(status=SubjectRequestStatus.REJECTED, closed_at=at, **REQUESTER_WIPED)
             )
             if closed:
+                await note_findings.forget_subject_requests([request_id], conn)
                 await audit.record(
                     None,
                     "EXPIRE_SUBJECT_REQUEST",
@@ -224,5 +231,7 @@ async def housekeeping(at: datetime | None = None) -> tuple[int, int]:
                     connection=conn,
                 )
     held = Q(requester_email__isnull=False) | Q(requester_name__isnull=False) | Q(message__isnull=False)
-    wiped = await SubjectRequest.filter(held, closed_at__lt=cutoff).update(**REQUESTER_WIPED)
+    to_wipe = SubjectRequest.filter(held, closed_at__lt=cutoff)
+    await note_findings.forget_subject_requests([row[0] for row in await to_wipe.values_list("id")])
+    wiped = await to_wipe.update(**REQUESTER_WIPED)
     return len(stale), wiped

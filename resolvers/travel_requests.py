@@ -12,7 +12,7 @@ from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.enums import RequestStatus, WebhookEvent
-from resolvers import audit, validation, webhooks
+from resolvers import audit, note_findings, validation, webhooks
 from resolvers.clock import now, today
 from resolvers.contacts import ensure_not_restricted, get_visible_contact
 from resolvers.pagination import Page, paginate
@@ -133,7 +133,19 @@ async def _insert(
         await _save_travelers(request, travelers, conn)
         await Contact.filter(id=contact.id).using_db(conn).update(last_activity_at=at)
         await audit.record(principal, "CREATE_REQUEST", contact.id, f"request {request.id}", connection=conn)
+        if request.notes:
+            await check_notes(conn, principal.actor, request)
     return request
+
+
+async def check_notes(conn: Any, actor: str, request: TravelRequest) -> None:
+    place = note_findings.Place(
+        request.agency_id,  # type: ignore[attr-defined]
+        request.contact_id,  # type: ignore[attr-defined]
+        note_findings.REQUEST_NOTES,
+        request_id=request.id,
+    )
+    await note_findings.check_text(conn, actor, place, request.notes)
 
 
 async def update_request(principal: Principal, request_id: int, patch: dict[str, Any]) -> TravelRequest:
@@ -157,4 +169,6 @@ async def update_request(principal: Principal, request_id: int, patch: dict[str,
         rectified = webhooks.personal_fields(TravelRequest, patch, API_NAMES, prefix="travelRequests.")
         if rectified:
             await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONTACT_RECTIFIED, contact.id, rectified)
+        if "notes" in cleaned:
+            await check_notes(conn, principal.actor, request)
     return request

@@ -10,6 +10,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
+from schema.breaches import BreachMutations, BreachQueries
+from schema.compliance import ComplianceQueries
 from schema.consent import ConsentMutations, ConsentQueries
 from schema.contacts import ContactMutations, ContactQueries
 from schema.documents import ParsedDocuments
@@ -20,6 +22,7 @@ from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards
 from schema.intake import IntakeMutations
 from schema.marketing import MarketingQueries
+from schema.notes import NotesQueries
 from schema.operation_choice import OperationChoice
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -42,6 +45,9 @@ class Query(
     ExportQueries,
     MarketingQueries,
     WebhookQueries,
+    NotesQueries,
+    BreachQueries,
+    ComplianceQueries,
     SelfServiceQueries,
 ):
     pass
@@ -57,6 +63,7 @@ class Mutation(
     IntakeMutations,
     GdprMutations,
     RetentionMutations,
+    BreachMutations,
     SelfServiceMutations,
     WebhookMutations,
 ):

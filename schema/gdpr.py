@@ -13,7 +13,7 @@ from resolvers.clock import now
 from resolvers.ids import decode_id, encode_id
 from schema.context import Info
 from schema.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
-from schema.types import Contact
+from schema.types import Contact, NoteFinding, note_findings_of
 
 
 @strawberry.type
@@ -128,6 +128,12 @@ class SubjectRequest:
     @strawberry.field(description="Personal, DPO only: what the person wrote.")
     def message(self, info: Info) -> str | None:
         return _requester_field(info, self.row.message)
+
+    @strawberry.field(description="Personal, DPO only: what the notes detector found in the message.")
+    async def note_findings(self, info: Info) -> list[NoteFinding] | None:
+        if not enforce.sees_requesters(info.context.viewer):
+            return None
+        return note_findings_of(await info.context.loaders.subject_request_note_findings.load(self.row.id))
 
     @strawberry.field
     async def deliveries(self, info: Info) -> list[ExportDelivery]:

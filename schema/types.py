@@ -12,6 +12,7 @@ from auth import enforce
 from models.enums import ContactKind, RequestStatus, Role, Visibility
 from resolvers import consent as consent_resolvers
 from resolvers.ids import encode_id
+from resolvers.note_findings import Flag
 from resolvers.pagination import Head, Page, TotalCount, page_of, page_of_head, page_size
 from schema.context import Info
 from schema.enums import ApiScope, ConsentPurpose
@@ -128,6 +129,27 @@ def _consent_states(records: list[models.ConsentRecord]) -> list[ConsentState]:
     ]
 
 
+@strawberry.type(
+    description="What the notes detector found in a free-text field (CNIL: no Art. 9 or 10 data, nothing insulting)."
+)
+class NoteFinding:
+    field: str = strawberry.field(description='where it was found, e.g. "Contact.notes", "TravelRequest.notes"')
+    category: models.SensitiveCategory
+    excerpt: str = strawberry.field(description="the words that triggered it")
+    covered: bool = strawberry.field(
+        description="covered by a granted SPECIAL_CATEGORY_DATA consent (never for JUDGEMENT, CRIMINAL_OFFENCE)"
+    )
+
+
+_SENSITIVE = {member.value: member for member in models.SensitiveCategory}
+
+
+def note_findings_of(flags: list[Flag]) -> list[NoteFinding]:
+    return [
+        NoteFinding(field=f.field, category=_SENSITIVE[f.category], excerpt=f.excerpt, covered=f.covered) for f in flags
+    ]
+
+
 @strawberry.type
 class ConsentState:
     purpose: ConsentPurpose
@@ -224,6 +246,9 @@ class Contact:
     owner: User
     team: Team | None
     consents: list[ConsentState] | None
+    note_findings: list[NoteFinding] | None = strawberry.field(
+        description="personal: what the notes detector found in this person's texts (their requests' included)"
+    )
 
     @strawberry.field
     def requests(self, info: Info, first: int | None = 50, after: str | None = None) -> TravelRequestConnection:
@@ -271,6 +296,7 @@ class Contact:
                 "owner": user_of(info, row.owner_id),
                 "team": team_of(info, row.team_id),  # type: ignore[attr-defined]
                 "consents": Relation(info.context.loaders.consents, row.id, _consent_states),
+                "note_findings": Relation(info.context.loaders.contact_note_findings, row.id, note_findings_of),
             },
         )
 
@@ -298,6 +324,9 @@ class TravelRequest:
     # Relations (schema.prefetch.Relation), resolved only when selected.
     advisor: User
     travelers: list[Traveler] | None
+    note_findings: list[NoteFinding] | None = strawberry.field(
+        description="personal: what the notes detector found in this request's notes"
+    )
 
     @strawberry.field
     def contact(self, info: Info) -> Contact:
@@ -341,6 +370,7 @@ class TravelRequest:
                     partial(_travelers, contact.id, visible, info),
                     value=PENDING if travelers is None else travelers,
                 ),
+                "note_findings": Relation(loaders.request_note_findings, row.id, note_findings_of),
             },
         )
 

@@ -27,10 +27,18 @@ def alveole(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
+def alveole_with_input(args: list[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
+    """The CLI with `data` on its standard input, bytes in and out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], input=data, capture_output=True, env=env, timeout=120, check=False
+    )
+
+
 def test_help_lists_every_command() -> None:
     result = alveole("--help")
     assert result.returncode == 0
-    for command in ("serve", "create-agency", "appoint-dpo", "schema"):
+    for command in ("serve", "create-agency", "appoint-dpo", "schema", "notes"):
         assert command in result.stdout
 
 
@@ -100,6 +108,7 @@ def test_printed_schema_contains_the_contract(tmp_path: Path) -> None:
     sdl = tmp_path / "schema.graphql"
     sdl.write_text(printed.stdout)
     extensions = ["--with", "contract-next/door.graphql", "--with", "contract-next/partners.graphql"]
+    extensions += ["--with", "contract-next/cockpit.graphql"]
     result = subprocess.run(
         [sys.executable, str(checker), str(sdl), *extensions], capture_output=True, text=True, timeout=60
     )

@@ -8,6 +8,7 @@ a temporary SQLite file; the page must load nothing from anywhere else and run u
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -58,40 +59,58 @@ def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
         "vendor/react-dom/react-dom.production.min.js",
         "console.js",
         "examples.js",
-        "documents.js",
         "console.css",
     ):
         assert f'"static/graphiql/{path}"' in page.text
         assert httpx.get(f"{server}/static/graphiql/{path}").status_code == 200, path
+    for path in ("signin.js", "documents.js"):  # the sign-in bar, shared with the dashboard, and its documents
+        assert f'"static/{path}"' in page.text
+        assert httpx.get(f"{server}/static/{path}").status_code == 200, path
     # The API is unchanged: POST with JSON.
     answer = httpx.post(f"{server}/graphql", json={"query": "{ me { email } }"})
     assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
-    expect = sync_api.expect
-    outside: list[str] = []
-    problems: list[str] = []
-    find_requests: list[dict[str, str]] = []
+@dataclass
+class Watch:
+    """What a page asked from outside the app, and its console errors and CSP reports."""
+
+    outside: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def watched(page, server: str) -> Watch:  # type: ignore[no-untyped-def]
+    watch = Watch()
 
     def on_request(request) -> None:  # type: ignore[no-untyped-def]
         if not request.url.startswith(server + "/") and not request.url.startswith("data:"):
-            outside.append(request.url)
-        if request.method == "POST" and "FindAndExport" in (request.post_data or ""):
-            find_requests.append(request.headers)
+            watch.outside.append(request.url)
 
     def on_console(message) -> None:  # type: ignore[no-untyped-def]
         if message.type == "error" or "Content Security Policy" in message.text:
-            problems.append(f"console {message.type}: {message.text}")
+            watch.problems.append(f"console {message.type}: {message.text}")
+
+    page.set_default_timeout(15_000)
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.problems.append(f"page error: {error}"))
+    return watch
+
+
+def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
+    expect = sync_api.expect
+    find_requests: list[dict[str, str]] = []
+
+    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+        if request.method == "POST" and "FindAndExport" in (request.post_data or ""):
+            find_requests.append(request.headers)
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page()
-            page.set_default_timeout(15_000)
+            watch = watched(page, server)
             page.on("request", on_request)
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.goto(f"{server}/graphql")
 
             # GraphiQL is up, with the seed's cases as ready tabs.
@@ -151,5 +170,5 @@ def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
     token = find_requests[-1]["authorization"]
     revoked = httpx.post(f"{server}/graphql", json={"query": "{ me { email } }"}, headers={"Authorization": token})
     assert revoked.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert outside == [], f"the page reached outside the app: {outside}"
-    assert problems == [], problems
+    assert watch.outside == [], f"the page reached outside the app: {watch.outside}"
+    assert watch.problems == [], watch.problems

@@ -165,6 +165,41 @@ async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) ->
         assert data["contacts"]["totalCount"] == 1, term
 
 
+@pytest.mark.parametrize("outsider", OUTSIDERS_OF_ADVISOR_CONTACT)
+async def test_no_query_reveals_a_hidden_contacts_note_findings(client, world: World, outsider: str) -> None:
+    """Findings are personal: every query, sensitiveNotes included, keeps them from whoever may not see the notes."""
+    hidden = world.contacts[Visibility.ADVISOR]
+    contact_id = gid("Contact", hidden.id)
+    request = await hidden.requests.all().first()
+    patch = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "Diabétique, repas halal"}) { id } }'
+    await client.data(patch, {"id": contact_id}, world.tokens["owner"])
+    patch = 'mutation($id: ID!) { updateTravelRequest(id: $id, patch: {notes: "Syndicaliste CGT"}) { id } }'
+    await client.data(patch, {"id": gid("TravelRequest", request.id)}, world.tokens["owner"])
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    args = {
+        "*": {"id": contact_id, "contactId": contact_id},
+        "travelRequest": {"id": gid("TravelRequest", request.id)},
+        "travelRequests": {"filter": None},
+    }
+    documents = root_queries(schema, args)
+    assert "noteFindings" in documents["contact"] and "sensitiveNotes" in documents
+    words = ("Diabétique", "halal", "Syndicaliste")
+    for name, document in documents.items():
+        body = await client.post(document, token=world.tokens[outsider])
+        text = json.dumps(body, ensure_ascii=False)
+        assert not any(word in text for word in words), f"{name} as {outsider} leaked: {text[:500]}"
+        if name == "contact" and not outsider.startswith("foreign"):
+            assert body["data"]["contact"]["noteFindings"] is None
+        if name == "complianceReport" and outsider == "foreign_dpo":  # counts of its own agency only
+            assert all(c["count"] == 0 for c in body["data"]["complianceReport"]["noteFindingsByCategory"])
+    # Control: the owner and the DPO do see them.
+    for insider in ("owner", "dpo"):
+        text = json.dumps(await client.post(documents["contact"], token=world.tokens[insider]), ensure_ascii=False)
+        assert all(word in text for word in ("Diabétique", "halal", "Syndicaliste")), insider
+    listed = await client.post(documents["sensitiveNotes"], token=world.tokens["dpo"])
+    assert "Syndicaliste" in json.dumps(listed, ensure_ascii=False)
+
+
 async def test_a_key_sees_staff_as_ids_and_names_only(client, world: World) -> None:
     """Keys read contacts (AGENCY ones): their owners, teams and advisors show ids and names, nothing else. Every
     other staff field, anywhere in a document, refuses the whole document up front."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.graphql_view import console_documents
+from app.graphql_view import sign_in_documents
 from app.settings import Settings
 from resolvers import trusted_documents
 from resolvers.trusted_documents import ManifestEntry, ManifestError, read_manifest, sha256_of
@@ -214,14 +214,15 @@ async def test_required_lets_only_the_signed_in_dpo_send_free_form_documents(cli
 
 @pytest.mark.parametrize("settings", ["required"], indirect=True)
 async def test_the_consoles_own_documents_are_trusted(client, world: World) -> None:
-    """The DPO signs in to the console where only trusted documents run: its login is one of them."""
-    login, logout, me = console_documents()
+    """The DPO signs in to the console (or the dashboard) where only trusted documents run: the sign-in bar's
+    documents are trusted."""
+    login, logout, me = sign_in_documents()
     dpo = world.users["dpo"]
     body = await answer(client, {"query": login, "variables": {"email": dpo.email, "password": PASSWORD}})
     token = body["data"]["login"]["token"]
     assert (await answer(client, {"query": me}, token))["data"]["me"]["role"] == "DPO"
     assert (await answer(client, {"query": logout}, token))["data"] == {"logout": True}
-    script = (Path(__file__).parents[1] / "app" / "static" / "graphiql" / "console.js").read_text()
+    script = (Path(__file__).parents[1] / "app" / "static" / "signin.js").read_text()
     for name in ("login", "logout", "me"):
         assert f"post(DOCUMENTS.{name}" in script
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema
 
-from models import AuditEvent, ConsentRecord, Contact, SubjectRequest, Traveler, TravelRequest, Visibility
+from auth.principal import Principal
+from models import (
+    AuditEvent,
+    ConsentRecord,
+    Contact,
+    NoteFinding,
+    SubjectRequest,
+    Traveler,
+    TravelRequest,
+    Visibility,
+)
+from resolvers import audit, breaches
 from resolvers.audit import contact_ref
 from resolvers.clock import now
 from schema import build_schema
@@ -19,7 +31,9 @@ from tests.world import World, gid, make_web_request, make_world
 
 # Arguments of each root field that can return personal data: a root field missing here fails the test (a new
 # one must be added, and so be checked). `{agency}` is the AGENCY contact, `{request}` one of its requests,
-# `{subject_request}` an open subject request of the TEAM contact, `{web_request}` a confirmed one from the website.
+# `{subject_request}` an open subject request of the TEAM contact, `{web_request}` a confirmed one from the website;
+# the AGENCY contact also has a finding in its notes, a recorded breach, and was viewed by its owner (`{owner}`)
+# between `{since}` and `{now}`.
 ARGUMENTS: dict[str, str] = {
     "Query.contact": 'id: "{agency}"',
     "Query.contacts": "",
@@ -39,6 +53,11 @@ ARGUMENTS: dict[str, str] = {
     "Mutation.extendSubjectRequest": 'id: "{subject_request}"',
     "Mutation.closeSubjectRequest": 'id: "{subject_request}", status: DONE',
     "Mutation.linkSubjectRequest": 'id: "{web_request}", contactId: "{agency}"',
+    "Query.sensitiveNotes": "",
+    "Query.breaches": "",
+    "Mutation.recordBreach": (
+        'input: {discoveredAt: "{now}", description: "Leak", actorEmail: "{owner}", from: "{since}", to: "{now}"}'
+    ),
     "Mutation.recordConsent": (
         'input: {contactId: "{agency}", purpose: MARKETING_SMS, granted: true, source: "https://form/SMSQ", '
         'wording: "WordingSMSQ"}'
@@ -118,6 +137,16 @@ async def test_one_view_event_per_contact_revealed(client, world: World, root: s
         agency=world.agency, contact=world.contacts[Visibility.TEAM], kind="ACCESS", received_at=at, due_at=at
     )
     web_request = await make_web_request(world.agency, "someone@example.org", "Some One", "Hello", "Mail")
+    await NoteFinding.create(
+        agency=world.agency, contact=agency, field="Contact.notes", category="HEALTH", excerpt="x", found_at=at
+    )
+    owner = world.users["owner"].email
+    await audit.record_many(world.agency.id, owner, [audit.Entry("VIEW_PERSONAL", agency.id)], at=at)
+    breach = await breaches.record_breach(
+        Principal(agency_id=world.agency.id, actor=world.users["dpo"].email, user_id=world.users["dpo"].id),
+        breaches.BreachInput(at, "Earlier leak", owner, None, at - timedelta(hours=1), at),
+    )
+    assert breach.affected_contact_count == 1
     arguments = (
         ARGUMENTS[root]
         .replace("{agency}", gid("Contact", agency.id))
@@ -126,6 +155,9 @@ async def test_one_view_event_per_contact_revealed(client, world: World, root: s
         .replace("{mate}", gid("User", world.users["mate"].id))
         .replace("{subject_request}", gid("SubjectRequest", subject_request.id))
         .replace("{web_request}", gid("SubjectRequest", web_request.id))
+        .replace("{owner}", owner)
+        .replace("{since}", (at - timedelta(hours=1)).isoformat())
+        .replace("{now}", now().isoformat())
     )
     call = f"{name}({arguments})" if arguments else name
     document = f"{kind.lower()} {{ {call} {{ {selection(_named(parent.fields[name].type), DEPTH)} }} }}"

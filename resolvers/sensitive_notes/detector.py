@@ -1,0 +1,190 @@
+"""Applies the rules (resolvers.sensitive_notes.rules) to a note: pure, no I/O, nothing downloaded.
+
+The text is folded (accents off, apostrophes and spaces made plain) one character for one, so a match's
+offsets are the original text's and the excerpt is the agent's own words. Each rule's match is then read
+as a sentence about a person: a negation just before it ("pas d'allergie", "no dietary requirements")
+or just after it ("Handicap : néant") cancels it, and the rule's own exclusions (a place, an idiom, a
+document) are looked for around it, within its clause.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from resolvers.sensitive_notes.rules import RULES, Rule
+
+# Words that negate what follows them within a clause (the last few words before a match).
+_NEGATIONS = frozenset(
+    {
+        *("pas", "aucun", "aucune", "aucuns", "aucunes", "sans", "ni", "jamais", "non"),
+        *("no", "not", "never", "without", "none", "nor", "nothing"),
+        *("doesn", "don", "isn", "didn", "wasn", "aren", "hasn", "haven", "won"),
+    }
+)
+# ...unless the negation is about something else: "ne pas oublier le repas halal".
+_NOT_A_NEGATION = re.compile(r"oubli|forget|omet|hesit|doute|only|seulement|que\b", re.IGNORECASE)
+_NEGATION_WINDOW = 4  # words
+_CLAUSE_BREAK = re.compile(
+    r"[.;:!?()\[\]\n\r\t|/\u2022]|,|\s[-\u2013\u2014]\s|\b(?:mais|but|car|because|since|however|cependant|pourtant|sauf|except|"
+    r"hormis|et|and|puis|then|donc|so|whereas|alors que|tandis que|par contre)\b",
+    re.IGNORECASE,
+)
+_NEGATED_AFTER = re.compile(
+    r"\s*(?:[:=?]|-|\u2013)\s*(?:aucun\w*|none|non|no|neant|nil|n/a|ras|rien|pas|nothing|sans objet)\b"
+    r"|\s+(?:not|pas|non|no longer|plus)\s+(?:needed|required|necessary|requested|necessaire|requis|demande|utile)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+# A sentence ends at a full stop, but not at the one of "M." or "Mr.".
+_SENTENCE_BREAK = re.compile(r"(?<!\bm)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)[.;!?\n\r]", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:m\.|monsieur|mr\b\.?|il|client|lui|homme|he|him|man|gentleman)(?!\w)", re.IGNORECASE)
+_FEMALE = re.compile(
+    r"\b(?:mme|madame|mademoiselle|mlle|mrs|ms|miss|elle|cliente|femme|she|her|woman|lady)(?!\w)", re.IGNORECASE
+)
+_AROUND = 60  # characters looked at on each side for a rule's exclusions and required context
+
+
+@dataclass(frozen=True)
+class Finding:
+    category: str
+    excerpt: str
+    start: int
+    end: int
+
+
+def _fold_char(ch: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 else ch
+
+
+# One character for one: offsets in the folded text are offsets in the note.
+_FOLD = {
+    **{code: _fold_char(chr(code)) for code in range(0xC0, 0x250) if _fold_char(chr(code)) != chr(code)},
+    **{ord(c): "'" for c in "\u2019\u2018\u02bc\u00b4`"},
+    **{ord(c): " " for c in "\u00a0\u202f\u2009\u2007"},
+    **{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014"},
+}
+
+
+def fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def _clause_before(folded: str, start: int) -> str:
+    window = folded[max(0, start - _AROUND) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    return window[breaks[-1].end() :] if breaks else window
+
+
+def _clause_after(folded: str, end: int) -> str:
+    window = folded[end : end + _AROUND]
+    found = _CLAUSE_BREAK.search(window)
+    return window[: found.start()] if found else window
+
+
+def _negated(folded: str, start: int, end: int) -> bool:
+    before = _clause_before(folded, start)
+    words = [w.lower() for w in _WORD.findall(before)][-_NEGATION_WINDOW:]
+    if any(w in _NEGATIONS for w in words) and not _NOT_A_NEGATION.search(before):
+        return True
+    return _NEGATED_AFTER.match(folded, end) is not None
+
+
+def _partner_matches(folded: str, start: int, partner: str) -> bool:
+    """ "son mari" said of a man, "sa compagne" of a woman: the nearest gendered word before, in the sentence."""
+    window = folded[max(0, start - 200) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(window))
+    sentence = window[breaks[-1].end() :] if breaks else window
+    male = [m.end() for m in _MALE.finditer(sentence)]
+    female = [m.end() for m in _FEMALE.finditer(sentence)]
+    if not male and not female:
+        return False
+    nearest_male = max(male, default=-1)
+    nearest_female = max(female, default=-1)
+    return (nearest_male > nearest_female) == (partner == "male")
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> list[
+    tuple[Rule, re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]
+]:
+    def optional(pattern: str | None) -> re.Pattern[str] | None:
+        return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    return [
+        (
+            rule,
+            re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE),
+            optional(rf"(?:{rule.not_before})\s*$" if rule.not_before else None),
+            optional(rule.not_after),
+            optional(rule.needs),
+        )
+        for rule in RULES
+    ]
+
+
+def _accepted(
+    rule: Rule,
+    folded: str,
+    start: int,
+    end: int,
+    not_before: re.Pattern[str] | None,
+    not_after: re.Pattern[str] | None,
+    needs: re.Pattern[str] | None,
+) -> bool:
+    if not_before is not None and not_before.search(_clause_before(folded, start)):
+        return False
+    if not_after is not None and not_after.match(_clause_after(folded, end)):
+        return False
+    if needs is not None and not needs.search(_clause_before(folded, start) + " " + _clause_after(folded, end)):
+        return False
+    if rule.partner is not None and not _partner_matches(folded, start, rule.partner):
+        return False
+    return not (rule.negatable and _negated(folded, start, end))
+
+
+def _excerpt_group(pattern: re.Pattern[str], match: re.Match[str]) -> str | int:
+    """The named group that matched (`hit`, or `x` in a rule's second alternative), else the whole match."""
+    for name in ("hit", "x"):
+        if name in pattern.groupindex and match.group(name) is not None:
+            return name
+    return 0
+
+
+def detect(text: str) -> list[Finding]:
+    """Every finding in the note, in reading order; one per category and excerpt."""
+    if not text or not text.strip():
+        return []
+    folded = fold(text)
+    found: dict[tuple[str, str], Finding] = {}
+    for rule, pattern, not_before, not_after, needs in _compiled():
+        for match in pattern.finditer(folded):
+            start, end = match.span(_excerpt_group(pattern, match))
+            if not _accepted(rule, folded, start, end, not_before, not_after, needs):
+                continue
+            excerpt = " ".join(text[start:end].split())
+            for category in rule.categories:
+                key = (category, excerpt.lower())
+                if key not in found:
+                    found[key] = Finding(category, excerpt, start, end)
+    # "Vieux schnock" and "schnock": one finding, the longer words.
+    kept = [
+        f
+        for f in found.values()
+        if not any(
+            o is not f
+            and o.category == f.category
+            and o.start <= f.start
+            and f.end <= o.end
+            and (o.end - o.start) > (f.end - f.start)
+            for o in found.values()
+        )
+    ]
+    return sorted(kept, key=lambda f: (f.start, f.category))
+
+
+def categories(findings: list[Finding]) -> list[str]:
+    return sorted({f.category for f in findings})

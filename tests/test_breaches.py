@@ -1,0 +1,187 @@
+"""The breach register: recordBreach computes, from the audit log, whose data a suspected actor reached."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+import resolvers.audit
+from app import dispatcher
+from models import AuditEvent, Contact, OutboxMessage, Visibility
+from resolvers import outbox
+from resolvers.clock import now
+from tests.conftest import make_settings
+from tests.mailbox import smtp_server
+from tests.world import World, gid, make_contact, make_world
+
+VIEW = "query($id: ID!) { contact(id: $id) { firstName email } }"
+RECORD = """mutation($input: BreachInput!) {
+  recordBreach(input: $input) {
+    id recordedAt discoveredAt description notifyAuthorityBy affectedContactCount categories notificationDraft
+    affectedContacts(first: 200) { totalCount edges { node { id lastName } } }
+  }
+}"""
+LIST = "{ breaches { id description affectedContactCount affectedContacts(first: 5) { totalCount } } }"
+NOTIFY = "mutation($id: ID!) { notifyBreachSubjects(id: $id) }"
+KEY = "mutation($n: String!) { createApiKey(name: $n, scopes: [READ_CONTACTS]) { secret apiKey { id } } }"
+
+
+@pytest.fixture
+async def world(client) -> World:
+    return await make_world()
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+async def view_at(client, monkeypatch: pytest.MonkeyPatch, at: datetime, token: str, contacts: list) -> None:
+    """Views each contact with the audit log's clock set to `at`: the window's edges never depend on timing."""
+    monkeypatch.setattr(resolvers.audit, "now", lambda: at)
+    for contact in contacts:
+        await client.data(VIEW, {"id": gid("Contact", contact.id)}, token)
+    monkeypatch.undo()
+
+
+async def test_a_leaked_advisor_account_exposed_exactly_the_twelve_it_viewed_in_the_window(
+    client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = world.users["owner"]
+    contacts = [await make_contact(world.agency, owner, Visibility.AGENCY, f"B{i}Q") for i in range(16)]
+    viewed, before, after = contacts[:12], contacts[12:14], contacts[14:]
+    start = now().replace(microsecond=0) - timedelta(days=2)
+    end = start + timedelta(hours=6)
+    token = world.tokens["owner"]
+    await view_at(client, monkeypatch, start - timedelta(minutes=1), token, before)  # before the window
+    await view_at(client, monkeypatch, start, token, viewed[:6])  # its first instant counts
+    await view_at(client, monkeypatch, start + timedelta(hours=3), token, viewed[6:] + viewed[:2])  # twice: once
+    await view_at(client, monkeypatch, end, token, viewed[11:])  # its last instant counts
+    await view_at(client, monkeypatch, end + timedelta(minutes=1), token, after)  # after it
+    # Others looked at other people in the window: not this actor's doing.
+    await view_at(client, monkeypatch, start + timedelta(hours=1), world.tokens["mate"], before + after)
+    await view_at(client, monkeypatch, start + timedelta(hours=1), world.tokens["dpo"], before)
+    assert await AuditEvent.filter(action="EXPORT").count() == 0  # the account exported nothing
+
+    discovered = end + timedelta(hours=5)
+    breach = (
+        await client.data(
+            RECORD,
+            {
+                "input": {
+                    "discoveredAt": iso(discovered),
+                    "description": "Phished password of an advisor; logins from an unknown country.",
+                    "actorEmail": owner.email.upper(),
+                    "from": iso(start),
+                    "to": iso(end),
+                }
+            },
+            world.tokens["dpo"],
+        )
+    )["recordBreach"]
+    assert breach["affectedContactCount"] == 12
+    listed = breach["affectedContacts"]
+    assert listed["totalCount"] == 12
+    assert {edge["node"]["id"] for edge in listed["edges"]} == {gid("Contact", c.id) for c in viewed}
+    assert datetime.fromisoformat(breach["notifyAuthorityBy"]) == discovered + timedelta(hours=72)
+    assert {"identity", "contact", "birth date", "free text", "travel companions"} <= set(breach["categories"])
+    draft = breach["notificationDraft"]
+    for expected in (
+        "Art. 33",
+        "Approximate number of people concerned: 12.",
+        "Approximate number of records concerned: 15 accesses",
+        owner.email,
+        world.users["dpo"].email,  # (b) the DPO's contact details
+        "(c) Likely consequences",
+        "(d) Measures taken or proposed",
+    ):
+        assert expected in draft, expected
+    register = (await client.data(LIST, token=world.tokens["dpo"]))["breaches"]
+    assert [(b["id"], b["affectedContactCount"], b["affectedContacts"]["totalCount"]) for b in register] == [
+        (breach["id"], 12, 12)
+    ]
+
+
+async def test_an_api_key_breach_and_special_categories_in_the_draft(client, world: World) -> None:
+    made = (await client.data(KEY, {"n": "Comparateur"}, world.tokens["admin"]))["createApiKey"]
+    start = now() - timedelta(minutes=5)
+    shared = world.contacts[Visibility.AGENCY]
+    note = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "Client diabétique"}) { id } }'
+    await client.data(note, {"id": gid("Contact", shared.id)}, world.tokens["owner"])
+    await client.data(VIEW, {"id": gid("Contact", shared.id)}, made["secret"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    breach = (
+        await client.data(
+            RECORD,
+            {"input": {**window, "description": "Key published on a forum.", "apiKeyId": made["apiKey"]["id"]}},
+            world.tokens["dpo"],
+        )
+    )["recordBreach"]
+    assert breach["affectedContactCount"] == 1
+    assert [e["node"]["lastName"] for e in breach["affectedContacts"]["edges"]] == [shared.last_name]
+    assert "api-key:Comparateur" in breach["notificationDraft"] and "HEALTH" in breach["notificationDraft"]
+
+
+async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world: World) -> None:
+    window = {"from": iso(now() - timedelta(hours=1)), "to": iso(now()), "discoveredAt": iso(now())}
+    good = {**window, "description": "x", "actorEmail": world.users["owner"].email}
+    for position in ("owner", "admin"):
+        assert await client.error_code(RECORD, {"input": good}, world.tokens[position]) == "FORBIDDEN"
+    assert await client.error_code(RECORD, {"input": good}) == "UNAUTHENTICATED"
+    assert await client.error_code(LIST, token=world.tokens["owner"]) == "FORBIDDEN"
+    dpo = world.tokens["dpo"]
+    body = await client.post(RECORD, {"input": {**window, "description": "x"}}, dpo)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["message"].startswith("actorEmail:")
+    reversed_window = {**good, "from": window["to"], "to": window["from"]}
+    body = await client.post(RECORD, {"input": reversed_window}, dpo)
+    assert body["errors"][0]["message"] == "to: must not be before from"
+    unknown_key = {**window, "description": "x", "apiKeyId": gid("ApiKey", 999)}
+    assert await client.error_code(RECORD, {"input": unknown_key}, dpo) == "NOT_FOUND"
+    # Another agency's DPO sees an empty register.
+    await client.data(RECORD, {"input": good}, dpo)
+    assert (await client.data(LIST, token=world.tokens["foreign_dpo"]))["breaches"] == []
+
+
+async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_an_email(
+    client, world: World, database_url: str
+) -> None:
+    owner = world.users["owner"]
+    people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"N{i}Q") for i in range(3)]
+    await Contact.filter(id=people[2].id).update(email=None)  # no address: no letter, still in the register
+    start = now() - timedelta(minutes=5)
+    for person in people:
+        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    dpo = world.tokens["dpo"]
+    recorded = await client.data(
+        RECORD, {"input": {**window, "description": "Stolen laptop.", "actorEmail": owner.email}}, dpo
+    )
+    breach_id = recorded["recordBreach"]["id"]
+    assert recorded["recordBreach"]["affectedContactCount"] == 3
+
+    assert (await client.data(NOTIFY, {"id": breach_id}, dpo))["notifyBreachSubjects"] == 2
+    letters = await OutboxMessage.all().order_by("id")
+    assert [(m.recipient, m.contact_id) for m in letters] == [(p.email, p.id) for p in people[:2]]  # type: ignore[attr-defined]
+    with smtp_server() as mailbox:
+        report = await outbox.send_due(dispatcher.transports(make_settings(database_url, smtp=mailbox.server)))
+        assert report.sent == 2
+        received = mailbox.wait_for(2)
+    letter = mailbox.to(people[0].email)[0]
+    body = letter.get_content()
+    assert letter["Subject"] == f"Information sur une violation de vos données personnelles ({world.agency.name})"
+    for expected in (people[0].first_name, "article 34", "GDPR Article 34", world.users["dpo"].email, "CNIL"):
+        assert expected in body, expected
+    assert owner.email not in body  # the letter says an account was used, not whose
+    assert "au moyen d'un compte de l'agence" in body and "vos nom et prénom" in body
+    assert "informations sensibles" not in body  # nothing was found in this person's notes
+    assert len(received) == 2
+
+    # Once per breach; the register says when.
+    body = await client.post(NOTIFY, {"id": breach_id}, dpo)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (await client.data("{ breaches { subjectsNotifiedAt } }", token=dpo))["breaches"][0]["subjectsNotifiedAt"]
+    assert await client.error_code(NOTIFY, {"id": breach_id}, world.tokens["owner"]) == "FORBIDDEN"
+    assert await client.error_code(NOTIFY, {"id": gid("Breach", 999)}, dpo) == "NOT_FOUND"
+    event = await AuditEvent.get(action="NOTIFY_BREACH_SUBJECTS")
+    assert event.detail.endswith(": 2 letters queued")
