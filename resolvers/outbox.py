@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -62,20 +62,16 @@ async def enqueue_mail(
 ) -> OutboxMessage:
     """A mail, written in `conn`'s transaction. contact_id / subject_request_id say whose data it carries:
     erasure deletes it with them."""
-    at = now()
-    return await OutboxMessage.create(
-        agency_id=agency_id,
-        transport=MAIL,
-        status=OutboxStatus.PENDING,
+    return await _enqueue(
+        conn,
+        MAIL,
+        agency_id,
         recipient=to,
         subject=subject,
         body=text,
         body_html=html,
         contact_id=contact_id,
         subject_request_id=subject_request_id,
-        created_at=at,
-        next_attempt_at=at,
-        using_db=conn,
     )
 
 
@@ -84,17 +80,20 @@ async def enqueue_webhook(
 ) -> OutboxMessage:
     """A webhook delivery, written in `conn`'s transaction; signed when sent (resolvers.webhook_transport). No
     contact_id: the payload names the person by opaque id only, and must outlive them (an erasure's own)."""
+    return await _enqueue(conn, WEBHOOK, agency_id, recipient=url, body=payload, webhook_id=webhook_id)
+
+
+async def _enqueue(conn: BaseDBAsyncClient, transport: str, agency_id: int, **message: Any) -> OutboxMessage:
+    """A message due now, in `conn`'s transaction."""
     at = now()
     return await OutboxMessage.create(
         agency_id=agency_id,
-        transport=WEBHOOK,
+        transport=transport,
         status=OutboxStatus.PENDING,
-        recipient=url,
-        body=payload,
-        webhook_id=webhook_id,
         created_at=at,
         next_attempt_at=at,
         using_db=conn,
+        **message,
     )
 
 
