@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import logging.config
 import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -34,9 +36,18 @@ async def _with_database(work):  # type: ignore[no-untyped-def]
         await close_database()
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 @click.group(help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from app import logs
+
+    try:
+        log_format = settings_module.log_format()
+    except settings_module.SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    logging.config.dictConfig(logs.config(log_format))
 
 
 @main.command(help="Run the server (GraphQL and GraphiQL at /graphql).")
@@ -51,12 +62,36 @@ def main() -> None:
     help="Server processes. More than one only with PostgreSQL.",
 )
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
-    import uvicorn
+    from app.presence import InUse, holding
 
     settings_module.default_public_url(f"http://{host}:{port}")
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
+    try:
+        settings.required_erasure_journal()
+        with holding(settings):
+            _serve(settings, host, port, demo, workers)
+    except (settings_module.SettingsError, InUse) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool, workers: int) -> None:
+    import uvicorn
+
+    from app import logs
+    from resolvers.faults import unavailable
+    from resolvers.journal import JournalError
+
+    try:
+        asyncio.run(_with_database(_replay_journal))  # migrates, then replays the erasure journal, once
+    except JournalError as error:
+        raise click.ClickException(f"erasure journal: {error}") from None
+    except Exception as error:
+        fault = unavailable(error)
+        if fault is None:
+            raise
+        raise click.ClickException(f"cannot start: {fault.message} ({type(error).__name__})") from None
     if demo:
         from app.demo import DEMO_PASSWORD, seed_demo
 
@@ -67,22 +102,50 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
             click.echo(f"Demo agency seeded. Log in with any of these (password: {DEMO_PASSWORD}):")
             for login in logins:
                 click.echo(f"  {login.email:32} {login.role:8} {login.team or ''}")
-    else:
-        asyncio.run(_with_database(_noop))  # migrate once, before the workers start
     click.echo(f"GraphiQL: http://{host}:{port}/graphql")
     from app.serving import LOOP
 
+    options = {
+        "host": host,
+        "port": port,
+        "loop": LOOP,
+        "log_config": logs.config(settings.log_format),
+        "access_log": False,  # app.access_log writes one line per request, with its id
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    # uvicorn re-raises SIGTERM once it has drained, so that the process dies of it (exit status 143):
+    # a handler that does nothing makes a drained shutdown what it is, a normal exit (0).
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     if workers > 1:
-        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info", loop=LOOP)
+        # uvicorn kills a worker that does not answer its supervisor's ping within this; its default (5 s) is
+        # short enough for a loaded machine to trip, and a killed worker loses the requests it was handling.
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+        with tempfile.TemporaryDirectory(prefix="alveole-metrics-") as shared:
+            settings_module.share_metrics_between_workers(shared)  # /metrics adds up every worker's
+            uvicorn.run("app.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
     else:
         from app.main import create_app
 
-        app = create_app(settings, echo_held_mail=demo)
-        uvicorn.run(app, host=host, port=port, log_level="info", loop=LOOP)
+        uvicorn.run(create_app(settings, echo_held_mail=demo), **options)  # type: ignore[arg-type]
 
 
-async def _noop() -> None:
-    return None
+async def _replay_journal() -> None:
+    from resolvers.journal_replay import ADOPT, replay
+
+    replayed = await replay(unmarked=ADOPT)
+    if replayed.adopted:
+        logging.getLogger("alveole.journal").warning(
+            "the database carried no mark of the erasure journal: its %d entries were assumed reflected in it "
+            "(a database restored from a dump `alveole backup` did not make needs `alveole restore`)",
+            replayed.adopted,
+        )
+    if replayed.applied:
+        click.echo(
+            f"Erasure journal: {replayed.applied} of {replayed.entries} entries since the last mark were not "
+            f"reflected in the database and were applied ({replayed.contacts} contacts, {replayed.requests} "
+            "requests deleted)"
+        )
 
 
 def _password(prompt: str) -> str:
@@ -169,9 +232,16 @@ def retention() -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @click.option("--agency", "agency_name", help="Only this agency (its exact name).")
 def retention_apply(dry_run: bool, agency_name: str | None) -> None:
+    from app.presence import InUse, holding
     from app.retention_cli import run_retention
 
-    failures = asyncio.run(_with_database(lambda: run_retention(dry_run=dry_run, agency_name=agency_name)))
+    settings = _settings()
+    try:
+        settings.required_erasure_journal()
+        with holding(settings):
+            failures = asyncio.run(_with_database(lambda: run_retention(dry_run=dry_run, agency_name=agency_name)))
+    except (settings_module.SettingsError, InUse) as error:
+        raise click.ClickException(str(error)) from None
     if failures:
         raise click.exceptions.Exit(1)
 
@@ -219,6 +289,51 @@ def documents_list() -> None:
         click.echo(
             f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
         )
+@main.command(help="Back the database up to PATH, online, while the server runs (see README, Operations).")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    from app.backup import BackupError
+    from app.backup import backup as make_backup
+    from resolvers.journal import JournalError
+
+    settings = _settings()
+    try:
+        size = make_backup(settings, path)
+    except (BackupError, JournalError, settings_module.SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path} ({size:,} bytes); the erasure journal is marked in it.")
+
+
+@main.command(
+    help="Replace the database with the backup at PATH, then replay the erasures and purges made since it. "
+    "Refuses while a server or another command uses the database."
+)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--replay-whole-journal",
+    is_flag=True,
+    help="The backup carries no journal mark (it was not made by `alveole backup`) but is of this database: "
+    "replay every entry of the erasure journal.",
+)
+def restore(path: Path, replay_whole_journal: bool) -> None:
+    from app.backup import BackupError
+    from app.backup import restore as restore_backup
+    from app.presence import InUse
+    from resolvers.journal import JournalError
+
+    settings = _settings()
+    try:
+        replayed = restore_backup(settings, path, whole_journal=replay_whole_journal)
+    except (BackupError, InUse, JournalError, settings_module.SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+    since = f"{replayed.marked_at:%Y-%m-%d %H:%M:%S} UTC" if replayed.marked_at else "the journal's start (no mark)"
+    click.echo(f"Restored {path}. Erasure journal entries since {since}: {replayed.entries}.")
+    click.echo(
+        f"Replayed: {replayed.applied} entries still had data in the backup: {replayed.contacts} contacts erased or "
+        f"purged, {replayed.requests} travel requests purged; the others were already gone."
+    )
+
+
 @main.group(help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.")
 def notes() -> None:
     pass

@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
 from app.settings import Settings
+from resolvers import journal
 
 MIGRATIONS_MODULE = "models.migrations"
 
 # secure_delete: erased and purged rows are overwritten with zeros, not left in free pages.
 # busy_timeout: a second process (the cron purge) waits for the lock instead of failing.
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "secure_delete": "ON", "busy_timeout": "5000", "foreign_keys": "ON"}
+
+# How every Alvéole process names its PostgreSQL sessions: `alveole restore` looks for them in pg_stat_activity.
+APPLICATION_NAME = "alveole"
+# An unreachable server answers a request with SERVICE_UNAVAILABLE within this, instead of asyncpg's 60 s.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 4
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -24,7 +31,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         # Tortoise's SQLite client with BEGIN IMMEDIATE and native date parsing: see app.sqlite_backend.
         connection: dict[str, Any] = {"engine": "app.sqlite_backend", "credentials": credentials}
     else:
-        connection = database_url.replace("postgresql://", "postgres://", 1)  # type: ignore[assignment]
+        credentials = expand_db_url(database_url.replace("postgresql://", "postgres://", 1))["credentials"]
+        credentials.setdefault("application_name", APPLICATION_NAME)
+        credentials.setdefault("timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
+        # Tortoise's asyncpg client, releasing a pooled connection whose BEGIN failed: see app.postgres_backend.
+        connection = {"engine": "app.postgres_backend", "credentials": credentials}
     return {
         "connections": {"default": connection},
         "apps": {
@@ -49,6 +60,14 @@ async def migrate() -> None:
     await executor.migrate(None)
 
 
+async def pending_migrations() -> list[str]:
+    """Migrations of this release not applied to the database (raises when the database does not answer)."""
+    connection = get_connection("default")
+    await connection.execute_query("SELECT 1")  # the recorder below reads "no table" into "nothing applied"
+    plan = await MigrationExecutor(connection, tortoise_config_in_use()["apps"]).plan()
+    return [step.migration.name for step in plan if not step.backward]
+
+
 _config_in_use: dict[str, Any] | None = None
 
 
@@ -60,6 +79,7 @@ def tortoise_config_in_use() -> dict[str, Any]:
 async def open_database(settings: Settings, *, run_migrations: bool = True) -> None:
     global _config_in_use
     _config_in_use = tortoise_config(settings.database_url)
+    journal.configure(settings.erasure_journal_path)
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     await Tortoise.init(config=_config_in_use, _enable_global_fallback=True)

@@ -10,12 +10,14 @@ _EXPORT_TOKEN = re.compile(
 )
 
 
+def redact(path: str) -> str:
+    return _EXPORT_TOKEN.sub(r"\1<redacted>\2", path)
+
+
 class RedactExportTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _EXPORT_TOKEN.sub(r"\1<redacted>\2", a) if isinstance(a, str) else a for a in record.args
-            )
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

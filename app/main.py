@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL, export downloads, health; database opened in the lifespan."""
+"""The Starlette application: GraphQL, export downloads, probes and metrics; database opened in the lifespan."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import dispatcher, log_redaction
+from app import dispatcher, log_redaction, metrics_endpoint, probes
 from app import settings as settings_module
+from app.access_log import AccessLog
 from app.database import close_database, open_database
 from app.exports import routes as export_routes
+from app.faults import StorageFaults
 from app.graphql_view import AlveoleGraphQL
 from app.pages import routes as page_routes
 from app.security import RequestGuard, SecurityHeaders, cors_kwargs
@@ -28,10 +30,6 @@ from models.outbox import OutboxMessage
 from schema import build_schema
 
 log = logging.getLogger("alveole")
-
-
-async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 async def root(request: Request) -> RedirectResponse:
@@ -67,11 +65,13 @@ def create_app(
                 yield
         finally:
             await close_database()
+            metrics_endpoint.process_ended(settings)
 
     graphql = AlveoleGraphQL(build_schema(max_tokens=settings.max_tokens), settings)
     routes = [
         Route("/", root),
-        Route("/health", health),
+        *probes.routes,
+        *metrics_endpoint.routes(settings),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/dpo", dpo_dashboard),
         # The console's and the dashboard's own files (vendored: the pages load nothing from elsewhere).
@@ -79,9 +79,12 @@ def create_app(
         *export_routes,
         *page_routes,
     ]
-    # Outermost first: headers on every answer, then the request guard, then CORS when configured.
+    # Outermost first: the access log (which sees every answer's final status), headers on every answer,
+    # storage faults and unexpected errors answered without a traceback, the request guard, then CORS.
     middleware = [
+        Middleware(AccessLog),
         Middleware(SecurityHeaders),
+        Middleware(StorageFaults),
         Middleware(
             RequestGuard, max_body_bytes=settings.max_body_bytes, timeout_seconds=settings.request_timeout_seconds
         ),

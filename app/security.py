@@ -16,6 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import negotiation
+from resolvers.metrics import count_error
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # The GraphiQL page loads only its own vendored files; its styles are partly inline.
@@ -31,6 +32,7 @@ async def _json_error(send: Send, status: int, message: str, code: str, accept: 
     # A GraphQL response without `data`: a request error. In the media type the client asked for, when it
     # asked for one we send (a 406 says it did not).
     media_type = negotiation.response_type(accept) or negotiation.JSON
+    count_error(code)
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     headers = [
         (b"content-type", negotiation.content_type(media_type).encode()),

@@ -18,6 +18,14 @@ log = logging.getLogger("alveole.settings")
 DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
 # Trusted documents (persisted operations): off, allowed beside free-form documents, or required.
 TRUSTED_DOCUMENTS_MODES = ("off", "allowed", "required")
+LOG_FORMATS = ("text", "json")
+# prometheus-client's own variable (it reads it too, when imported): where worker processes share their metrics.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def share_metrics_between_workers(directory: str) -> None:
+    """`alveole serve --workers N`, before it starts them: they inherit the environment."""
+    os.environ.setdefault(MULTIPROCESS_ENV, directory)
 
 
 class Secret(str):
@@ -73,6 +81,18 @@ class Settings:
     trusted_documents: str = "allowed"
     # Webhooks go to https:// URLs; http:// to this machine's loopback only with this (tests, development).
     webhooks_allow_http: bool = False
+    # Where every erasure and purge is journaled (ids and times only), outside the database, so that a
+    # restored backup can be made to forget them again. None: beside the SQLite file; required otherwise.
+    erasure_journal: Path | None = None
+    # SIGTERM: how long in-flight requests and streams may take to finish before they are cut.
+    shutdown_grace_seconds: int = 20
+    # Above the idle timeout of the load balancers in front (60 s for most): see README, Operations.
+    keep_alive_seconds: int = 75
+    metrics_token: Secret | None = None
+    # Set by `alveole serve --workers N` for its workers: prometheus-client's shared files, so that a scrape
+    # answered by any worker counts for all of them.
+    metrics_multiprocess_dir: Path | None = None
+    log_format: str = "text"
     # The data subject's door (mails, verification and delivery links).
     public_url: str = ""  # empty: `alveole serve` uses the address it listens on; in-process, the request's
     smtp: SmtpServer | None = None  # None: mails wait as HELD
@@ -90,6 +110,23 @@ class Settings:
         if not self.is_sqlite:
             return None
         return Path(self.database_url.split("://", 1)[1].split("?", 1)[0])
+
+    @property
+    def erasure_journal_path(self) -> Path | None:
+        if self.erasure_journal is not None:
+            return self.erasure_journal
+        sqlite = self.sqlite_path
+        return None if sqlite is None else sqlite.with_name(sqlite.name + ".erasure-journal")
+
+    def required_erasure_journal(self) -> Path:
+        """For whatever erases or restores: there is no erasure without its journal."""
+        path = self.erasure_journal_path
+        if path is None:
+            raise SettingsError(
+                "ALVEOLE_ERASURE_JOURNAL must be set when the database is not SQLite: erasures and purges are "
+                "journaled there, outside the database, so that restoring a backup cannot bring erased people back"
+            )
+        return path
 
     @property
     def tortoise_db_url(self) -> str:
@@ -148,6 +185,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
         password_hash_cost=_hash_cost(env),
         trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
         webhooks_allow_http=_choice(env, "ALVEOLE_WEBHOOKS_ALLOW_HTTP", ("0", "1"), "0") == "1",
+        erasure_journal=Path(env["ALVEOLE_ERASURE_JOURNAL"]) if env.get("ALVEOLE_ERASURE_JOURNAL") else None,
+        shutdown_grace_seconds=_int(env, "ALVEOLE_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
+        keep_alive_seconds=_int(env, "ALVEOLE_KEEP_ALIVE_SECONDS", 75),
+        metrics_token=_metrics_token(env),
+        metrics_multiprocess_dir=Path(env[MULTIPROCESS_ENV]) if env.get(MULTIPROCESS_ENV) else None,
+        log_format=log_format(env),
         public_url=_public_url(env),
         smtp=_smtp(env),
         mail_from=_mail_from(env),
@@ -211,6 +254,24 @@ def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: s
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {env.get(name)!r}")
     return value
+
+
+def log_format(env: dict[str, str] | None = None) -> str:
+    """Read alone too: the CLI sets its logging up before anything else is loaded (and may log)."""
+    env = dict(os.environ if env is None else env)
+    value = (env.get("ALVEOLE_LOG_FORMAT") or "text").strip().lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError(f"ALVEOLE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {value!r}")
+    return value
+
+
+def _metrics_token(env: dict[str, str]) -> Secret | None:
+    token = env.get("ALVEOLE_METRICS_TOKEN")
+    if not token:
+        return None
+    if len(token) < 32:
+        raise SettingsError("ALVEOLE_METRICS_TOKEN must be at least 32 characters")
+    return Secret(token)
 
 
 def _hash_cost(env: dict[str, str]) -> HashCost:

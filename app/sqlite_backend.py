@@ -1,4 +1,4 @@
-"""Tortoise's SQLite client with two changes, used as the engine of every SQLite connection (app.database).
+"""Tortoise's SQLite client with three changes, used as the engine of every SQLite connection (app.database).
 
 1. Write transactions start with BEGIN IMMEDIATE. Tortoise's plain BEGIN takes the write lock only at
    the first write: when another process (the cron purge, a second server) commits in between, SQLite
@@ -6,6 +6,9 @@
    the lock up front, where busy_timeout applies, so concurrent writers queue instead of failing.
 2. TIMESTAMP and DATE columns come back as datetime / date (the C-speed fromisoformat), so Tortoise
    does not parse every value again in Python: a page of 50 contacts reads about a thousand of them.
+3. A BEGIN that fails (the lock still held by another process after busy_timeout, a read-only file)
+   gives the connection back. Tortoise's context keeps its lock on the connection then, and every later
+   transaction of the process waits for it forever: one "database is locked" hung the server for good.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
 
@@ -49,6 +53,19 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             raise TransactionManagementError(exc) from exc
 
 
+class ReleasingTransactionContext(SqliteTransactionContext):
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            await self.connection.begin()
+        except BaseException:
+            self._trxlock.release()
+            raise
+        self.token = get_connections().set(self.connection_name, self.connection)
+        return self.connection
+
+
 class AlveoleSqliteClient(SqliteClient):
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
@@ -63,7 +80,7 @@ class AlveoleSqliteClient(SqliteClient):
         await self._post_connect()
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ReleasingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
 client_class: Any = AlveoleSqliteClient

@@ -66,3 +66,14 @@ class RateLimited(AlveoleError):
             f"{what}; try again in {retry_after_seconds} seconds",
             retryAfterSeconds=retry_after_seconds,
         )
+
+
+class ServiceUnavailable(AlveoleError):
+    """The database cannot serve the request right now (down, locked, read-only, full): nothing was changed
+    by this request, and the client may try again after `retry_after_seconds`."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message, retryAfterSeconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

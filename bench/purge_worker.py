@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 
 from bench.rawdb import RawDatabase
-from bench.storage import BENCH_AGENCY
+from bench.storage import BENCH_AGENCY, Target
 from resolvers.retention import BATCH_SIZE as BATCH  # both purges delete the same rows per transaction
 
 
@@ -24,7 +24,10 @@ async def _app(url: str) -> dict[str, float | int]:
     from models.organisation import Agency
     from resolvers import retention
 
-    await open_database(Settings(database_url=url, secret_key=Secret("bench-" + "k" * 40)), run_migrations=False)
+    settings = Settings(
+        database_url=url, secret_key=Secret("bench-" + "k" * 40), erasure_journal=Target(url).erasure_journal
+    )
+    await open_database(settings, run_migrations=False)
     try:
         agency = await Agency.get(name=BENCH_AGENCY)
         transactions: list[float] = []

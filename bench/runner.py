@@ -64,7 +64,12 @@ def plan_for(quick: bool, contacts: int | None, requests: int | None) -> Plan:
 
 
 def _server_env(target: Target) -> dict[str, str]:
-    return {"ALVEOLE_DATABASE_URL": target.url, "ALVEOLE_SECRET_KEY": SECRET, "ALVEOLE_BENCH_BASELINE_URL": target.url}
+    return {
+        "ALVEOLE_DATABASE_URL": target.url,
+        "ALVEOLE_SECRET_KEY": SECRET,
+        "ALVEOLE_BENCH_BASELINE_URL": target.url,
+        "ALVEOLE_ERASURE_JOURNAL": str(target.erasure_journal),
+    }
 
 
 async def _populate(

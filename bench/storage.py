@@ -7,6 +7,7 @@ driver (sqlite3 executemany, asyncpg COPY), which is what makes 100k-contact age
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,6 +48,14 @@ class Target:
         return Path(self.url.split("://", 1)[1].split("?", 1)[0])
 
     @property
+    def erasure_journal(self) -> Path:
+        """The app's erasure journal for this database: beside the SQLite file (the app's default), else in
+        the temporary folder. A reset deletes it with the data it described."""
+        if self.dialect == "sqlite":
+            return self.sqlite_path.with_name(self.sqlite_path.name + ".erasure-journal")
+        return Path(tempfile.gettempdir()) / "alveole-bench-erasure-journal"
+
+    @property
     def asyncpg_dsn(self) -> str:
         return self.url.replace("postgres://", "postgresql://", 1)
 
@@ -62,6 +71,7 @@ async def reset(target: Target) -> None:
             Path(f"{target.sqlite_path}{suffix}").unlink(missing_ok=True)
     else:
         await _reset_postgres(target)
+    target.erasure_journal.unlink(missing_ok=True)
     await migrate(target)
 
 

@@ -18,6 +18,7 @@ from models.enums import (
     WebhookEvent,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
@@ -41,6 +42,7 @@ __models__ = [
     AuditEvent,
     TrustedDocument,
     Webhook,
+    ErasureJournalMark,
     NoteFinding,
     Breach,
     BreachContact,

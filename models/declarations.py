@@ -14,6 +14,7 @@ from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
@@ -250,6 +251,13 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "events": NOT_PERSONAL,
         "secret_salt": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
+    },
+    ErasureJournalMark: {
+        "id": NOT_PERSONAL,
+        "journal_id": NOT_PERSONAL,
+        "journal_offset": NOT_PERSONAL,
+        "marked_at": NOT_PERSONAL,
+        "marked_by": NOT_PERSONAL,
     },
     NoteFinding: {
         "id": NOT_PERSONAL,

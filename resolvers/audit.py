@@ -15,6 +15,7 @@ from auth.principal import Principal
 from models.gdpr import AuditEvent
 from resolvers.clock import now
 from resolvers.ids import encode_id
+from resolvers.metrics import AUDIT_WRITE_FAILURES
 from resolvers.sql import spelled_for
 
 GENESIS = "0" * 64
@@ -80,11 +81,15 @@ async def record_many(
     entries = list(entries)
     if not entries:
         return
-    if connection is None:
-        async with in_transaction() as conn:
-            await _append(agency_id, actor, entries, conn, at)
-    else:
-        await _append(agency_id, actor, entries, connection, at)
+    try:
+        if connection is None:
+            async with in_transaction() as conn:
+                await _append(agency_id, actor, entries, conn, at)
+        else:
+            await _append(agency_id, actor, entries, connection, at)
+    except Exception:
+        AUDIT_WRITE_FAILURES.inc()
+        raise
 
 
 async def _append(

@@ -1,4 +1,5 @@
-"""Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)).
+"""Definitive deletion, shared by erasure (Art. 17) and the retention purge (Art. 5(1)(e)): what happens to
+a person's data when it goes.
 
 Rows holding a person's data: the contact (search column included), its requests and travelers
 (cascade), its consent records (cascade), its export deliveries (their links then answer 404),
@@ -9,14 +10,25 @@ audit events never held personal data. SQLite runs with secure_delete, so freed 
 checkpointed and truncated afterwards so no old page image survives there either. PostgreSQL
 leaves dead tuples until VACUUM: we run it on the touched tables after each erasure or purge.
 
+Every deleting transaction (`transaction()`) is journaled outside the database before it commits
+(resolvers.journal), so that a restored backup forgets again what was deleted after it: the replay
+(resolvers.journal_replay) deletes the same rows with the same functions below.
+
 The statements are written by hand, not built by the ORM: a purge runs them for every batch of 500
 ids, where building each 500-placeholder IN list cost about a millisecond of Python.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
+
+from resolvers import journal
 
 TOUCHED_TABLES = (
     "traveler",
@@ -31,7 +43,7 @@ TOUCHED_TABLES = (
 )
 
 
-def _one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
+def one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
     """The predicate "is one of `ids`" and its parameters."""
     if dialect == "postgres":
         # One array parameter: the statement's text, hence asyncpg's prepared statement, is the same
@@ -42,7 +54,7 @@ def _one_of(ids: list[int], dialect: str) -> tuple[str, list[object]]:
 
 async def _execute(conn: BaseDBAsyncClient, statement: str, ids: list[int]) -> int:
     """Runs `statement`, whose `{ids}` stands for "is one of `ids`"; returns the rows it changed."""
-    predicate, values = _one_of(ids, conn.capabilities.dialect)
+    predicate, values = one_of(ids, conn.capabilities.dialect)
     changed, _ = await conn.execute_query(statement.format(ids=predicate), values)
     return changed
 
@@ -84,6 +96,36 @@ async def delete_contacts(contact_ids: list[int], conn: BaseDBAsyncClient) -> tu
     )
     await _execute(conn, "DELETE FROM contact WHERE id {ids}", contact_ids)
     return requests, consents
+
+
+@dataclass
+class Deletion:
+    """One transaction's deletions, remembered for its journal line."""
+
+    conn: BaseDBAsyncClient
+    contact_ids: set[int] = field(default_factory=set)
+    request_ids: set[int] = field(default_factory=set)
+
+    async def contacts(self, contact_ids: list[int]) -> tuple[int, int]:
+        self.contact_ids.update(contact_ids)
+        return await delete_contacts(contact_ids, self.conn)
+
+    async def requests(self, request_ids: list[int]) -> int:
+        self.request_ids.update(request_ids)
+        return await delete_requests(request_ids, self.conn)
+
+
+@asynccontextmanager
+async def transaction(by: str) -> AsyncIterator[Deletion]:
+    """A transaction that deletes people's data (`by`: erasure, purge, deletion), journaled before it commits."""
+    # The journal's lock first, the database's second: a backup holding the journal's lock never waits
+    # for a transaction that waits for it.
+    async with journal.current().shared() as writer, in_transaction() as conn:
+        deletion = Deletion(conn)
+        yield deletion
+        if deletion.contact_ids or deletion.request_ids:
+            # The last step before COMMIT (see resolvers.journal for why this order).
+            await writer.append(by, deletion.contact_ids, deletion.request_ids)
 
 
 async def scrub_free_space() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind, WebhookEvent
 from models.gdpr import SubjectRequest
@@ -25,7 +23,8 @@ class Receipt:
 
 async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
     contact = await get_contact(principal, contact_id)
-    async with in_transaction() as conn:
+    async with deletion.transaction("erasure") as erasing:
+        conn = erasing.conn
         # The open erasure requests of this person are fulfilled by this very erasure.
         fulfilled = await SubjectRequest.filter(
             contact_id=contact.id, kind=SubjectRightKind.ERASURE, status=SubjectRequestStatus.OPEN
@@ -33,7 +32,7 @@ async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
         for request in fulfilled:
             request.status, request.closed_at = SubjectRequestStatus.DONE, now()
             await request.save(update_fields=["status", "closed_at"], using_db=conn)
-        requests, consents = await deletion.delete_contacts([contact.id], conn)
+        requests, consents = await erasing.contacts([contact.id])
         # After the deletion, which took every mail about the person and wiped what they typed into the
         # website: the one thing kept is this answer, until 30 days after it is sent (resolvers.outbox).
         for request in fulfilled:

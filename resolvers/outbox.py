@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from models.enums import OutboxStatus
@@ -231,3 +232,15 @@ async def list_messages(agency_id: int, transport: str, status: OutboxStatus | N
     if status is not None:
         query = query.filter(status=status)
     return await query.order_by("-id").limit(first)
+
+
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.HELD, OutboxStatus.FAILED)
+
+
+async def backlog() -> dict[str, int]:
+    """Messages not sent, by status, across agencies (the operators' metric): every unsent status is listed."""
+    query = OutboxMessage.filter(status__in=UNSENT).annotate(count=Count("id")).group_by("status")
+    counts = {status.value: 0 for status in UNSENT}
+    for status, count in await query.values_list("status", "count"):
+        counts[str(getattr(status, "value", status))] = count
+    return counts

@@ -22,7 +22,6 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
-from tortoise.transactions import in_transaction
 
 from auth import enforce
 from auth.errors import BadInput, NotFound
@@ -116,13 +115,13 @@ async def forecast(agency: Agency, at: datetime, months: int) -> list[tuple[date
 async def _purge_batch(kind: str, agency_id: int, cutoff: datetime, batch_size: int) -> tuple[int, int]:
     """One transaction; returns (requests, contacts) deleted. The ids are chosen inside it, so a row
     touched since the run started is judged on its current state."""
-    async with in_transaction() as conn:
+    async with deletion.transaction("purge") as purging:
         expired = EXPIRED_REQUESTS if kind == REQUESTS else EXPIRED_CONTACTS
         # No ORDER BY: any expired rows will do, and sorting 200k candidates per batch costs more than the delete.
-        ids = await _first_column(conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
+        ids = await _first_column(purging.conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
         if kind == REQUESTS:
-            return await deletion.delete_requests(ids, conn), 0
-        requests, _consents = await deletion.delete_contacts(ids, conn)
+            return await purging.requests(ids), 0
+        requests, _consents = await purging.contacts(ids)
         return requests, len(ids)
 
 
@@ -197,13 +196,13 @@ async def delete_travel_requests(principal: Principal, request_ids: list[int]) -
         return 0
     if len(wanted) > DELETE_MAX:
         raise BadInput("ids", f"must list at most {DELETE_MAX} requests; delete in several calls")
-    async with in_transaction() as conn:
-        scoped = enforce.travel_requests(principal).filter(id__in=wanted).using_db(conn)
+    async with deletion.transaction("deletion") as deleting:
+        scoped = enforce.travel_requests(principal).filter(id__in=wanted).using_db(deleting.conn)
         rows = await scoped.values_list("id", "contact_id")
         if len(rows) != len(wanted):
             raise NotFound("TravelRequest")
-        deleted = await deletion.delete_requests(wanted, conn)
+        deleted = await deleting.requests(wanted)
         entries = [audit.Entry("DELETE_REQUEST", contact, f"request {request}") for request, contact in rows]
-        await audit.record_many(principal.agency_id, principal.actor, entries, conn)
+        await audit.record_many(principal.agency_id, principal.actor, entries, deleting.conn)
     await deletion.scrub_free_space()
     return deleted

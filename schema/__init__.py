@@ -24,6 +24,7 @@ from schema.intake import IntakeMutations
 from schema.marketing import MarketingQueries
 from schema.notes import NotesQueries
 from schema.operation_choice import OperationChoice
+from schema.operation_metrics import OperationMetrics
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.retention import RetentionMutations, RetentionQueries
@@ -88,6 +89,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS) -> strawberry.Schema:
         mutation=Mutation,
         # Order matters: errors are coded last, after the guards and the token limit have refused.
         extensions=[
+            OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             ParsedDocuments,
             QueryGuards,

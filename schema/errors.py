@@ -8,6 +8,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from auth.errors import AlveoleError
+from resolvers.faults import unavailable
+from resolvers.metrics import count_error
 
 log = logging.getLogger("alveole.errors")
 
@@ -15,7 +17,16 @@ UNEXPECTED = "Unexpected error"
 
 
 def coded(error: GraphQLError) -> GraphQLError:
+    mapped = _mapped(error)
+    count_error((mapped.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
+    return mapped
+
+
+def _mapped(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if original is not None and not isinstance(original, AlveoleError):
+        # The database down, locked, read-only or full: the client's request was fine, let it retry.
+        original = unavailable(original) or original
     if isinstance(original, AlveoleError):
         return GraphQLError(
             original.message,

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers import audit
+from resolvers.faults import unavailable
 from schema.context import Context
 from schema.errors import UNEXPECTED
 
@@ -38,4 +39,9 @@ class ViewLog(SchemaExtension):
             result = self.execution_context.result
             if result is not None and hasattr(result, "data"):
                 result.data = None
-                result.errors = [GraphQLError(UNEXPECTED, extensions={"code": "INTERNAL_SERVER_ERROR"})]
+                fault = unavailable(error)
+                result.errors = [
+                    GraphQLError(UNEXPECTED, extensions={"code": "INTERNAL_SERVER_ERROR"})
+                    if fault is None
+                    else GraphQLError(fault.message, extensions={"code": fault.code, **fault.extensions})
+                ]

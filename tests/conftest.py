@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +22,11 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from auth.passwords import HashCost, configure
 
-CHEAP_HASHING = {"ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "1024", "ALVEOLE_ARGON2_PARALLELISM": "1"}
+CHEAP_HASHING = {
+    "ALVEOLE_ARGON2_TIME_COST": "1",
+    "ALVEOLE_ARGON2_MEMORY_KIB": "1024",
+    "ALVEOLE_ARGON2_PARALLELISM": "1",
+}
 os.environ.update(CHEAP_HASHING)  # subprocesses (alveole serve, the CLI) inherit it
 CHEAP_COST = HashCost(time_cost=1, memory_kib=1024, parallelism=1)
 configure(CHEAP_COST)
@@ -102,16 +107,17 @@ async def empty_postgres(url: str) -> None:
     fingerprint = migrations_fingerprint()
     connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        tables = {r["tablename"] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"]
+            for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
         current = None
         if _FINGERPRINT_TABLE in tables:
             current = await connection.fetchval(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")  # noqa: S608 - a constant
         if current == fingerprint:
             data = sorted(tables - {_FINGERPRINT_TABLE, "tortoise_migrations"})
             if data:
-                await connection.execute(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in data) + " RESTART IDENTITY CASCADE"
-                )
+                await connection.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in data) + " RESTART IDENTITY CASCADE")
             return
         await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
     finally:
@@ -125,6 +131,14 @@ async def empty_postgres(url: str) -> None:
         await connection.close()
 
 
+# PostgreSQL needs an erasure journal outside the database (SQLite's defaults to a file beside it).
+POSTGRES_JOURNAL = Path(tempfile.gettempdir()) / f"alveole-test-erasure-journal-{os.getpid()}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    POSTGRES_JOURNAL.unlink(missing_ok=True)
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     from app.settings import Secret
 
@@ -135,6 +149,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # In-process apps run no outbox dispatcher: tests drive its passes themselves (resolvers.outbox).
         "outbox_dispatcher": False,
     }
+    if not database_url.startswith("sqlite"):
+        values["erasure_journal"] = POSTGRES_JOURNAL
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -27,6 +27,7 @@ class LiveServer:
     url: str  # http://127.0.0.1:PORT
     stdout: Path
     stderr: Path
+    process: subprocess.Popen[bytes]
 
     @property
     def graphql_url(self) -> str:
@@ -47,7 +48,10 @@ def live_server(
     env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     port = free_port()
-    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **(env or {})}
+    overrides = env or {}
+    env = {**os.environ, "ALVEOLE_DATABASE_URL": database_url, "ALVEOLE_SECRET_KEY": SECRET, **overrides}
+    if not database_url.startswith("sqlite"):
+        env.setdefault("ALVEOLE_ERASURE_JOURNAL", str(logs_dir / "erasure-journal"))
     stdout, stderr = logs_dir / f"server-{port}.out", logs_dir / f"server-{port}.err"
     command = [
         sys.executable,
@@ -66,7 +70,7 @@ def live_server(
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr)
+    server = LiveServer(f"http://127.0.0.1:{port}", stdout, stderr, process)
     try:
         wait_for_health(
             server.url, process, STARTUP_SECONDS, interval=0.2, detail=lambda: ":\n" + server.logs()[-3000:]
@@ -98,5 +102,28 @@ async def seed(database_url: str, build: Callable[[], Awaitable[T]]) -> T:
     await open_database(make_settings(database_url))
     try:
         return await build()
+    finally:
+        await close_database()
+
+
+def send_buffer_max() -> int:
+    """How much a server's socket may hold for a reader that stops reading (Linux autotunes its send buffer up
+    to tcp_wmem's maximum): a response several times larger keeps the server writing until it is read."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    except (OSError, IndexError, ValueError):
+        return 4 * 1024 * 1024
+
+
+async def inspect(database_url: str, look: Callable[[], Awaitable[T]], *, erasure_journal: Path | None = None) -> T:
+    """Run `look` on the database as it is (nothing emptied, nothing migrated): what a crash left, say."""
+    from app.database import close_database, open_database
+    from tests.conftest import make_settings
+
+    EXECUTOR_CACHE.clear()
+    overrides = {"erasure_journal": erasure_journal} if erasure_journal is not None else {}
+    await open_database(make_settings(database_url, **overrides), run_migrations=False)
+    try:
+        return await look()
     finally:
         await close_database()

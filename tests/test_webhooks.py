@@ -59,7 +59,9 @@ async def test_admin_and_dpo_manage_webhooks_whose_secret_is_shown_once(client, 
     assert created["secret"].startswith("whsec_")
     assert created["webhook"]["url"] == receiver.url and created["webhook"]["events"] == ["CONTACT_ERASED"]
     row = await Webhook.get(agency_id=world.agency.id)
-    assert created["secret"] not in json.dumps(await Webhook.filter(id=row.id).values(), default=str)  # derived, never stored
+    assert created["secret"] not in json.dumps(
+        await Webhook.filter(id=row.id).values(), default=str
+    )  # derived, never stored
     listed = await client.data("{ webhooks { id url events } }", token=world.tokens["dpo"])
     assert listed["webhooks"] == [{k: created["webhook"][k] for k in ("id", "url", "events")}]
     assert await AuditEvent.filter(action="CREATE_WEBHOOK", actor=world.users["admin"].email).exists()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bench.servers import free_port
-from tests.conftest import POSTGRES_URL, SECRET, reset_postgres
+from tests.conftest import POSTGRES_JOURNAL, POSTGRES_URL, SECRET, reset_postgres
 
 pytestmark = [
     pytest.mark.postgres,
@@ -34,6 +34,7 @@ def _env() -> dict[str, str]:
         "ALVEOLE_DATABASE_URL": str(POSTGRES_URL),
         "ALVEOLE_SECRET_KEY": SECRET,
         "ALVEOLE_PASSWORD": PASSWORD,
+        "ALVEOLE_ERASURE_JOURNAL": str(POSTGRES_JOURNAL),  # both processes share it, as production's must
     }
 
 

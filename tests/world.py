@@ -239,3 +239,33 @@ async def make_web_request(agency: Agency, email: str, name: str, message: str, 
         next_attempt_at=at,
     )
     return request
+
+
+async def make_long_export(
+    world: World, tag: str, requests: int, notes_length: int = 0, *, age_days: int = 0
+) -> Contact:
+    """A contact of `owner` (AGENCY) with many requests (destinations DestinationNNNNN, notes of
+    `notes_length` characters, one traveler each), made in bulk: a long subject access export, or, made
+    `age_days` ago, a long retention purge."""
+    owner = world.users["owner"]
+    person = await make_contact(world.agency, owner, Visibility.AGENCY, tag, requests=0, age_days=age_days)
+    at = now() - timedelta(days=age_days)
+    await TravelRequest.bulk_create(
+        [
+            TravelRequest(
+                agency=world.agency,
+                contact=person,
+                advisor=owner,
+                destination=f"Destination{i:05d}",
+                notes="x" * notes_length or None,
+                created_at=at,
+                last_activity_at=at,
+            )
+            for i in range(requests)
+        ]
+    )
+    ids = await TravelRequest.filter(contact=person).values_list("id", flat=True)
+    await Traveler.bulk_create(
+        [Traveler(request_id=i, first_name="Compagnon", last_name=tag, birth_date=date(2010, 1, 1)) for i in ids]
+    )
+    return person

@@ -1,0 +1,229 @@
+"""`alveole backup PATH` and `alveole restore PATH`: consistent online backups, and restores that forget again
+what was erased or purged after the backup (resolvers.journal, resolvers.journal_replay).
+
+A backup marks the database with the erasure journal's length, under the journal's exclusive lock, and
+takes its snapshot before letting deletions go on: SQLite through its online backup API (a read
+transaction pins the snapshot while the copy runs), PostgreSQL through `pg_dump -Fc --snapshot` of a
+snapshot exported by a transaction opened under the lock. The server keeps serving meanwhile.
+
+A restore refuses while any Alvéole process uses the database (app.presence), replaces the database
+with the backup (SQLite's backup API the other way; `pg_restore --clean`), migrates it, and replays
+every journal line after the backup's mark, before anything can serve from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import asyncpg
+
+from app import presence
+from app.database import APPLICATION_NAME, close_database, open_database, pending_migrations
+from app.settings import Settings
+from resolvers import journal
+from resolvers.journal_replay import REFUSE, REPLAY_ALL, Replay, mark_database, replay
+
+
+class BackupError(Exception):
+    """A clear reason the backup or the restore could not be done (nothing was changed)."""
+
+
+@dataclass(frozen=True)
+class Postgres:
+    dsn: str  # without its password: it goes to the tools in PGPASSWORD, never on a command line
+    password: str | None
+
+
+def postgres_target(settings: Settings) -> Postgres:
+    parts = urlsplit(settings.tortoise_db_url.replace("postgres://", "postgresql://", 1))
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    return Postgres(urlunsplit(parts._replace(netloc=netloc)), unquote(parts.password) if parts.password else None)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(
+            f"{name} was not found on PATH: install PostgreSQL's client programs (Debian: apt-get install "
+            "postgresql-client), of the server's major version or newer"
+        )
+    return found
+
+
+async def _run(command: list[str], password: str | None) -> None:
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await process.communicate()
+    if process.returncode != 0:
+        raise BackupError(
+            f"{Path(command[0]).name} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}"
+        )
+
+
+async def _open_migrated(settings: Settings) -> None:
+    await open_database(settings, run_migrations=False)
+    pending = await pending_migrations()
+    if pending:
+        await close_database()
+        raise BackupError(
+            f"the database lacks migrations of this release ({', '.join(pending)}): start the server once, "
+            "or back it up with the release that serves it"
+        )
+
+
+# -- backup ----------------------------------------------------------------------------------------------
+
+
+def backup(settings: Settings, target: Path) -> int:
+    """Writes the backup to `target` (a new file); returns its size in bytes."""
+    settings.required_erasure_journal()
+    if target.exists():
+        raise BackupError(f"{target} already exists: back up to a new file")
+    if not settings.is_sqlite:
+        _tool("pg_dump")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        asyncio.run(_backup(settings, partial))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)  # the backup appears whole, or not at all
+    return target.stat().st_size
+
+
+async def _backup(settings: Settings, partial: Path) -> None:
+    await _open_migrated(settings)
+    try:
+        if settings.is_sqlite:
+            await _backup_sqlite(settings, partial)
+        else:
+            await _backup_postgres(settings, partial)
+    finally:
+        await close_database()
+
+
+async def _backup_sqlite(settings: Settings, partial: Path) -> None:
+    source = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
+    try:
+        async with journal.current().exclusive() as locked:
+            await mark_database(locked, "backup")
+            # The snapshot: the copy below reads this transaction's view, whatever commits meanwhile.
+            source.execute("BEGIN")
+            source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        copy = sqlite3.connect(str(partial))
+        try:
+            source.backup(copy)  # a CLI: blocking its loop for the copy is fine
+        finally:
+            copy.close()
+        source.execute("ROLLBACK")
+    finally:
+        source.close()
+
+
+async def _backup_postgres(settings: Settings, partial: Path) -> None:
+    target = postgres_target(settings)
+    connection = await asyncpg.connect(
+        target.dsn, password=target.password, server_settings={"application_name": APPLICATION_NAME}
+    )
+    try:
+        async with journal.current().exclusive() as locked:
+            await mark_database(locked, "backup")
+            snapshot_holder = connection.transaction(isolation="repeatable_read", readonly=True)
+            await snapshot_holder.start()
+            snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+        # pg_dump reads the exported snapshot, which stays valid while this transaction is open.
+        await _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={partial}",
+                f"--dbname={target.dsn}",
+            ],
+            target.password,
+        )
+        await snapshot_holder.rollback()
+    finally:
+        await connection.close()
+
+
+# -- restore ---------------------------------------------------------------------------------------------
+
+
+def restore(settings: Settings, source: Path, *, whole_journal: bool = False) -> Replay:
+    """Replaces the database with the backup at `source`, then replays the journal; refuses while in use.
+    `whole_journal`: the backup carries no mark (not made by `alveole backup`) but is of this database."""
+    unmarked = REPLAY_ALL if whole_journal else REFUSE
+    settings.required_erasure_journal()
+    if not source.is_file():
+        raise BackupError(f"{source} is not a file")
+    if settings.is_sqlite:
+        with presence.alone(settings):
+            _restore_sqlite(settings, source)
+            return asyncio.run(_migrate_and_replay(settings, unmarked))
+    _tool("pg_restore")
+    return asyncio.run(_restore_postgres(settings, source, unmarked))
+
+
+async def _restore_postgres(settings: Settings, source: Path, unmarked: str) -> Replay:
+    target = postgres_target(settings)
+    sessions = await presence.postgres_sessions(target.dsn, target.password)
+    if sessions:
+        raise presence.InUse(
+            f"Alvéole processes are connected to the database ({'; '.join(sessions)}). {presence.HOW_TO_STOP}"
+        )
+    await _run(
+        [
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={target.dsn}",
+            str(source),
+        ],
+        target.password,
+    )
+    return await _migrate_and_replay(settings, unmarked)
+
+
+def _restore_sqlite(settings: Settings, source: Path) -> None:
+    backup_file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        try:
+            checked = backup_file.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in backup_file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError:
+            raise BackupError(f"{source} is not a SQLite database") from None
+        if checked != "ok" or "tortoise_migrations" not in tables:
+            raise BackupError(f"{source} is not an intact Alvéole backup ({checked})")
+        database = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
+        try:
+            backup_file.backup(database)
+            database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            database.close()
+    finally:
+        backup_file.close()
+
+
+async def _migrate_and_replay(settings: Settings, unmarked: str) -> Replay:
+    await open_database(settings)
+    try:
+        return await replay(unmarked=unmarked)
+    finally:
+        await close_database()
