@@ -67,7 +67,7 @@ def create_app(
             await close_database()
             metrics_endpoint.process_ended(settings)
 
-    graphql = AlveoleGraphQL(build_schema(max_tokens=settings.max_tokens), settings)
+    graphql = AlveoleGraphQL(build_schema(settings.max_tokens, settings.fast_execution), settings)
     routes = [
         Route("/", root),
         *probes.routes,

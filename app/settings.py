@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -81,6 +82,8 @@ class Settings:
     trusted_documents: str = "allowed"
     # Webhooks go to https:// URLs; http:// to this machine's loopback only with this (tests, development).
     webhooks_allow_http: bool = False
+    # schema.fastpath: compiled completion of plain fields; off runs Strawberry and graphql-core as they come.
+    fast_execution: bool = True
     # Where every erasure and purge is journaled (ids and times only), outside the database, so that a
     # restored backup can be made to forget them again. None: beside the SQLite file; required otherwise.
     erasure_journal: Path | None = None
@@ -185,6 +188,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         password_hash_cost=_hash_cost(env),
         trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
         webhooks_allow_http=_choice(env, "ALVEOLE_WEBHOOKS_ALLOW_HTTP", ("0", "1"), "0") == "1",
+        fast_execution=fast_execution(env),
         erasure_journal=Path(env["ALVEOLE_ERASURE_JOURNAL"]) if env.get("ALVEOLE_ERASURE_JOURNAL") else None,
         shutdown_grace_seconds=_int(env, "ALVEOLE_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
         keep_alive_seconds=_int(env, "ALVEOLE_KEEP_ALIVE_SECONDS", 75),
@@ -254,6 +258,14 @@ def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: s
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {env.get(name)!r}")
     return value
+
+
+def fast_execution(env: Mapping[str, str]) -> bool:
+    """ALVEOLE_FAST_EXECUTION: `on` (the default) or `off`."""
+    raw = (env.get("ALVEOLE_FAST_EXECUTION") or "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise SettingsError(f"ALVEOLE_FAST_EXECUTION must be on or off, got {raw!r}")
+    return raw == "on"
 
 
 def log_format(env: dict[str, str] | None = None) -> str:

@@ -16,6 +16,9 @@ from bench.servers import PeakMemory, Server
 from resolvers.ids import encode_id
 
 LINK = "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl } }"
+CSV_GOAL = 0.5  # speed, app / the raw-SQL-to-CSV endpoint
+STREAM_GOAL = 0.7
+
 STREAMED = """query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream(initialCount: 0) {
   id status destination departureDate returnDate travelerCount budgetCents createdAt lastActivityAt notes
   advisor { name } travelers { firstName lastName birthDate } } } }"""
@@ -107,6 +110,11 @@ def measure(app: Server, baseline: Server, dpo_token: str, people: dict[int, int
         "csv_rss_growth_mb": round(csv_growth, 1),
         "stream_rss_growth_mb": round(stream_growth, 1),
         "complete": complete,
-        "goal": "speed >= 0.5 x baseline; peak RSS growth < 30 MB from the small to the large person",
-        "met": complete and csv_speed >= 0.5 and stream_speed >= 0.5 and csv_growth < 30 and stream_growth < 30,
+        "goal": "CSV speed >= 0.5 x and @stream >= 0.7 x the raw CSV endpoint; peak RSS growth < 30 MB from the "
+        "small to the large person",
+        "met": complete
+        and csv_speed >= CSV_GOAL
+        and stream_speed >= STREAM_GOAL
+        and csv_growth < 30
+        and stream_growth < 30,
     }

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pypika_tortoise import Order
 from pypika_tortoise.analytics import Count, RowNumber
 from pypika_tortoise.terms import Star
+from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from auth.errors import BadInput
@@ -125,10 +126,10 @@ def _row_class(columns: tuple[str, ...]) -> Any:
 
 
 def _built(query: QuerySet[Any]) -> tuple[Any, Any]:
-    """The query's connection (a transaction's when it was given one) and its pypika query."""
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    return query._db, query.query
+    """The connection a listing runs on and its pypika query. `QuerySet.sql()` (public) builds the query as
+    awaiting it would; the connection is the model's own (listings never run inside a transaction)."""
+    query.sql()
+    return connections.get(query.model._meta.default_connection), query.query
 
 
 async def _read(db: Any, query: Any) -> list[ListedRow]:

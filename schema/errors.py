@@ -61,8 +61,18 @@ def _mapped(error: GraphQLError) -> GraphQLError:
     )
 
 
-class ErrorCodes(MaskErrors):
-    """MaskErrors' hooks (normal and streamed results alike), with our mapping instead of blanket masking."""
+def _every_error(_error: GraphQLError) -> bool:
+    # Even an error that carries a code: an unexpected exception may carry one of its own, and only `coded`
+    # decides what a client may read.
+    return True
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [coded(error) for error in errors]
+
+class ErrorCodes(MaskErrors):
+    """MaskErrors' hooks (normal and streamed results alike), anonymising every error with our mapping instead of
+    one blanket message."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_every_error, error_message=UNEXPECTED)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return coded(error)

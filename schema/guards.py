@@ -15,7 +15,6 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -24,7 +23,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     IntValueNode,
     NullValueNode,
     OperationDefinitionNode,
@@ -36,8 +34,7 @@ from graphql import (
     type_from_ast,
 )
 from graphql.language import DocumentNode, Visitor, visit
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.extensions import SchemaExtension, ValidationCache
 
 from auth import enforce
 from auth.errors import Unauthenticated
@@ -45,6 +42,7 @@ from auth.policy import ANYONE, OPERATIONS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.introspection import INTROSPECTION_FIELDS, introspection_problem
 from schema.memo import MISSING, BoundedMemo
+from schema.selections import selected_fields
 
 CONNECTION_DEFAULT_PAGE = DEFAULT_PAGE  # what a connection's resolver takes when `first` is null
 MAX_DUPLICATE_FIELDS = 10
@@ -183,20 +181,6 @@ class _Shape:
                 if problem:
                     raise _Refused(Refusal(problem))
 
-    def _selections(
-        self, selection_set: SelectionSetNode | None, seen: frozenset[str]
-    ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
-        for selection in (selection_set.selections or ()) if selection_set else ():
-            if isinstance(selection, FieldNode):
-                yield selection, seen
-            elif isinstance(selection, InlineFragmentNode):
-                yield from self._selections(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    yield from self._selections(fragment.selection_set, seen | {name})
-
     def _first(self, node: FieldNode, field_def: Any) -> int | None:
         """The `first` the resolver will get (None: not given, or null)."""
         for argument in node.arguments or ():
@@ -228,7 +212,7 @@ class _Shape:
         """(depth, cost) of a selection set, or _Refused at the first problem."""
         deepest, cost = depth, 0
         keys: dict[str, int] = {}
-        for node, now_seen in self._selections(selection_set, seen):
+        for node, _type_condition, now_seen in selected_fields(selection_set, self.fragments, seen):
             key = node.alias.value if node.alias else node.name.value
             keys[key] = keys.get(key, 0) + 1
             if keys[key] > MAX_DUPLICATE_FIELDS:
@@ -291,37 +275,13 @@ def problem_with(
 
 
 def _root_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
-    shape = _Shape(schema, document, {}, Caller.ANONYMOUS)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return {
-        node.name.value
+        selected.node.name.value
         for definition in document.definitions
         if isinstance(definition, OperationDefinitionNode)
-        for node, _ in shape._selections(definition.selection_set, frozenset())
+        for selected in selected_fields(definition.selection_set, fragments)
     }
-
-
-class ValidationMemo:
-    """graphql-core's validation of a document text, remembered: validating the contacts page costs about a
-    tenth of answering it. Validation depends on the schema and the text only (never on variables or the
-    caller), and the guards above still run on every request."""
-
-    def __init__(self) -> None:
-        self._errors: BoundedMemo[tuple[int, str], tuple[GraphQLError, ...]] = BoundedMemo()
-
-    def errors(self, context: Any) -> list[GraphQLError]:
-        trusted = context.context.trusted_document
-        if trusted is not None:  # validated when this process first read it (schema.trusted_documents)
-            return list(trusted.errors)
-        key = (id(context.schema), context.query)
-        found = self._errors.get(key) if context.query else MISSING
-        if found is MISSING:
-            found = tuple(validate_document(context.schema._schema, context.graphql_document, context.validation_rules))
-            if context.query:
-                self._errors.put(key, found)
-        return list(found)  # type: ignore[call-overload]
-
-
-VALIDATION = ValidationMemo()
 
 
 class GuardMemo:
@@ -367,13 +327,27 @@ class QueryGuards(SchemaExtension):
                 # Set before validation runs, so graphql-core's rules do not pile up more errors.
                 message = f"Refused: {refusal.message}"
                 context.pre_execution_errors = [GraphQLError(message, extensions={"code": refusal.code})]
-            elif caller is Caller.ANONYMOUS:
-                # The errors never reach an anonymous client: one vague error instead.
-                invalid = VALIDATION.errors(context)
-                context.pre_execution_errors = (
-                    [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})] if invalid else []
-                )
+        yield
+
+
+class Validation(ValidationCache):
+    """Strawberry's validation cache (validation depends on the schema and the document only, never on variables
+    or the caller), run after QueryGuards: not at all when they refused the document, and with no detail for an
+    anonymous caller (one vague error instead)."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        trusted = context.context.trusted_document
+        if context.pre_execution_errors is None and context.graphql_document is not None:
+            if trusted is not None:  # validated when this process first read it (schema.trusted_documents)
+                errors = list(trusted.errors)
             else:
-                # Setting pre_execution_errors ([] when valid) tells Strawberry validation is done.
-                context.pre_execution_errors = VALIDATION.errors(context)
+                errors = self.cached_validate_document(
+                    context.schema._schema, context.graphql_document, context.validation_rules
+                )
+            if errors and _caller(context.context.principal) is Caller.ANONYMOUS:
+                errors = [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})]
+            # A copy: the cached list is shared by every request with this document. Setting it ([] when
+            # valid) tells Strawberry validation is done.
+            context.pre_execution_errors = list(errors)
         yield

@@ -20,15 +20,7 @@ from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import Any, TypeVar
 
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLNamedType,
-    GraphQLObjectType,
-    InlineFragmentNode,
-    SelectionSetNode,
-    get_named_type,
-)
+from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
@@ -36,6 +28,7 @@ from strawberry.types.private import is_private
 from strawberry.utils.str_converters import to_camel_case
 
 from auth import enforce
+from schema.selections import resolve_info, selected_fields
 
 T = TypeVar("T")
 
@@ -142,46 +135,34 @@ def build(cls: type[T], info: Any, contact_id: int, visible: bool, values: dict[
 def _personal_types_selected(info: Any) -> frozenset[str]:
     """Compartmented types whose personal fields the field being resolved selects below it (per request, cached:
     every row of a page asks the same)."""
-    raw = info._raw_info
+    raw = resolve_info(info)
     key = tuple(map(id, raw.field_nodes))
     cache: dict[tuple[int, ...], frozenset[str]] = info.context.personal_selections
     found = cache.get(key)
     if found is None:
-        walk = _Walk(raw.schema, raw.fragments)
-        for node in raw.field_nodes:
-            if node.selection_set is not None:
-                walk.selection_set(get_named_type(raw.return_type), node.selection_set, frozenset())
-        found = cache[key] = frozenset(walk.found)
+        parent = get_named_type(raw.return_type)
+        found = cache[key] = frozenset(
+            name
+            for node in raw.field_nodes
+            for name in _personal_types_below(raw.schema, raw.fragments, parent, node.selection_set)
+        )
     return found
 
 
-class _Walk:
-    def __init__(self, schema: Any, fragments: dict[str, Any]) -> None:
-        self.schema, self.fragments = schema, fragments
-        self.found: set[str] = set()
-
-    def _field(self, parent: GraphQLNamedType, node: FieldNode, seen: frozenset[str]) -> None:
-        name = node.name.value
-        if isinstance(parent, GraphQLObjectType):
-            if name in PERSONAL_FIELDS.get(parent.name, ()):
-                self.found.add(parent.name)
-            field = parent.fields.get(name)
+def _personal_types_below(schema: Any, fragments: Any, parent: GraphQLNamedType, selection_set: Any) -> set[str]:
+    found: set[str] = set()
+    pending = [(parent, selection_set, frozenset[str]())]
+    while pending:
+        parent, selection_set, seen = pending.pop()
+        for node, type_condition, now_seen in selected_fields(selection_set, fragments, seen):
+            owner = (schema.get_type(type_condition) or parent) if type_condition else parent
+            name = node.name.value
+            if not isinstance(owner, GraphQLObjectType):  # an interface or union (none today): wherever it is personal
+                found.update(t for t, names in PERSONAL_FIELDS.items() if name in names)
+                continue
+            if name in PERSONAL_FIELDS.get(owner.name, ()):
+                found.add(owner.name)
+            field = owner.fields.get(name)
             if field is not None and node.selection_set is not None:
-                self.selection_set(get_named_type(field.type), node.selection_set, seen)
-        else:  # an interface or union (none today): count the name for every type where it is personal
-            self.found.update(t for t, names in PERSONAL_FIELDS.items() if name in names)
-
-    def selection_set(self, parent: GraphQLNamedType, selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                self._field(parent, selection, seen)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                target = self.schema.get_type(condition.name.value) if condition is not None else parent
-                self.selection_set(target or parent, selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    target = self.schema.get_type(fragment.type_condition.name.value)
-                    self.selection_set(target or parent, fragment.selection_set, seen | {name})
+                pending.append((get_named_type(field.type), node.selection_set, now_seen))
+    return found

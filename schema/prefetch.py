@@ -10,16 +10,17 @@ personal data is only prefetched for contacts whose compartment the viewer is in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from graphql import FieldNode, NullValueNode, VariableNode
 from strawberry.dataloader import DataLoader
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 import models
 from auth import enforce
 from resolvers.pagination import MAX_PAGE
 from schema.context import Info
+from schema.selections import fields_by_name, resolve_info
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -27,6 +28,7 @@ R = TypeVar("R")
 
 
 PENDING = object()  # a Relation's value not given; Relation.resolved(): not loaded yet
+MISSING = object()  # an argument not given
 
 
 def _loaded(loader: DataLoader[K, V], key: K) -> Any:
@@ -70,7 +72,7 @@ def now_or_later(
 
 
 class Relation:
-    """A related object as an attribute, read only if its field is selected (schema.execution calls it):
+    """A related object as an attribute, read only if its field is selected (schema.fastpath reads it):
     at once when the caller had its value or the page prefetched it, else batched through the request's
     loader."""
 
@@ -98,33 +100,39 @@ class Relation:
         return at_hand(self.loader, self.key, self.wrap, self.made)
 
 
-def _children(selections: Iterable[Any]) -> dict[str, SelectedField]:
-    """The fields selected under a field, fragments flattened (the first of same-named fields wins)."""
-    found: dict[str, SelectedField] = {}
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            found.setdefault(selection.name, selection)
-        elif isinstance(selection, (FragmentSpread, InlineFragment)):
-            for name, field in _children(selection.selections).items():
-                found.setdefault(name, field)
-    return found
+def read_attribute(source: Any, name: str) -> Any:
+    """Strawberry's default resolver for attribute fields (StrawberryConfig.default_resolver): getattr, with a
+    Relation held in the attribute resolved."""
+    value = getattr(source, name)
+    return value() if type(value) is Relation else value
 
 
-def _node_fields(field: SelectedField | None) -> dict[str, SelectedField]:
-    """A connection field's `edges { node { ... } }` selection."""
+def _node_fields(field: FieldNode | None, fragments: Any) -> dict[str, FieldNode]:
+    """A connection field's `edges { node { ... } }` selection, by field name."""
     if field is None:
         return {}
-    edges = _children(field.selections).get("edges")
-    node = _children(edges.selections).get("node") if edges is not None else None
-    return _children(node.selections) if node is not None else {}
+    edges = fields_by_name(field.selection_set, fragments).get("edges")
+    node = fields_by_name(edges.selection_set, fragments).get("node") if edges is not None else None
+    return fields_by_name(node.selection_set, fragments) if node is not None else {}
 
 
-def _request_limit(requests: SelectedField) -> int | None:
+def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:
+    """The argument's value as given: a literal's text (an Int's digits), a variable's coerced value, or MISSING."""
+    for argument in field.arguments or ():
+        if argument.name.value == name:
+            value = argument.value
+            if isinstance(value, VariableNode):
+                return variables.get(value.name.value)
+            return None if isinstance(value, NullValueNode) else getattr(value, "value", MISSING)
+    return MISSING
+
+
+def _request_limit(requests: FieldNode, variables: dict[str, Any]) -> int | None:
     """The head size Contact.requests will load for these arguments, or None when it pages by cursor."""
-    if requests.arguments.get("after") is not None:
+    if _argument(requests, "after", variables) not in (None, MISSING):
         return None
-    first = requests.arguments.get("first", 50)
-    if first is None:
+    first = _argument(requests, "first", variables)
+    if first is MISSING or first is None:
         first = 50
     if isinstance(first, str):  # a literal in the query comes as its text; a variable comes coerced
         first = int(first) if first.lstrip("-").isdigit() else None
@@ -135,10 +143,10 @@ def _request_limit(requests: SelectedField) -> int | None:
 
 async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
     """For the `contacts` connection: owners, teams, consents, request heads and their advisors."""
-    if not rows or not info.selected_fields:
+    raw = resolve_info(info)
+    if not rows or not raw.field_nodes:
         return
-    root = info.selected_fields[0]
-    node = _node_fields(root) if isinstance(root, SelectedField) else {}
+    node = _node_fields(raw.field_nodes[0], raw.fragments)
     if not node:
         return
     loaders, viewer = info.context.loaders, info.context.viewer
@@ -148,7 +156,7 @@ async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
     if "consents" in node:
         jobs.append(loaders.consents.load_many([r.id for r in rows if enforce.sees_personal_data(viewer, r)]))
     requests = node.get("requests")
-    limit = _request_limit(requests) if requests is not None else None
+    limit = _request_limit(requests, raw.variable_values) if requests is not None else None
     heads: list[Any] = []
     if limit is not None:
         heads_job = loaders.request_heads.load_many([(r.id, limit) for r in rows])
@@ -156,7 +164,7 @@ async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
     elif jobs:
         await asyncio.gather(*jobs)
     users: set[int] = {r.owner_id for r in rows} if "owner" in node else set()  # type: ignore[attr-defined]
-    if requests is not None and "advisor" in _node_fields(requests):
+    if requests is not None and "advisor" in _node_fields(requests, raw.fragments):
         users |= {request.advisor_id for head in heads for request in head.items}
     if users:
         # Owners and advisors in one batch: one query for both.

@@ -110,7 +110,8 @@ def _team(row: models.Team | None) -> Team | None:
 def team_of(info: Info, team_id: int | None) -> Relation | None:
     if team_id is None:
         return None
-    return Relation(info.context.loaders.team, team_id, _team, info.context.teams)
+    context = info.context
+    return Relation(context.loaders.team, team_id, _team, context.teams)
 
 
 def _user(row: models.User | None) -> User:
@@ -119,7 +120,8 @@ def _user(row: models.User | None) -> User:
 
 
 def user_of(info: Info, user_id: int) -> Relation:
-    return Relation(info.context.loaders.user, user_id, _user, info.context.users)
+    context = info.context
+    return Relation(context.loaders.user, user_id, _user, context.users)
 
 
 def _consent_states(records: list[models.ConsentRecord]) -> list[ConsentState]:

@@ -33,9 +33,14 @@ configure(CHEAP_COST)
 
 from app.main import create_app  # noqa: E402 - after the hashing cost is set, as the app reads it
 from app.settings import Settings  # noqa: E402
+from app.settings import fast_execution as fast_execution_setting  # noqa: E402
 from tests.world import GraphQLClient  # noqa: E402
 
 POSTGRES_URL = os.environ.get("ALVEOLE_TEST_POSTGRES_URL")
+# `ALVEOLE_FAST_EXECUTION=off pytest`: every in-process app runs the stock executor (server processes inherit it).
+FAST_EXECUTION = fast_execution_setting(os.environ)
+# These run on both paths, whatever the variable says: the fast path must answer what the stock executor answers.
+BOTH_PATHS = frozenset({"test_leaks", "test_property_leaks", "test_compartments", "test_export", "test_query_count"})
 SECRET = "test-secret-key-" + "x" * 40
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -131,6 +136,17 @@ async def empty_postgres(url: str) -> None:
         await connection.close()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "fast_execution" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_PATHS:
+        metafunc.parametrize("fast_execution", [True, False], ids=["fast", "stock"], indirect=True)
+
+
+@pytest.fixture
+def fast_execution(request: pytest.FixtureRequest) -> bool:
+    """The executor of the in-process app: schema.fastpath's, or Strawberry's and graphql-core's as they come."""
+    return bool(getattr(request, "param", FAST_EXECUTION))
+
+
 # PostgreSQL needs an erasure journal outside the database (SQLite's defaults to a file beside it).
 POSTGRES_JOURNAL = Path(tempfile.gettempdir()) / f"alveole-test-erasure-journal-{os.getpid()}"
 
@@ -146,6 +162,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": Secret(SECRET),
         "password_hash_cost": CHEAP_COST,
+        "fast_execution": FAST_EXECUTION,
         # In-process apps run no outbox dispatcher: tests drive its passes themselves (resolvers.outbox).
         "outbox_dispatcher": False,
     }
@@ -156,8 +173,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, fast_execution: bool) -> Settings:
+    return make_settings(database_url, fast_execution=fast_execution)
 
 
 @pytest_asyncio.fixture

@@ -1,19 +1,23 @@
-"""schema.execution's short path answers exactly what graphql-core's own executor answers: the same data,
-the same errors at the same paths, nulls propagated the same way, resolvers, awaitables and @stream
-included; its generated completers (schema.completers) are used, and made once per selection shape."""
+"""schema.fastpath answers exactly what graphql-core's own executor answers: the same data, the same errors at
+the same paths, nulls propagated the same way, resolvers, awaitables and @stream included; its generated
+completers are used, made once per selection shape, registered with linecache, and an unexpected exception
+inside one is logged once with its traceback."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from enum import Enum
 from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
-from schema import execution
-from schema.execution import executor_for, resolve_directly
+from schema import fastpath
+from schema.fastpath import _compat, completers
+from schema.fastpath import executor as executor_module
 
 
 @strawberry.enum
@@ -161,10 +165,13 @@ CASES = {
 
 
 def schema_with(short_path: bool) -> strawberry.Schema:
-    # Strawberry and graphql-core as they come
-    schema = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
-    if short_path:
-        schema.execution_context_class = executor_for(schema, resolve_directly(schema))
+    # Strawberry and graphql-core as they come, parsed documents shared across requests as the app's are
+    schema = strawberry.Schema(
+        query=Query,
+        extensions=[ParserCache],
+        config=StrawberryConfig(enable_experimental_incremental_execution=True),
+    )
+    fastpath.install(schema, fast_execution=short_path)
     return schema
 
 
@@ -181,7 +188,7 @@ async def test_the_short_path_answers_what_graphql_core_answers(case: str) -> No
     assert graphql_core[0] is not None or graphql_core[1], "every case answers something"
 
 
-async def test_plain_fields_skip_graphql_cores_per_field_path() -> None:
+async def test_plain_fields_skip_graphql_cores_per_field_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not vacuous: on the plain case, only the resolvers (and the root) go through execute_field."""
     schema = schema_with(short_path=True)
     executor = schema.execution_context_class
@@ -192,7 +199,7 @@ async def test_plain_fields_skip_graphql_cores_per_field_path() -> None:
         calls.append(parent_type.name)
         return original(self, parent_type, *args)
 
-    executor.execute_field = counting  # type: ignore[method-assign]
+    monkeypatch.setattr(executor, "execute_field", counting)
     query, root = CASES["plain"]
     result = await schema.execute(query, root_value=root)
     assert result.data is not None
@@ -204,7 +211,7 @@ async def test_plain_selections_are_completed_by_generated_code_made_once(monkey
     schema = schema_with(short_path=True)
     executor = schema.execution_context_class
     fields: list[str] = []
-    original_field, original_generate = executor.execute_field, execution.generate
+    original_field, original_generate = executor.execute_field, completers.generate
     generated: list[str] = []
 
     def counting(self: Any, parent_type: Any, *args: Any) -> Any:
@@ -216,7 +223,7 @@ async def test_plain_selections_are_completed_by_generated_code_made_once(monkey
         return original_generate(object_type, *args)
 
     monkeypatch.setattr(executor, "execute_field", counting)
-    monkeypatch.setattr(execution, "generate", generate)
+    monkeypatch.setattr(executor_module, "generate", generate)
     query, root = CASES["all plain"]
     for _ in range(3):
         result = await schema.execute(query, root_value=root)
@@ -262,7 +269,7 @@ async def test_streamed_items_answer_what_graphql_core_answers(items: list[Item]
     graphql_core = await streamed(schema_with(short_path=False), query, root)
     short_path = await streamed(schema_with(short_path=True), query, root)
     assert short_path == graphql_core
-    data, streamed_items, errors = graphql_core
+    _data, streamed_items, errors = graphql_core
     # Plain: every item after the first streamed; errors: a null item in a non-null list ends the stream.
     assert (len(streamed_items), bool(errors)) in {(len(items) - 1, False), (0, True)}
 
@@ -293,7 +300,7 @@ async def test_a_stream_left_early_stops_and_closes_its_source() -> None:
                 closed.append(True)
 
     schema = strawberry.Schema(query=Numbers, config=StrawberryConfig(enable_experimental_incremental_execution=True))
-    schema.execution_context_class = executor_for(schema, resolve_directly(schema))
+    fastpath.install(schema, fast_execution=True)
     result = await schema.execute("{ items @stream(initialCount: 0) { name count } }")
     frames = result.subsequent_results
     first = await anext(frames)
@@ -301,3 +308,66 @@ async def test_a_stream_left_early_stops_and_closes_its_source() -> None:
     await frames.aclose()
     assert closed == [True]
     assert len(produced) < 10_000
+
+
+class Exploding:
+    """An Item whose name cannot be read: an exception inside the generated completer, not a plain outcome."""
+
+    note, kind, count = None, Kind.SMALL, 1
+
+    @property
+    def name(self) -> str:
+        raise RuntimeError("name unreadable")
+
+
+async def test_an_exception_in_generated_code_is_logged_once_with_its_source(caplog: pytest.LogCaptureFixture) -> None:
+    query = "{ boxes { items { name count } } }"
+    root = Query(boxes=[box(items=[item("a"), Exploding()])], spare=None)  # type: ignore[list-item]
+    schema, stock = schema_with(short_path=True), schema_with(short_path=False)
+    with caplog.at_level(logging.ERROR, logger="alveole.fastpath"):
+        for _ in range(2):
+            fast, plain = await schema.execute(query, root_value=root), await stock.execute(query, root_value=root)
+            assert (fast.data, [(e.message, e.path) for e in fast.errors or []]) == (
+                plain.data,
+                [(e.message, e.path) for e in plain.errors or []],
+            )
+            assert plain.errors and plain.errors[0].message == "name unreadable"
+    [record] = [r for r in caplog.records if r.name == "alveole.fastpath"]
+    assert record.exc_info is not None
+    # The traceback shows the generated line, read back through linecache.
+    assert "v0 = source.name" in caplog.text
+
+
+def test_the_gate_leaves_the_stock_executor_when_off_and_says_why_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fastpath, "_said", set())  # what this process said before
+    with caplog.at_level(logging.WARNING, logger="alveole.fastpath"):
+        for _ in range(2):
+            schema = strawberry.Schema(query=Query)
+            assert not fastpath.install(schema, fast_execution=False)
+            assert schema.execution_context_class is strawberry.Schema(query=Query).execution_context_class
+    assert [r.getMessage() for r in caplog.records if r.name == "alveole.fastpath"] == [
+        "fast execution off (ALVEOLE_FAST_EXECUTION=off): the stock executor runs"
+    ]
+
+
+def test_the_gate_refuses_versions_it_was_not_written_for(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fastpath, "_said", set())
+    installed = {"graphql-core": "3.4.0", "strawberry-graphql": "0.341.2"}
+    monkeypatch.setattr(_compat.metadata, "version", installed.__getitem__)
+    schema = strawberry.Schema(query=Query)
+    stock = schema.execution_context_class
+    with caplog.at_level(logging.WARNING, logger="alveole.fastpath"):
+        assert not fastpath.install(schema, fast_execution=True)
+    assert schema.execution_context_class is stock
+    # The log names what it found and every supported range.
+    assert "graphql-core 3.4.0" in caplog.text
+    assert "graphql-core >=3.3.2,<3.4, strawberry-graphql >=0.341.2,<0.342" in caplog.text
+    for version in ("3.3.0a7", "3.3.1"):  # a pre-release and a release below the floor
+        installed["graphql-core"] = version
+        assert _compat.unsupported() is not None
+    installed["graphql-core"] = "3.3.9"
+    assert _compat.unsupported() is None

@@ -178,6 +178,27 @@ def test_export_tokens_are_redacted_from_access_logs() -> None:
     assert "eyJhIjoxfQ" not in line and "/exports/<redacted>.csv" in line
 
 
+class CodedLibraryError(Exception):
+    """An unexpected exception that carries extensions of its own, as some libraries' do."""
+
+    extensions = {"code": "BAD_USER_INPUT"}  # noqa: RUF012 - a class constant, like a library's
+
+
+async def test_an_unexpected_error_is_masked_even_with_a_code_of_its_own(
+    client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resolvers import contacts
+
+    async def failing(*args, **kwargs):
+        raise CodedLibraryError("SELECT first_name FROM contact WHERE email = 'secret@example.org'")
+
+    monkeypatch.setattr(contacts, "list_contacts", failing)
+    body = await client.post("{ contacts { edges { node { id } } } }", token=world.tokens["dpo"])
+    assert "secret@example.org" not in json.dumps(body)
+    assert body["errors"][0]["message"] == "Unexpected error"
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+
+
 async def test_a_failed_audit_write_withholds_the_data(client, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from resolvers import audit
 
@@ -191,7 +212,8 @@ async def test_a_failed_audit_write_withholds_the_data(client, world: World, mon
 
 
 async def test_parsed_documents_are_reused_but_never_a_refusal(client, world: World) -> None:
-    """schema.documents remembers parsed texts: a refused text is refused every time, a good one answers alike."""
+    """Parsed texts are remembered (Strawberry's ParserCache): a refused text is refused every time, a good one
+    answers alike."""
     dpo = world.tokens["dpo"]
     too_long = "{ " + " ".join(["__typename"] * 2100) + " }"  # over the 2,000-token limit
     broken = "{ contacts { edges { node { id } } }"  # one brace short

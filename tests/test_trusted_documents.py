@@ -165,12 +165,20 @@ async def test_a_registered_document_is_parsed_and_validated_once(client, world:
 
     monkeypatch.setattr(trusted, "parse", counting("parse", trusted.parse))
     monkeypatch.setattr(trusted.trusted_documents, "find", counting("find", trusted.trusted_documents.find))
-    monkeypatch.setattr(schema.guards, "validate_document", counting("validate", schema.guards.validate_document))
+    validation_init = schema.guards.Validation.__init__
+
+    def counting_validation(self: Any, *args: Any, **kwargs: Any) -> None:
+        validation_init(self, *args, **kwargs)
+        self.cached_validate_document = counting("validate", self.cached_validate_document)
+
+    monkeypatch.setattr(schema.guards.Validation, "__init__", counting_validation)
     body = {"documentId": f"sha256:{sha256_of(CONTACTS)}", "variables": {"n": 1}}
     for n in (1, 2, 3):
         body["variables"] = {"n": n}
         assert len((await answer(client, body, world.tokens["dpo"]))["data"]["contacts"]["edges"]) == n
     assert calls == {"parse": 1, "find": 1, "validate": 0}  # once for the process, on first use
+    await answer(client, {"query": "{ __typename }"}, world.tokens["dpo"])
+    assert calls["validate"] == 1  # control: a free-form document is validated
 
 
 # -- keys limited to trusted documents ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Objects whose selected fields are all plain are completed by one function generated for the selection.
 
-schema.execution's loop asks, for every field of every object, what kind of field it is. For a
+The executor's loop asks, for every field of every object, what kind of field it is. For a
 selection made only of plain fields (a streamed export's requests with their travelers and advisor,
 a page's owners and teams), the answer is the same for every object: it is written once into a
 function that reads the attributes, checks and serialises each value and builds the object's
@@ -8,9 +8,12 @@ result in one go, about three times faster than the loop.
 
 All or nothing: when any value is not the plain, valid case (a null where null is not allowed, a
 value of another Python type, an Int out of range, a relation not loaded yet), the function returns
-SLOW and the object is completed field by field by the loop, so errors, nulls and their paths stay
+SLOW and the object is completed field by field, so errors, nulls and their paths stay
 graphql-core's. Reading an attribute twice has no effect of its own: relations resolve from the
-request's loaders, and wrap their objects once per request (schema.prefetch).
+request's loaders, and wrap their objects once per request (schema.prefetch). An exception raised
+inside the generated code is not such a case: it is logged once per completer, with its traceback
+(the source is registered with linecache), and the object then takes graphql-core's path, which
+meets the same error and reports it.
 
 The generated source holds no name from the query: response names (aliases) and types are passed
 in as values; attribute names are the Python fields' own identifiers.
@@ -18,20 +21,26 @@ in as values; attribute names are the Python fields' own identifiers.
 
 from __future__ import annotations
 
+import itertools
 import keyword
+import linecache
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from graphql import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT, GraphQLObjectType
 
-from schema.field_plans import SLOW, FieldPlan, int32
+from schema.fastpath.plans import SLOW, FieldPlan, int32
 from schema.prefetch import PENDING, Relation
 
-Completer = Callable[[Any], Any]  # an object -> its result dict, or SLOW
+log = logging.getLogger("alveole.fastpath")
+
+Complete = Callable[[Any], Any]  # an object -> its result dict, or SLOW
+_serial = itertools.count(1)
 
 
-def _listed(complete: Completer, nullable_items: bool, items: list[Any]) -> Any:
-    completed = []
+def _listed(complete: Complete, nullable_items: bool, items: list[Any]) -> Any:
+    completed: list[Any] = []
     for item in items:
         if item is None:
             if not nullable_items:
@@ -84,7 +93,7 @@ class _Source:
             )
         return True
 
-    def objects(self, v: str, plan: FieldPlan, index: int, complete: Completer) -> None:
+    def objects(self, v: str, plan: FieldPlan, index: int, complete: Complete) -> None:
         self.add(
             f"if type({v}) is Relation:", f"    {v} = {v}.resolved()", f"    if {v} is PENDING:", "        return SLOW"
         )
@@ -99,6 +108,40 @@ class _Source:
             self.add("else:", "    return SLOW")
 
 
+_FILENAME = "<fastpath completer"
+_reported: set[tuple[str, str]] = set()  # (exception type, the generated code it came from): logged already
+
+
+def _report(error: Exception) -> None:
+    """Logs the error with its traceback, once per type and generated function it came from (an outer completer
+    and the inner one that raised report it once)."""
+    origin, trace = "", error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.startswith(_FILENAME):
+            origin = trace.tb_frame.f_code.co_filename
+        trace = trace.tb_next
+    key = (type(error).__name__, origin)
+    if key not in _reported:  # a bug here shows as an error in the log, not as mere slowness
+        _reported.add(key)
+        log.error("%s raised in %s; its objects take graphql-core's path", key[0], origin, exc_info=error)
+
+
+class Completer:
+    """A generated completer: `run(value)` is the completed object, or SLOW."""
+
+    __slots__ = ("complete", "filename")
+
+    def __init__(self, complete: Complete, filename: str) -> None:
+        self.complete, self.filename = complete, filename
+
+    def run(self, value: Any) -> Any:
+        try:
+            return self.complete(value)
+        except Exception as error:  # noqa: BLE001 - reported, then graphql-core's path meets it and answers it
+            _report(error)
+            return SLOW
+
+
 Field = tuple[str, FieldPlan, Completer | None]  # response name, plan, the completer of its objects (None: a leaf)
 
 
@@ -107,28 +150,22 @@ def generate(object_type: GraphQLObjectType, fields: list[Field]) -> Completer |
     source = _Source()
     source.values["_listed"] = _listed
     results = []
-    for index, (response_name, plan, complete) in enumerate(fields):
+    for index, (response_name, plan, completer) in enumerate(fields):
         if not plan.attribute.isidentifier() or keyword.iskeyword(plan.attribute):
             return None
         v = f"v{index}"
         source.add(f"{v} = source.{plan.attribute}")
-        if complete is None:
+        if completer is None:
             if not source.leaf(v, plan, index):
                 return None
         else:
-            source.objects(v, plan, index, complete)
+            source.objects(v, plan, index, completer.complete)
         results.append(f"{source.value(f'NAME{index}', response_name)}: {v}")
     source.add("return {" + ", ".join(results) + "}")
+    text = "\n".join(source.lines) + "\n"
+    filename = f"{_FILENAME} {next(_serial)} of {object_type.name}>"
+    # Tracebacks through the generated code show its lines (mtime None: never dropped by checkcache).
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     namespace = dict(source.values)
-    code = compile("\n".join(source.lines), f"<completer of {object_type.name}>", "exec")
-    exec(code, namespace)  # noqa: S102 - generated above from the schema's plans; no text from the query
-    return namespace["complete"]  # type: ignore[no-any-return]
-
-
-def run(complete: Completer, value: Any) -> Any:
-    """The completed value, or SLOW when it is not the plain case (or reading it raised: graphql-core's
-    path meets the same error again and reports it as it does)."""
-    try:
-        return complete(value)
-    except Exception:  # noqa: BLE001
-        return SLOW
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - generated above from the schema's plans; no text from the query
+    return Completer(namespace["complete"], filename)

@@ -1,4 +1,4 @@
-"""How a plain attribute field is completed: what schema.execution and schema.completers both read.
+"""How a plain attribute field is completed: what the executor and the generated completers both read.
 
 A field is plain when Strawberry would answer it with `getattr` (no resolver, no extension, no
 arguments) and its node carries no directive. Its plan says whether it is a leaf (and which Python
@@ -23,8 +23,9 @@ from graphql import (
     GraphQLString,
     is_leaf_type,
 )
-from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
+
+from schema.fastpath._compat import CustomGraphQLEnumType
+from schema.fastpath._compat import isoformat as strawberry_isoformat
 
 SLOW = object()  # not the plain case: graphql-core's path completes it, errors and all
 
@@ -103,7 +104,8 @@ def _exact_leaf(leaf: Any) -> tuple[type | None, Callable[[Any], Any] | None]:
     if leaf.name in _ISOFORMAT and leaf.coerce_output_value is strawberry_isoformat:  # Strawberry's own scalars
         return _ISOFORMAT[leaf.name], strawberry_isoformat
     if isinstance(leaf, CustomGraphQLEnumType):  # a Python enum: each member's name, looked up once
-        names = {}
+        names: dict[Any, Any] = {}
+        member: Any
         for member in leaf.wrapped_cls:
             try:
                 names[member] = leaf.coerce_output_value(member)
