@@ -211,7 +211,10 @@ def schema() -> None:
     click.echo(print_sdl(), nl=False)
 
 
-@main.command(help="Print the Art. 30 register of personal data, generated from the models' declarations.")
+@main.command(
+    help="Print the Art. 30 register of personal data, generated from the models' declarations.",
+    short_help="Print the Art. 30 register of personal data.",
+)
 @click.option(
     "--format", "output_format", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True
 )
@@ -223,7 +226,10 @@ def inventory(output_format: str) -> None:
     click.echo(render(rows()), nl=False)
 
 
-@main.group(help="Storage limitation (Art. 5(1)(e)): delete what the agencies' retention periods have expired.")
+@main.group(
+    help="Storage limitation (Art. 5(1)(e)): delete what the agencies' retention periods have expired.",
+    short_help="Storage limitation: the retention purge.",
+)
 def retention() -> None:
     pass
 
@@ -334,7 +340,10 @@ def restore(path: Path, replay_whole_journal: bool) -> None:
     )
 
 
-@main.group(help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.")
+@main.group(
+    help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.",
+    short_help="Notes hygiene: sensitive data and judgements in notes.",
+)
 def notes() -> None:
     pass
 
