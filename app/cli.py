@@ -363,12 +363,12 @@ def notes_scan(agency_name: str | None) -> None:
     asyncio.run(_with_database(lambda: run_scan(agency_name)))
 
 
-@main.group(help="The outbox of mails to people (see README, The data subject's door).")
+@main.group(help="The outbox of mails to people and webhook deliveries (see README, The data subject's door).")
 def outbox() -> None:
     pass
 
 
-@outbox.command("send", help="Send every waiting mail now, whatever its retry delay (for cron and operators).")
+@outbox.command("send", help="Send every waiting mail and webhook delivery now, whatever its retry delay (for cron and operators).")
 def outbox_send() -> None:
     from app.outbox_cli import send_now
 
