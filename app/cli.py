@@ -295,6 +295,8 @@ def documents_list() -> None:
         click.echo(
             f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
         )
+
+
 @main.command(help="Back the database up to PATH, online, while the server runs (see README, Operations).")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
@@ -368,7 +370,9 @@ def outbox() -> None:
     pass
 
 
-@outbox.command("send", help="Send every waiting mail and webhook delivery now, whatever its retry delay (for cron and operators).")
+@outbox.command(
+    "send", help="Send every waiting mail and webhook delivery now, whatever its retry delay (for cron and operators)."
+)
 def outbox_send() -> None:
     from app.outbox_cli import send_now
 
