@@ -211,7 +211,10 @@ def schema() -> None:
     click.echo(print_sdl(), nl=False)
 
 
-@main.command(help="Print the Art. 30 register of personal data, generated from the models' declarations.")
+@main.command(
+    help="Print the Art. 30 register of personal data, generated from the models' declarations.",
+    short_help="Print the Art. 30 register of personal data.",
+)
 @click.option(
     "--format", "output_format", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True
 )
@@ -223,7 +226,10 @@ def inventory(output_format: str) -> None:
     click.echo(render(rows()), nl=False)
 
 
-@main.group(help="Storage limitation (Art. 5(1)(e)): delete what the agencies' retention periods have expired.")
+@main.group(
+    help="Storage limitation (Art. 5(1)(e)): delete what the agencies' retention periods have expired.",
+    short_help="Storage limitation: the retention purge.",
+)
 def retention() -> None:
     pass
 
@@ -244,6 +250,51 @@ def retention_apply(dry_run: bool, agency_name: str | None) -> None:
         raise click.ClickException(str(error)) from None
     if failures:
         raise click.exceptions.Exit(1)
+
+
+@main.group(help="Trusted documents (persisted operations): the documents clients may send by id.")
+def documents() -> None:
+    pass
+
+
+@documents.command(
+    "register",
+    help="Register the documents of a manifest (GraphQL Codegen's persisted documents or Apollo's persisted-query "
+    "manifest). Each is checked against its SHA-256 and validated against the schema; if one is refused, none is "
+    "registered.",
+)
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def documents_register(manifest: Path) -> None:
+    from resolvers import trusted_documents
+    from schema import build_schema
+    from schema.trusted_documents import problems
+
+    try:
+        entries = trusted_documents.read_manifest(manifest.read_text(encoding="utf-8"))
+    except (trusted_documents.ManifestError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{manifest}: {error}") from None
+    schema = build_schema()
+    refused = 0
+    for entry in entries:
+        reasons = [trusted_documents.hash_problem(entry), *problems(schema, entry.body)]
+        for reason in filter(None, reasons):
+            refused += 1
+            click.echo(f"refused {trusted_documents.SHA256_PREFIX}{entry.sha256} ({entry.name or 'unnamed'}): {reason}")
+    if refused:
+        raise click.ClickException(f"{manifest}: {refused} problem(s), nothing registered")
+    new, known = asyncio.run(_with_database(lambda: trusted_documents.store(entries, manifest.name)))
+    click.echo(f"Registered {new} document(s) from {manifest.name} ({known} already registered)")
+
+
+@documents.command("list", help="List the registered documents: id, operation, when, from which manifest.")
+def documents_list() -> None:
+    from resolvers import trusted_documents
+
+    for row in asyncio.run(_with_database(trusted_documents.all_documents)):
+        name = row.operation_name or "-"
+        click.echo(
+            f"{trusted_documents.SHA256_PREFIX}{row.sha256}  {name:30} {row.registered_at.isoformat()}  {row.source}"
+        )
 
 
 @main.command(help="Back the database up to PATH, online, while the server runs (see README, Operations).")
@@ -291,7 +342,10 @@ def restore(path: Path, replay_whole_journal: bool) -> None:
     )
 
 
-@main.group(help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.")
+@main.group(
+    help="Notes hygiene (CNIL): sensitive data (Art. 9, 10) and judgements in free-text notes.",
+    short_help="Notes hygiene: sensitive data and judgements in notes.",
+)
 def notes() -> None:
     pass
 
@@ -311,12 +365,14 @@ def notes_scan(agency_name: str | None) -> None:
     asyncio.run(_with_database(lambda: run_scan(agency_name)))
 
 
-@main.group(help="The outbox of mails to people (see README, The data subject's door).")
+@main.group(help="The outbox of mails to people and webhook deliveries (see README, The data subject's door).")
 def outbox() -> None:
     pass
 
 
-@outbox.command("send", help="Send every waiting mail now, whatever its retry delay (for cron and operators).")
+@outbox.command(
+    "send", help="Send every waiting mail and webhook delivery now, whatever its retry delay (for cron and operators)."
+)
 def outbox_send() -> None:
     from app.outbox_cli import send_now
 

@@ -18,6 +18,7 @@ from app.settings import Settings
 from models.outbox import OutboxMessage
 from resolvers import outbox, self_service
 from resolvers.smtp import MailTransport
+from resolvers.webhook_transport import WebhookTransport
 
 log = logging.getLogger("alveole.outbox")
 
@@ -29,8 +30,10 @@ Echo = Callable[[OutboxMessage], None]
 
 
 def transports(settings: Settings) -> dict[str, outbox.Transport]:
-    """The configured transports: mail once ALVEOLE_SMTP_URL is set."""
-    configured: dict[str, outbox.Transport] = {}
+    """The configured transports: mail once ALVEOLE_SMTP_URL is set; webhooks always (each row names its URL)."""
+    configured: dict[str, outbox.Transport] = {
+        outbox.WEBHOOK: WebhookTransport(settings.secret_key.reveal(), settings.webhooks_allow_http)
+    }
     if settings.smtp is not None:
         configured[outbox.MAIL] = MailTransport(settings.smtp, settings.mail_from)
     return configured

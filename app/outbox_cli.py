@@ -16,9 +16,9 @@ async def send_now(settings: Settings) -> bool:
     await dispatcher.housekeeping()
     for message_id, attempts, error in report.errors:
         outcome = "given up" if attempts >= outbox.MAX_ATTEMPTS else "will be retried"
-        click.echo(f"mail #{message_id}: try {attempts} failed, {outcome}: {error}", err=True)
+        click.echo(f"outbox #{message_id}: try {attempts} failed, {outcome}: {error}", err=True)
     click.echo(
         f"outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed, {report.held} held"
-        + ("" if configured else " (ALVEOLE_SMTP_URL is not set: mails wait as HELD)")
+        + ("" if outbox.MAIL in configured else " (ALVEOLE_SMTP_URL is not set: mails wait as HELD)")
     )
     return not report.errors

@@ -1,7 +1,9 @@
 """HTTP-level defences, as pure ASGI middleware so streamed responses pass through untouched.
 
-- RequestGuard: POST /graphql only as application/json (no form or multipart posts: CSRF), a body
-  size limit, and a time limit on the answer; GET /graphql only serves the GraphiQL page.
+- RequestGuard: POST /graphql only as application/json in UTF-8 (no form or multipart posts: CSRF), a
+  body size limit, and a time limit on the answer; GET /graphql only serves the GraphiQL page. What it
+  refuses is not a GraphQL request at all, so it gets a 4xx under every media type (GraphQL over HTTP),
+  in the media type the client accepts (app.negotiation).
 - SecurityHeaders: no-store, nosniff, no framing, and a strict CSP on every response.
 """
 
@@ -13,6 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import negotiation
 from resolvers.metrics import count_error
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
@@ -23,19 +26,21 @@ PAGE_CSP = (
     "base-uri 'none'; form-action 'self'"
 )
 UNTIMED_PREFIXES = ("/exports/", "/static/", "/delivery/")
-JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-async def _json_error(send: Send, status: int, message: str, code: str) -> None:
+async def _json_error(send: Send, status: int, message: str, code: str, accept: str | None = None) -> None:
+    # A GraphQL response without `data`: a request error. In the media type the client asked for, when it
+    # asked for one we send (a 406 says it did not).
+    media_type = negotiation.response_type(accept) or negotiation.JSON
     count_error(code)
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
+    headers = [
+        (b"content-type", negotiation.content_type(media_type).encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status == 405:
+        headers.append((b"allow", b"POST"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -54,24 +59,26 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        accept = headers.get("accept")
+        too_large = f"Request body over {self.max_body_bytes} bytes"
         if scope["path"] == "/graphql":
             refusal = self._refusal(scope["method"], headers)
             if refusal:
-                await _json_error(send, *refusal)
+                await _json_error(send, *refusal, accept)
                 return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+            await _json_error(send, 413, too_large, "BAD_USER_INPUT", accept)
             return
 
         if scope["path"] == "/graphql" and scope["method"] == "POST":
             body = await self._read_body(receive)
             if body is None:
-                await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+                await _json_error(send, 413, too_large, "BAD_USER_INPUT", accept)
                 return
             problem = _graphql_body_problem(body)
             if problem:
-                await _json_error(send, 400, problem, "BAD_USER_INPUT")
+                await _json_error(send, 400, problem, "BAD_USER_INPUT", accept)
                 return
             receive = _replay(body, receive)
 
@@ -101,10 +108,11 @@ class RequestGuard:
                 await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _json_error(send, 413, f"Request body over {self.max_body_bytes} bytes", "BAD_USER_INPUT")
+                await _json_error(send, 413, too_large, "BAD_USER_INPUT", accept)
         except TimeoutError:
             if not started:
-                await _json_error(send, 503, f"The request took longer than {self.timeout_seconds} s", "TIMEOUT")
+                message = f"The request took longer than {self.timeout_seconds} s"
+                await _json_error(send, 503, message, "TIMEOUT", accept)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks, size = [], 0
@@ -123,9 +131,14 @@ class RequestGuard:
     @staticmethod
     def _refusal(method: str, headers: dict[str, str]) -> tuple[int, str, str] | None:
         if method == "POST":
-            content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if content_type not in JSON_TYPES:
+            ranges = negotiation.media_ranges(headers.get("content-type"))
+            content_type = ranges[0] if len(ranges) == 1 else None
+            if content_type is None or content_type.type != negotiation.JSON:
                 return 415, "POST /graphql takes Content-Type: application/json only", "BAD_USER_INPUT"
+            if content_type.params.get("charset", "utf-8").lower() != "utf-8":
+                return 415, "POST /graphql takes UTF-8 only (charset=utf-8)", "BAD_USER_INPUT"
+            if negotiation.response_type(headers.get("accept")) is None:
+                return 406, "Accept application/graphql-response+json or application/json", "BAD_USER_INPUT"
             return None
         if method in ("GET", "HEAD"):
             if "text/html" not in headers.get("accept", ""):
@@ -146,8 +159,17 @@ def _graphql_body_problem(body: bytes) -> str | None:
         return "Batched requests are not supported: send one operation per request"
     if not isinstance(payload, dict):
         return "The body must be a JSON object with a 'query'"
-    if not isinstance(payload.get("query"), str):
-        return "'query' must be a string"
+    extensions = payload.get("extensions")
+    if not isinstance(extensions, (dict, type(None))):
+        return "'extensions' must be an object"
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is not None and not (isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str)):
+        return "'extensions.persistedQuery' must be an object with a 'sha256Hash' string"
+    if not isinstance(payload.get("documentId"), (str, type(None))):
+        return "'documentId' must be a string"
+    named = payload.get("documentId") is not None or persisted is not None
+    if not isinstance(payload.get("query"), str) and not (named and payload.get("query") is None):
+        return "'query' must be a string (or send a trusted document's 'documentId')"
     if not isinstance(payload.get("variables"), (dict, type(None))):
         return "'variables' must be an object"
     if not isinstance(payload.get("operationName"), (str, type(None))):
@@ -186,8 +208,8 @@ class SecurityHeaders:
                 csp = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
                 message = {
                     **message,
-                    "headers": existing
-                    + [
+                    "headers": [
+                        *existing,
                         (b"cache-control", b"no-store"),
                         (b"x-content-type-options", b"nosniff"),
                         (b"x-frame-options", b"DENY"),

@@ -17,6 +17,8 @@ from resolvers.smtp import SmtpServer
 log = logging.getLogger("alveole.settings")
 
 DEFAULT_DATABASE_URL = "sqlite://alveole.sqlite3"
+# Trusted documents (persisted operations): off, allowed beside free-form documents, or required.
+TRUSTED_DOCUMENTS_MODES = ("off", "allowed", "required")
 LOG_FORMATS = ("text", "json")
 # prometheus-client's own variable (it reads it too, when imported): where worker processes share their metrics.
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -77,6 +79,9 @@ class Settings:
     max_body_bytes: int = 1_000_000
     request_timeout_seconds: int = 30
     password_hash_cost: HashCost = field(default_factory=HashCost)
+    trusted_documents: str = "allowed"
+    # Webhooks go to https:// URLs; http:// to this machine's loopback only with this (tests, development).
+    webhooks_allow_http: bool = False
     # schema.fastpath: compiled completion of plain fields; off runs Strawberry and graphql-core as they come.
     fast_execution: bool = True
     # Where every erasure and purge is journaled (ids and times only), outside the database, so that a
@@ -181,6 +186,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "ALVEOLE_MAX_BODY_BYTES", 1_000_000),
         request_timeout_seconds=_int(env, "ALVEOLE_REQUEST_TIMEOUT_SECONDS", 30),
         password_hash_cost=_hash_cost(env),
+        trusted_documents=_choice(env, "ALVEOLE_TRUSTED_DOCUMENTS", TRUSTED_DOCUMENTS_MODES, "allowed"),
+        webhooks_allow_http=_choice(env, "ALVEOLE_WEBHOOKS_ALLOW_HTTP", ("0", "1"), "0") == "1",
         fast_execution=fast_execution(env),
         erasure_journal=Path(env["ALVEOLE_ERASURE_JOURNAL"]) if env.get("ALVEOLE_ERASURE_JOURNAL") else None,
         shutdown_grace_seconds=_int(env, "ALVEOLE_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
@@ -244,6 +251,13 @@ def _smtp(env: dict[str, str]) -> SmtpServer | None:
         implicit_tls=implicit,
         starttls=starttls,
     )
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {env.get(name)!r}")
+    return value
 
 
 def fast_execution(env: Mapping[str, str]) -> bool:

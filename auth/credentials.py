@@ -1,8 +1,11 @@
-"""Bearer secrets: session tokens, API keys, mailed links. Only their SHA-256 is stored; each has 256 random bits."""
+"""Bearer secrets: session tokens, API keys, mailed links. Only their SHA-256 is stored; each has 256 random bits.
+Webhooks' signing secrets are derived, never stored (webhook_secret)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 SESSION_PREFIX = "alv_ses_"
@@ -21,6 +24,21 @@ def new_api_key_secret() -> str:
 def new_link_token() -> str:
     """The secret of a link mailed to a person (verification, delivery)."""
     return secrets.token_urlsafe(32)
+
+
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret: Standard Webhooks spells base64 keys so
+
+
+def new_webhook_salt() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def webhook_secret(server_key: str, salt: str) -> str:
+    """A webhook's signing secret: HMAC-SHA256 of its stored salt under ALVEOLE_SECRET_KEY. The sender must
+    sign each delivery, so the secret cannot be a one-way hash like the others; derived, it is stored
+    nowhere, and the database alone cannot sign. Changing ALVEOLE_SECRET_KEY changes every webhook's secret."""
+    key = hmac.new(server_key.encode("utf-8"), b"webhook:" + salt.encode("ascii"), hashlib.sha256).digest()
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(key).decode("ascii")
 
 
 def link_token_is_plausible(token: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from auth.errors import Forbidden, Unauthenticated
@@ -11,6 +11,7 @@ from auth.policy import (
     API_KEY_OPERATIONS,
     API_KEY_READABLE_VISIBILITIES,
     API_KEY_STAFF_FIELDS,
+    CONSENT_BASED_READS,
     EXTRA_PUBLIC_FIELDS,
     NOT_ON_ONESELF,
     OPERATIONS,
@@ -19,6 +20,7 @@ from auth.policy import (
     ROLES_NEVER_CREATED,
     ROLES_SEEING_ALL_PERSONAL_DATA,
     ROLES_SEEING_REQUESTERS,
+    ROLES_SENDING_FREE_FORM_DOCUMENTS,
     ROLES_WITHOUT_TEAM,
     STAFF_MANAGERS,
     VISIBILITY_AUDIENCES,
@@ -28,8 +30,8 @@ from auth.policy import (
 from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.declarations import DECLARATIONS
+from models.enums import ConsentPurpose, Role, Visibility
 from models.gdpr import ConsentRecord
-from models.enums import Role, Visibility
 from models.organisation import User
 
 # -- operations ---------------------------------------------------------------------------------
@@ -55,6 +57,15 @@ def require_user(principal: Principal | None) -> Principal:
     if not principal.is_user:
         raise Forbidden("This operation needs a signed-in user, not an API key")
     return principal
+
+
+def may_send_free_form_documents(principal: Principal | None, *, only_trusted_documents_run: bool) -> bool:
+    """Whether the caller may send a document that is not registered as trusted (anonymous callers included)."""
+    if principal is not None and principal.trusted_documents_only:
+        return False
+    if not only_trusted_documents_run:
+        return True
+    return principal is not None and principal.is_user and principal.role in ROLES_SENDING_FREE_FORM_DOCUMENTS
 
 
 def may_manage_contact(principal: Principal, contact: Contact) -> bool:
@@ -147,6 +158,46 @@ def travel_requests(principal: Principal) -> QuerySet[TravelRequest]:
     if principal.is_api_key:
         q &= contact_row_filter(principal, prefix="contact__")
     return TravelRequest.filter(q)
+
+
+# -- the one exception: reads based on consent (auth.policy.CONSENT_BASED_READS) ------------------------------
+
+
+def consent_based_fields(principal: Principal) -> frozenset[str]:
+    """The contact fields this API key may read of the people who consented; refused when it has no such scope."""
+    fields: set[str] = set()
+    for scope in principal.scopes if principal.is_api_key else ():
+        fields |= CONSENT_BASED_READS.get(scope, frozenset())
+    if not fields:
+        raise Forbidden("Only an API key with a consent-based scope may read this")
+    return frozenset(fields)
+
+
+def _latest_consent(purpose: ConsentPurpose) -> RawSQL:
+    # The person's current decision for the purpose: the latest record, in the order consent.current_state
+    # reads them (recorded_at, then id). The purpose is an enum member's value, never the client's text.
+    latest = (
+        "(SELECT r.granted FROM consent_record r WHERE r.contact_id = contact.id"  # noqa: S608 - see above
+        f" AND r.purpose = '{ConsentPurpose(purpose).value}' ORDER BY r.recorded_at DESC, r.id DESC LIMIT 1)"
+    )
+    return RawSQL(latest)
+
+
+def consented_contacts(principal: Principal, purpose: ConsentPurpose) -> QuerySet[Contact]:
+    """The key's agency's contacts whose current consent to `purpose` is granted and who are not restricted,
+    whatever their visibility: the consent is the lawful basis here, not the compartment."""
+    consent_based_fields(principal)
+    return (
+        Contact.filter(agency_id=principal.agency_id, restricted=False)
+        .annotate(current_consent=_latest_consent(purpose))
+        .filter(current_consent=True)
+    )
+
+
+def consent_records(principal: Principal) -> QuerySet[ConsentRecord]:
+    """The consent decisions of the key's agency's contacts, for its consent changes feed."""
+    consent_based_fields(principal)
+    return ConsentRecord.filter(contact__agency_id=principal.agency_id)
 
 
 # -- personal fields --------------------------------------------------------------------------------

@@ -38,6 +38,16 @@ class BadInput(AlveoleError):
         self.field = field
 
 
+class PersistedDocumentNotFound(AlveoleError):
+    """An id that names no trusted document (Apollo's persisted-query code: its clients then send the text)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedDocumentsOff(AlveoleError):
+    code = "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
 class Gone(AlveoleError):
     """A link that existed but no longer works (used, expired, revoked, out of downloads): its page says 410."""
 

@@ -80,6 +80,9 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
     "staffChanges": frozenset({Role.DPO}),
     "updateAgencySettings": frozenset({Role.DPO}),
     "createApiKey": frozenset({Role.ADMIN, Role.DPO}),
+    "createWebhook": frozenset({Role.ADMIN, Role.DPO}),
+    "deleteWebhook": frozenset({Role.ADMIN, Role.DPO}),
+    "webhooks": frozenset({Role.ADMIN, Role.DPO}),
     "revokeApiKey": frozenset({Role.ADMIN, Role.DPO}),
     "apiKeys": frozenset({Role.ADMIN, Role.DPO}),
     "personalDataInventory": frozenset({Role.ADMIN, Role.DPO}),
@@ -109,7 +112,22 @@ OPERATIONS: dict[str, frozenset[Role] | str] = {
 API_KEY_OPERATIONS: dict[ApiScope, frozenset[str]] = {
     ApiScope.INTAKE: frozenset({"submitContactForm", "submitSubjectRequest"}),
     ApiScope.READ_CONTACTS: frozenset({"contact", "contacts"}),
+    ApiScope.MARKETING_AUDIENCE: frozenset({"marketingAudience", "consentChanges"}),
 }
+
+# THE ONE EXCEPTION to the compartments: reads whose lawful basis is the person's consent to a purpose
+# (Art. 6(1)(a)), not a compartment. An API key with one of these scopes reads, in its agency and whatever a
+# contact's visibility, the contacts whose current consent to the purpose it names is granted and whose
+# processing is not restricted (Art. 18), and of them these fields only: data minimisation (Art. 5(1)(c)).
+# It also reads the agency's consent changes and erasures, by opaque id, so a newsletter tool can
+# unsubscribe and forget. auth.enforce.consented_contacts applies it; nothing else does.
+CONSENT_BASED_READS: dict[ApiScope, frozenset[str]] = {
+    ApiScope.MARKETING_AUDIENCE: frozenset({"id", "email", "first_name"}),
+}
+
+# Where only trusted (registered) documents run (ALVEOLE_TRUSTED_DOCUMENTS=required), the signed-in users of
+# these roles may still send documents of their own: the DPO investigates in GraphiQL.
+ROLES_SENDING_FREE_FORM_DOCUMENTS: frozenset[Role] = frozenset({Role.DPO})
 
 # API keys read staff (a contact's owner and team, a request's advisor) as ids and names only: a key's document
 # selecting any other field of these types is refused as a whole, before execution. Types not listed are

@@ -17,6 +17,7 @@ class Principal:
     session_id: int | None = None
     api_key_id: int | None = None
     scopes: frozenset[ApiScope] = field(default_factory=frozenset)
+    trusted_documents_only: bool = False  # an API key that may send registered documents only
 
     @property
     def is_user(self) -> bool:

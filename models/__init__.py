@@ -15,12 +15,15 @@ from models.enums import (
     SubjectRequestStatus,
     SubjectRightKind,
     Visibility,
+    WebhookEvent,
 )
 from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
+from models.trusted_documents import TrustedDocument
+from models.webhooks import Webhook
 
 __models__ = [
     Agency,
@@ -37,6 +40,8 @@ __models__ = [
     ExportDelivery,
     OutboxMessage,
     AuditEvent,
+    TrustedDocument,
+    Webhook,
     ErasureJournalMark,
     NoteFinding,
     Breach,
@@ -55,4 +60,5 @@ __all__ = [m.__name__ for m in __models__] + [
     "SubjectRequestStatus",
     "SubjectRightKind",
     "Visibility",
+    "WebhookEvent",
 ]

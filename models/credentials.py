@@ -44,6 +44,7 @@ class ApiKey(Model):
     scopes = fields.CharField(max_length=200, description="comma-separated ApiScope values")
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked = fields.BooleanField(default=False)
+    trusted_documents_only = fields.BooleanField(default=False, description="may send registered documents only")
 
     class Meta:
         table = "api_key"

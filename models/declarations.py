@@ -18,6 +18,8 @@ from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
 from models.outbox import OutboxMessage
+from models.trusted_documents import TrustedDocument
+from models.webhooks import Webhook
 
 # Categories
 IDENTITY = "identity"
@@ -112,6 +114,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "scopes": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "revoked": NOT_PERSONAL,
+        "trusted_documents_only": NOT_PERSONAL,
     },
     Contact: {
         "id": NOT_PERSONAL,
@@ -211,6 +214,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "headers": NOT_PERSONAL,
         "contact": NOT_PERSONAL,
         "subject_request": NOT_PERSONAL,
+        "webhook": NOT_PERSONAL,
         "attempts": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "next_attempt_at": NOT_PERSONAL,
@@ -228,6 +232,25 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "detail": NOT_PERSONAL,
         "prev_hash": NOT_PERSONAL,
         "hash": NOT_PERSONAL,
+    },
+    # The clients' code. A document that spelled a person's name as a literal would be a client's bug:
+    # registration refuses nothing on that ground, so manifests are generated from source, never by hand.
+    TrustedDocument: {
+        "id": NOT_PERSONAL,
+        "sha256": NOT_PERSONAL,
+        "body": NOT_PERSONAL,
+        "operation_name": NOT_PERSONAL,
+        "source": NOT_PERSONAL,
+        "registered_at": NOT_PERSONAL,
+    },
+    # A partner's endpoint, not a person's. Its payloads (outbox rows) name people by opaque id only.
+    Webhook: {
+        "id": NOT_PERSONAL,
+        "agency": NOT_PERSONAL,
+        "url": NOT_PERSONAL,
+        "events": NOT_PERSONAL,
+        "secret_salt": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
     },
     ErasureJournalMark: {
         "id": NOT_PERSONAL,

@@ -54,6 +54,16 @@ class SubjectRequestStatus(str, Enum):
 class ApiScope(str, Enum):
     INTAKE = "INTAKE"
     READ_CONTACTS = "READ_CONTACTS"
+    MARKETING_AUDIENCE = "MARKETING_AUDIENCE"
+
+
+class WebhookEvent(str, Enum):
+    """What each recipient is told (Art. 19): consent given or withdrawn, rectification, restriction, erasure."""
+
+    CONSENT_CHANGED = "CONSENT_CHANGED"
+    CONTACT_RECTIFIED = "CONTACT_RECTIFIED"
+    PROCESSING_RESTRICTED = "PROCESSING_RESTRICTED"
+    CONTACT_ERASED = "CONTACT_ERASED"
 
 
 class SensitiveCategory(str, Enum):

@@ -1,7 +1,7 @@
 """The transactional outbox: messages written in the same transaction as the change that causes them.
 
-A dispatcher (resolvers.outbox) sends them through the transport the row names: "mail" today; a
-webhook transport fits the same row (recipient = target URL, body = payload, headers = JSON text).
+A dispatcher (resolvers.outbox) sends them through the transport the row names: "mail", or "webhook"
+(recipient = the webhook's URL, body = its payload, signed when sent with the webhook's secret).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from models.crm import Contact
 from models.enums import OutboxStatus
 from models.gdpr import SubjectRequest
 from models.organisation import Agency
+from models.webhooks import Webhook
 
 
 class OutboxMessage(Model):
@@ -33,6 +34,10 @@ class OutboxMessage(Model):
     )
     subject_request: fields.ForeignKeyNullableRelation[SubjectRequest] = fields.ForeignKeyField(
         "models.SubjectRequest", related_name="outbox", null=True, on_delete=fields.CASCADE
+    )
+    # The webhook a "webhook" row goes to: deleting the webhook drops what it was not sent yet.
+    webhook: fields.ForeignKeyNullableRelation[Webhook] = fields.ForeignKeyField(
+        "models.Webhook", related_name="outbox", null=True, on_delete=fields.CASCADE
     )
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField()

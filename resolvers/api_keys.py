@@ -26,7 +26,9 @@ async def get_key(principal: Principal, key_id: int) -> ApiKey:
     return key
 
 
-async def create_key(principal: Principal, name: str, scopes: Iterable[ApiScope]) -> tuple[ApiKey, str]:
+async def create_key(
+    principal: Principal, name: str, scopes: Iterable[ApiScope], trusted_documents_only: bool = False
+) -> tuple[ApiKey, str]:
     """The new key and its secret; the secret exists only in this return value."""
     name = validation.text("name", name, max_length=validation.SHORT_TEXT_MAX)
     chosen = sorted({ApiScope(s).value for s in scopes})
@@ -42,10 +44,12 @@ async def create_key(principal: Principal, name: str, scopes: Iterable[ApiScope]
             name=name,
             secret_hash=secret_hash(secret),
             scopes=",".join(chosen),
+            trusted_documents_only=trusted_documents_only,
             using_db=conn,
         )
+        limited = " trusted documents only" if trusted_documents_only else ""
         await audit.record(
-            principal, "CREATE_API_KEY", detail=f"key {key.id} scopes {','.join(chosen)}", connection=conn
+            principal, "CREATE_API_KEY", detail=f"key {key.id} scopes {','.join(chosen)}{limited}", connection=conn
         )
     return key, secret
 

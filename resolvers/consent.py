@@ -8,9 +8,9 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models.enums import ConsentPurpose
+from models.enums import ConsentPurpose, WebhookEvent
 from models.gdpr import ConsentRecord
-from resolvers import audit, list_caps, validation
+from resolvers import audit, list_caps, validation, webhooks
 from resolvers.clock import now
 from resolvers.contacts import ensure_not_restricted, get_visible_contact
 
@@ -23,6 +23,11 @@ def current_state(records: Iterable[ConsentRecord]) -> list[ConsentRecord]:
     for record in records:
         latest[ConsentPurpose(record.purpose).value] = record
     return [latest[p.value] for p in ConsentPurpose if p.value in latest]
+
+
+def consent_field(purpose: ConsentPurpose) -> str:
+    """How a webhook names the consent that changed (never whether it was granted: that is the person's)."""
+    return f"consents.{ConsentPurpose(purpose).value}"
 
 
 def clean_proof(source: str, wording: str, prefix: str = "") -> tuple[str, str]:
@@ -57,6 +62,9 @@ async def record_consent(
             contact.id,
             f"{purpose.value} {'granted' if granted else 'withdrawn'}",
             connection=conn,
+        )
+        await webhooks.notify(
+            conn, principal.agency_id, WebhookEvent.CONSENT_CHANGED, contact.id, [consent_field(purpose)]
         )
     return record
 

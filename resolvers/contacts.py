@@ -10,9 +10,9 @@ from auth import enforce
 from auth.errors import BadInput, Forbidden, NotFound
 from auth.principal import Principal
 from models.crm import Contact
-from models.enums import ContactKind, Visibility
+from models.enums import ContactKind, Visibility, WebhookEvent
 from models.organisation import Agency, User
-from resolvers import audit, note_findings, organisation, validation
+from resolvers import audit, note_findings, organisation, validation, webhooks
 from resolvers.clock import now, today
 from resolvers.pagination import Page, paginate
 from resolvers.search import search_filter, search_text
@@ -145,6 +145,9 @@ async def update_contact(principal: Principal, contact_id: int, patch: dict[str,
         await contact.save(using_db=conn)
         fields = ",".join(sorted(API_NAMES[k] for k in cleaned))
         await audit.record(principal, "UPDATE", contact.id, f"fields: {fields}", connection=conn)
+        rectified = webhooks.personal_fields(Contact, cleaned, API_NAMES)
+        if rectified:
+            await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONTACT_RECTIFIED, contact.id, rectified)
         if "notes" in cleaned:
             await _check_notes(principal, contact, conn)
     return contact

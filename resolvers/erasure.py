@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auth.principal import Principal
-from models.enums import SubjectRequestStatus, SubjectRightKind
+from models.enums import SubjectRequestStatus, SubjectRightKind, WebhookEvent
 from models.gdpr import SubjectRequest
-from resolvers import audit, deletion, subject_mail
+from resolvers import audit, deletion, subject_mail, webhooks
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 
@@ -18,6 +18,7 @@ class Receipt:
     erased_at: datetime
     requests_deleted: int
     consent_records_deleted: int
+    recipients_to_notify: int  # webhooks told of the erasure (Art. 19)
 
 
 async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
@@ -44,7 +45,11 @@ async def erase_contact(principal: Principal, contact_id: int) -> Receipt:
             f"requests {requests}, consent records {consents}, erasure requests closed {len(fulfilled)}",
             connection=conn,
         )
+        # Queued with the erasure itself: no recipient can be forgotten by a crash in between.
+        told = await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONTACT_ERASED, contact.id)
     erased_at = now()
     # Only after commit: the freed pages and the WAL can be scrubbed once the delete is durable.
     await deletion.scrub_free_space()
-    return Receipt(erased_at=erased_at, requests_deleted=requests, consent_records_deleted=consents)
+    return Receipt(
+        erased_at=erased_at, requests_deleted=requests, consent_records_deleted=consents, recipients_to_notify=told
+    )

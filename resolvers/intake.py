@@ -13,14 +13,14 @@ from tortoise.transactions import in_transaction
 from auth.errors import BadInput, Forbidden
 from auth.principal import Principal
 from models.crm import Contact, TravelRequest
-from models.enums import ConsentPurpose, ContactKind, Role
+from models.enums import ConsentPurpose, ContactKind, Role, WebhookEvent
 from models.gdpr import ConsentRecord
 from models.organisation import Agency, User
-from resolvers import audit, validation
+from resolvers import audit, validation, webhooks
 from resolvers import contacts as contact_rules
 from resolvers import travel_requests as request_rules
 from resolvers.clock import now
-from resolvers.consent import WORDING_MAX
+from resolvers.consent import WORDING_MAX, consent_field
 from resolvers.search import search_text
 
 
@@ -157,6 +157,9 @@ async def submit_contact_form(principal: Principal, form: ContactForm) -> Travel
             f"request {request.id}, {len(cleaned.consents)} consent records",
             connection=conn,
         )
+        if cleaned.consents:
+            fields = [consent_field(box.purpose) for box in cleaned.consents]
+            await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONSENT_CHANGED, contact.id, fields)
         if request.notes:
             await request_rules.check_notes(conn, principal.actor, request)
     return request

@@ -25,6 +25,7 @@ TEXT_FINDINGS = 20  # what the notes detector keeps of one text
 STAFF = 1000  # users, active or not
 TEAMS = 100
 API_KEYS = 200  # revoked ones included
+WEBHOOKS = 200
 SUBJECT_REQUESTS = 500
 BREACHES = 500
 CONSENT_DECISIONS = 500  # one person's consent history (subjectAccessExport lists it whole)

@@ -133,6 +133,7 @@ async def authenticate(secret: str | None, policy: SessionPolicy) -> Principal |
             actor=f"api-key:{key.name}",
             api_key_id=key.id,
             scopes=frozenset(ApiScope(s) for s in key.scopes.split(",") if s),
+            trusted_documents_only=key.trusted_documents_only,
         )
     session = await Session.filter(token_hash=digest, revoked=False).select_related("user").first()
     if session is None:

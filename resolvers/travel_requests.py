@@ -11,8 +11,8 @@ from auth import enforce
 from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
-from models.enums import RequestStatus
-from resolvers import audit, note_findings, validation
+from models.enums import RequestStatus, WebhookEvent
+from resolvers import audit, note_findings, validation, webhooks
 from resolvers.clock import now, today
 from resolvers.contacts import ensure_not_restricted, get_visible_contact
 from resolvers.pagination import Page, paginate
@@ -166,6 +166,9 @@ async def update_request(principal: Principal, request_id: int, patch: dict[str,
         await Contact.filter(id=contact.id).using_db(conn).update(last_activity_at=at)
         fields = ",".join(sorted(API_NAMES[k] for k in patch))
         await audit.record(principal, "UPDATE", contact.id, f"request {request.id} fields: {fields}", connection=conn)
+        rectified = webhooks.personal_fields(TravelRequest, patch, API_NAMES, prefix="travelRequests.")
+        if rectified:
+            await webhooks.notify(conn, principal.agency_id, WebhookEvent.CONTACT_RECTIFIED, contact.id, rectified)
         if "notes" in cleaned:
             await check_notes(conn, principal.actor, request)
     return request

@@ -23,7 +23,9 @@ from schema.export import ExportQueries
 from schema.gdpr import GdprMutations, GdprQueries
 from schema.guards import QueryGuards, Validation
 from schema.intake import IntakeMutations
+from schema.marketing import MarketingQueries
 from schema.notes import NotesQueries
+from schema.operation_choice import OperationChoice
 from schema.operation_metrics import OperationMetrics
 from schema.operations import authorized_root
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -31,6 +33,7 @@ from schema.prefetch import read_attribute
 from schema.retention import RetentionMutations, RetentionQueries
 from schema.self_service import SelfServiceMutations, SelfServiceQueries
 from schema.view_log import ViewLog
+from schema.webhooks import WebhookMutations, WebhookQueries
 
 
 @authorized_root
@@ -44,6 +47,8 @@ class Query(
     AccountabilityQueries,
     RetentionQueries,
     ExportQueries,
+    MarketingQueries,
+    WebhookQueries,
     NotesQueries,
     BreachQueries,
     ComplianceQueries,
@@ -64,6 +69,7 @@ class Mutation(
     RetentionMutations,
     BreachMutations,
     SelfServiceMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -75,6 +81,11 @@ class Documents(ParserCache):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        trusted = context.context.trusted_document
+        if trusted is not None:  # parsed when this process first read it (schema.trusted_documents)
+            context.graphql_document = trusted.document
+            yield
+            return
         with contextlib.suppress(GraphQLError):
             context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
         yield
@@ -103,13 +114,15 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS, fast_execution: bool = Tr
         query=Query,
         mutation=Mutation,
         # Order matters: the token limit is a parse option, so it comes before the parser cache; the guards
-        # refuse before validation runs (ValidationCache then keeps their refusal); errors are coded last.
+        # refuse before validation runs (ValidationCache then keeps their refusal), and the choice of the
+        # operation comes after both; errors are coded last.
         extensions=[
             OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: Documents(maxsize=DOCUMENT_CACHE_SIZE),
             QueryGuards,
             lambda: Validation(maxsize=DOCUMENT_CACHE_SIZE),
+            OperationChoice,
             ErrorCodes,
             ViewLog,
         ],

@@ -20,9 +20,14 @@ class ApiKeyQueries:
 
 @strawberry.type
 class ApiKeyMutations:
-    @strawberry.mutation(description="ADMIN, DPO. The secret is in this response only: store it now.")
-    async def create_api_key(self, info: Info, name: str, scopes: list[ApiScope]) -> NewApiKey:
-        row, secret = await api_keys.create_key(info.context.viewer, name, scopes)
+    @strawberry.mutation(
+        description="ADMIN, DPO. The secret is in this response only: store it now. With trustedDocumentsOnly, the key "
+        "may send registered documents only (`alveole documents register`)."
+    )
+    async def create_api_key(
+        self, info: Info, name: str, scopes: list[ApiScope], trusted_documents_only: bool | None = False
+    ) -> NewApiKey:
+        row, secret = await api_keys.create_key(info.context.viewer, name, scopes, bool(trusted_documents_only))
         return NewApiKey(api_key=ApiKey(row=row), secret=secret)
 
     @strawberry.mutation(description="ADMIN, DPO. The key stops working on its next request.")

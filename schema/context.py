@@ -12,6 +12,7 @@ from resolvers.loaders import Loaders
 
 if TYPE_CHECKING:
     from app.settings import Settings
+    from schema.trusted_documents import TrustedDocument
 
 
 @dataclass
@@ -20,6 +21,10 @@ class Context:
     settings: Settings
     principal: Principal | None
     loaders: Loaders
+    # The operationName the request gave (Strawberry's own names the first operation when none is given).
+    operation_name: str | None = None
+    # The registered document this request runs, parsed and validated already (schema.trusted_documents).
+    trusted_document: TrustedDocument | None = None
     # Contacts whose personal fields this response revealed: one VIEW_PERSONAL event each (schema.view_log).
     viewed_contacts: set[int] = field(default_factory=set)
     # Those already written: @stream / @defer frames reveal more after the first (schema.incremental).

@@ -21,6 +21,7 @@ class ErasureReceipt:
     erased_at: datetime
     requests_deleted: int
     consent_records_deleted: int
+    recipients_to_notify: int = strawberry.field(description="Webhooks that will be told of the erasure (Art. 19).")
 
 
 @strawberry.type(description="A personal download link mailed to the person (Art. 15(3)).")
@@ -164,6 +165,7 @@ class GdprMutations:
             erased_at=receipt.erased_at,
             requests_deleted=receipt.requests_deleted,
             consent_records_deleted=receipt.consent_records_deleted,
+            recipients_to_notify=receipt.recipients_to_notify,
         )
 
     @strawberry.mutation(description="DPO. receivedAt defaults to now; the deadline is one month later.")

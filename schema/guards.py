@@ -40,13 +40,13 @@ from auth import enforce
 from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
+from schema.introspection import INTROSPECTION_FIELDS, introspection_problem
 from schema.list_bounds import Per, bound, lists_objects
 from schema.memo import MISSING, BoundedMemo
 from schema.selections import selected_fields
 
 CONNECTION_DEFAULT_PAGE = DEFAULT_PAGE  # what a connection's resolver takes when `first` is null
 MAX_DUPLICATE_FIELDS = 10
-INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 INTROSPECTION_REFUSED = "introspection needs authentication"
 # Without credentials a document may only call the public operations (login). Anything else is refused
 # before validation, with the same answer whether the field exists or not, and an invalid login
@@ -89,7 +89,7 @@ class _Counter(Visitor):
         self.known_directives = known_directives
         self.aliases = 0
         self.directives = 0
-        self.introspection = False
+        self.introspection_roots: list[FieldNode] = []
         self.directive_problem: str | None = None
 
     def enter(self, node: Any, *_: Any) -> None:
@@ -105,7 +105,7 @@ class _Counter(Visitor):
         if node.alias is not None:
             self.aliases += 1
         if node.name.value in INTROSPECTION_FIELDS:
-            self.introspection = True
+            self.introspection_roots.append(node)
 
     def enter_directive(self, node: Any, *_: Any) -> None:
         self.directives += 1
@@ -241,6 +241,8 @@ class _Shape:
             keys[key] = keys.get(key, 0) + 1
             if keys[key] > MAX_DUPLICATE_FIELDS:
                 raise _Refused(Refusal(f"field '{key}' is selected more than {MAX_DUPLICATE_FIELDS} times"))
+            if node.name.value in INTROSPECTION_FIELDS:
+                continue  # exempt from depth and cost: bounded on its own (schema.introspection)
             if depth + 1 > limits.max_depth:
                 raise _Refused(Refusal(f"query depth exceeds the limit of {limits.max_depth}"))
             is_object = isinstance(parent, GraphQLObjectType)
@@ -271,7 +273,7 @@ def problem_with(
     anonymous = caller is Caller.ANONYMOUS
     counter = _Counter(frozenset(d.name for d in schema.directives))
     visit(document, counter)
-    if anonymous and counter.introspection:
+    if anonymous and counter.introspection_roots:
         return Refusal(INTROSPECTION_REFUSED, "UNAUTHENTICATED")
     if anonymous and not _root_fields(schema, document) <= PUBLIC_ROOT_FIELDS:
         return Refusal(AUTHENTICATION_REQUIRED, "UNAUTHENTICATED")
@@ -281,6 +283,10 @@ def problem_with(
         return Refusal(f"the query uses {counter.aliases} aliases; the limit is {limits.max_aliases}")
     if counter.directives > limits.max_directives:
         return Refusal(f"the query uses {counter.directives} directives; the limit is {limits.max_directives}")
+    if counter.introspection_roots:
+        problem = introspection_problem(schema, document, counter.introspection_roots)
+        if problem:
+            return Refusal(problem)
     shape = _Shape(schema, document, variables, caller)
     roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
     try:
@@ -356,10 +362,14 @@ class Validation(ValidationCache):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        trusted = context.context.trusted_document
         if context.pre_execution_errors is None and context.graphql_document is not None:
-            errors = self.cached_validate_document(
-                context.schema._schema, context.graphql_document, context.validation_rules
-            )
+            if trusted is not None:  # validated when this process first read it (schema.trusted_documents)
+                errors = list(trusted.errors)
+            else:
+                errors = self.cached_validate_document(
+                    context.schema._schema, context.graphql_document, context.validation_rules
+                )
             if errors and _caller(context.context.principal) is Caller.ANONYMOUS:
                 errors = [GraphQLError(ANONYMOUS_INVALID, extensions={"code": "BAD_USER_INPUT"})]
             # A copy: the cached list is shared by every request with this document. Setting it ([] when

@@ -54,6 +54,8 @@ LIST_BOUNDS: dict[str, Bound] = {
     "ContactConnection.edges": _EDGES,
     "SensitiveNoteConnection.edges": _EDGES,
     "TravelRequestConnection.edges": _EDGES,
+    "MarketingAudienceConnection.edges": _EDGES,
+    "ConsentChangeConnection.edges": _EDGES,
     "Query.outbox": Bound(Per.PAGE, "outbox(first:) reads at most a page"),
     # Bounded by the data.
     "Contact.consents": Bound(len(ConsentPurpose), "the current state: one per purpose"),
@@ -74,6 +76,7 @@ LIST_BOUNDS: dict[str, Bound] = {
     "Query.users": Bound(list_caps.STAFF, "capped"),
     "Query.teams": Bound(list_caps.TEAMS, "capped"),
     "Query.apiKeys": Bound(list_caps.API_KEYS, "capped"),
+    "Query.webhooks": Bound(list_caps.WEBHOOKS, "capped"),
     "Query.subjectRequests": Bound(list_caps.SUBJECT_REQUESTS, "capped"),
     "Query.breaches": Bound(list_caps.BREACHES, "capped"),
     "Query.consentHistory": Bound(list_caps.CONSENT_DECISIONS, "capped; the export lists it whole"),

@@ -467,6 +467,10 @@ class ApiKey:
     def revoked(self) -> bool:
         return self.row.revoked
 
+    @strawberry.field
+    def trusted_documents_only(self) -> bool:
+        return self.row.trusted_documents_only
+
 
 @strawberry.type
 class NewApiKey:

@@ -107,7 +107,8 @@ def test_printed_schema_contains_the_contract(tmp_path: Path) -> None:
     assert printed.returncode == 0
     sdl = tmp_path / "schema.graphql"
     sdl.write_text(printed.stdout)
-    extensions = ["--with", "contract-next/door.graphql", "--with", "contract-next/cockpit.graphql"]
+    extensions = ["--with", "contract-next/door.graphql", "--with", "contract-next/partners.graphql"]
+    extensions += ["--with", "contract-next/cockpit.graphql"]
     result = subprocess.run(
         [sys.executable, str(checker), str(sdl), *extensions], capture_output=True, text=True, timeout=60
     )

@@ -63,6 +63,9 @@ def test_the_page_and_its_files_are_served_by_the_app(server: str) -> None:
     ):
         assert f'"static/graphiql/{path}"' in page.text
         assert httpx.get(f"{server}/static/graphiql/{path}").status_code == 200, path
+    for path in ("signin.js", "documents.js"):  # the sign-in bar, shared with the dashboard, and its documents
+        assert f'"static/{path}"' in page.text
+        assert httpx.get(f"{server}/static/{path}").status_code == 200, path
     # The API is unchanged: POST with JSON.
     answer = httpx.post(f"{server}/graphql", json={"query": "{ me { email } }"})
     assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -133,6 +136,16 @@ def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
             expect(response).to_contain_text("Martin")
             expect(response).to_contain_text('"totalCount": 1')
             assert find_requests and find_requests[-1].get("authorization", "").startswith("Bearer alv_ses_")
+
+            # The Docs panel reads the schema by introspection (graphql-js's full query): Contact is there.
+            page.click('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]')
+            explorer = page.locator(".graphiql-doc-explorer")
+            expect(explorer).to_be_visible()
+            explorer.locator("a.graphiql-doc-explorer-type-name", has_text="Contact").first.wait_for()
+            assert page.locator(".graphiql-doc-explorer-error").count() == 0
+            explorer.get_by_text("Contact", exact=True).first.click()
+            expect(page.locator(".graphiql-doc-explorer-title")).to_have_text("Contact")
+            expect(explorer).to_contain_text("firstName")
 
             # The menu opens an example in a new tab.
             page.select_option("#examples", "retention")

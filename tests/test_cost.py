@@ -49,7 +49,7 @@ async def world(client) -> World:
 
 
 def refusal(body: dict) -> str:
-    assert body["data"] is None, body
+    assert "data" not in body, body  # refused before execution: a request error
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
     return error["message"]

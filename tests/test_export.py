@@ -300,24 +300,23 @@ async def test_only_the_agencys_dpo_may_export(client, world: World, person: Per
 async def test_requests_stream_part_by_part(client, world: World, person: Person, monkeypatch) -> None:
     monkeypatch.setattr(export, "ROW_CHUNK", 2)  # several keyset reads for three requests
     response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
+    assert "deferSpec=20220824" in response.headers["content-type"]
     parts = multipart_parts(response)
     assert len(parts) >= 2
 
     first = parts[0]
-    assert first["hasNext"] is True and "errors" not in first
+    assert first == {"data": first["data"], "hasNext": True}  # the 2022 format: no `pending`
     assert first["data"]["subjectAccessExport"]["contact"] == {"firstName": "Éloïse"}
     items = list(first["data"]["subjectAccessExport"]["requests"])
     assert len(items) == 1  # initialCount
-    (pending,) = first["pending"]
-    assert pending["path"] == ["subjectAccessExport", "requests"]
 
     for part in parts[1:]:
-        assert "errors" not in json.dumps(part)
+        assert set(part) <= {"incremental", "hasNext"}, part  # no pending, completed, null extensions
         for increment in part.get("incremental", []):
-            assert increment["id"] == pending["id"]
+            assert set(increment) == {"items", "path"}, increment  # no id, no null label
+            assert increment["path"] == ["subjectAccessExport", "requests", len(items)]  # the first item's index
             items += increment["items"]
-    assert parts[-1]["hasNext"] is False
-    assert [c["id"] for p in parts for c in p.get("completed", [])] == [pending["id"]]
+    assert parts[-1]["hasNext"] is False and all(p["hasNext"] for p in parts[:-1])
     assert [i["id"] for i in items] == [gid("TravelRequest", r.id) for r in person.requests]
     assert [i["destination"] for i in items] == ["Séville", "Kyōto", "Reykjavík"]
     assert items[0]["travelers"] == [{"firstName": "Zoé"}, {"firstName": "Noël"}]
@@ -338,8 +337,8 @@ async def test_errors_mid_stream_are_masked(client, world: World, person: Person
     response = await post_multipart(client, STREAMED, {"id": person.id}, world.tokens["dpo"])
     parts = multipart_parts(response)
     assert len(parts[0]["data"]["subjectAccessExport"]["requests"]) == 1  # delivered before the failure
-    streamed = [e for p in parts for c in p.get("completed", []) for e in c.get("errors", [])]
-    streamed += [e for p in parts for i in p.get("incremental", []) for e in i.get("errors", [])]
+    streamed = [e for p in parts for i in p.get("incremental", []) for e in i.get("errors", [])]
+    assert "completed" not in response.text
     assert len(calls) == 2
 
     calls.clear()

@@ -105,7 +105,7 @@ async def test_a_mail_fails_after_the_eighth_try_and_the_command_says_so(
 
     result = alveole_outbox_send(database_url, f"smtp://127.0.0.1:{free_port()}")
     assert result.returncode == 1
-    assert f"mail #{row.id}: try 8 failed, given up" in result.stderr and "1 failed" in result.stdout
+    assert f"outbox #{row.id}: try 8 failed, given up" in result.stderr and "1 failed" in result.stdout
     assert "Traceback" not in result.stderr
     row = await OutboxMessage.get()
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 8)

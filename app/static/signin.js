@@ -10,6 +10,7 @@
 (function () {
   "use strict";
 
+  var DOCUMENTS = window.AlveoleSignInDocuments;  // documents.js: trusted by the server as they are
   var TOKEN_KEY = "alveole:token";
   var USER_KEY = "alveole:user";
 
@@ -146,11 +147,7 @@
       var agency = loginForm.elements.agency.value.trim() || null;
       setBusy(loginForm, true);
       say("Signing in…");
-      post(
-        "mutation ConsoleLogin($email: String!, $password: String!, $agency: String) {" +
-        " login(email: $email, password: $password, agency: $agency) { token expiresAt user { name email role } } }",
-        { email: email, password: password, agency: agency }
-      ).then(function (body) {
+      post(DOCUMENTS.login, { email: email, password: password, agency: agency }).then(function (body) {
         var problem = errorText(body);
         if (problem) throw new Error(problem);
         var login = body.data.login;
@@ -173,7 +170,7 @@
         logoutButton.disabled = false;
         loginForm.elements.email.focus();
       };
-      post("mutation ConsoleLogout { logout }").then(function (body) {
+      post(DOCUMENTS.logout).then(function (body) {
         var problem = body.errors && body.errors[0];
         // An expired session is logged out already.
         if (problem && !(problem.extensions && problem.extensions.code === "UNAUTHENTICATED")) {
@@ -190,7 +187,7 @@
     setBusy(loginForm, false);
     if (session.token) {
       // A reload: check that the stored session is still alive.
-      post("{ me { name email role } }").then(function (body) {
+      post(DOCUMENTS.me).then(function (body) {
         if (body.errors) {
           signedOut("Your session has ended: please sign in again.", true);
         } else {

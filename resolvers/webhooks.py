@@ -1,0 +1,154 @@
+"""Webhooks (Art. 19): each recipient of an agency's data is told of every consent change, rectification,
+restriction and erasure, through the transactional outbox.
+
+notify() writes one outbox row per subscribed webhook in the transaction of the change itself: the change
+and its notices commit together, or neither does. The outbox's dispatcher then sends each once, with its
+retries (resolvers.outbox), signed per Standard Webhooks (resolvers.webhook_transport). A payload holds
+the event, its time, the person's opaque id and the names of the fields that changed: never a value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from auth.credentials import new_webhook_salt, webhook_secret
+from auth.errors import BadInput, NotFound
+from auth.principal import Principal
+from models.declarations import is_public
+from models.enums import WebhookEvent
+from models.webhooks import Webhook
+from resolvers import audit, list_caps, outbox, validation
+from resolvers.clock import now
+
+HTTPS_ONLY = "must start with https:// (http:// only to this machine's loopback, with ALVEOLE_WEBHOOKS_ALLOW_HTTP=1)"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _internal_address(host: str) -> bool:
+    """An address literal a partner's endpoint cannot have: private, link-local (cloud metadata), reserved."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_reserved or address.is_unspecified
+
+
+def check_url(url: str, *, allow_http_loopback: bool) -> str:
+    """A URL the server may post to, or BadInput naming the rule."""
+    url = validation.text("url", url, max_length=validation.URL_MAX)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise BadInput("url", "is not a valid URL") from None
+    host = (parts.hostname or "").lower()
+    if not host or parts.username or parts.password or parts.fragment:
+        raise BadInput("url", "must be an absolute URL with a host, and no credentials or fragment")
+    loopback = _loopback(host)
+    if loopback and allow_http_loopback and parts.scheme in ("http", "https"):
+        return url
+    if parts.scheme != "https" or loopback:
+        raise BadInput("url", HTTPS_ONLY)
+    if _internal_address(host):
+        raise BadInput("url", "must not be a private, link-local or reserved address")
+    return url
+
+
+def _events(events: Iterable[WebhookEvent]) -> list[str]:
+    chosen = sorted({WebhookEvent(e).value for e in events})
+    if not chosen:
+        raise BadInput("events", "must list at least one event")
+    return chosen
+
+
+def events_of(webhook: Webhook) -> list[WebhookEvent]:
+    return [WebhookEvent(e) for e in webhook.events.split(",") if e]
+
+
+def secret_of(webhook: Webhook, server_key: str) -> str:
+    return webhook_secret(server_key, webhook.secret_salt)
+
+
+async def create(
+    principal: Principal, url: str, events: Iterable[WebhookEvent], *, allow_http_loopback: bool, server_key: str
+) -> tuple[Webhook, str]:
+    """The new webhook and its signing secret, which this return value is the only one to show."""
+    url = check_url(url, allow_http_loopback=allow_http_loopback)
+    chosen = _events(events)
+    async with in_transaction() as conn:
+        webhook = await Webhook.create(
+            agency_id=principal.agency_id,
+            url=url,
+            events=",".join(chosen),
+            secret_salt=new_webhook_salt(),
+            created_at=now(),
+            using_db=conn,
+        )
+        await audit.record(
+            principal, "CREATE_WEBHOOK", detail=f"webhook {webhook.id} {','.join(chosen)}", connection=conn
+        )
+    return webhook, secret_of(webhook, server_key)
+
+
+async def list_webhooks(principal: Principal) -> list[Webhook]:
+    query = Webhook.filter(agency_id=principal.agency_id).order_by("-created_at", "-id")
+    return await list_caps.at_most(query, list_caps.WEBHOOKS, "webhooks")
+
+
+async def delete(principal: Principal, webhook_id: int) -> bool:
+    """Its undelivered notices go with it (the outbox rows cascade)."""
+    async with in_transaction() as conn:
+        deleted = await Webhook.filter(id=webhook_id, agency_id=principal.agency_id).using_db(conn).delete()
+        if not deleted:
+            raise NotFound("Webhook")
+        await audit.record(principal, "DELETE_WEBHOOK", detail=f"webhook {webhook_id}", connection=conn)
+    return True
+
+
+def payload(event: WebhookEvent, contact_id: int, fields: Iterable[str]) -> str:
+    """Standard Webhooks' shape: type, timestamp, data. Nothing a person could be recognised by."""
+    body = {
+        "type": event.value,
+        "timestamp": now().isoformat(),
+        "data": {"contactId": audit.contact_ref(contact_id), "fields": sorted(set(fields))},
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def personal_fields(
+    model: type[Model], changed: Iterable[str], api_names: dict[str, str], prefix: str = ""
+) -> list[str]:
+    """The API names of the personal fields among those changed (models.declarations: undeclared is personal)."""
+    return [prefix + api_names[name] for name in changed if not is_public(model, name)]
+
+
+async def notify(
+    conn: BaseDBAsyncClient, agency_id: int, event: WebhookEvent, contact_id: int, fields: Iterable[str] = ()
+) -> int:
+    """Queues the event for every webhook of the agency that asked for it, in `conn`'s transaction; returns how
+    many recipients will be told."""
+    webhooks = await Webhook.filter(agency_id=agency_id).using_db(conn).order_by("id")
+    body = payload(event, contact_id, fields)
+    told = 0
+    for webhook in webhooks:
+        if event in events_of(webhook):
+            await outbox.enqueue_webhook(
+                conn, agency_id=agency_id, webhook_id=webhook.id, url=webhook.url, payload=body
+            )
+            told += 1
+    return told
