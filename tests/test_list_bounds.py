@@ -66,7 +66,7 @@ def test_the_served_schema_has_a_bound_for_every_list() -> None:
 @pytest.mark.parametrize(
     ("extension", "named"),
     [
-        ("extend type Query { webhooks: [Webhook!]! } type Webhook { id: ID! }", "Query.webhooks lists objects"),
+        ("extend type Query { partners: [Partner!]! } type Partner { id: ID! }", "Query.partners lists objects"),
         ("extend type Team { leads: [User] }", "Team.leads lists objects"),
         ("extend type Query { everyone: ContactConnection! }", "Query.everyone returns ContactConnection without"),
     ],
