@@ -18,21 +18,19 @@ from models import (
     ConsentPurpose,
     ConsentRecord,
     Contact,
-    ExportDelivery,
     NoteFinding,
     OutboxMessage,
-    Role,
     Traveler,
     TravelRequest,
-    User,
     Visibility,
 )
-from resolvers import list_caps
+from resolvers import list_caps, validation
 from resolvers.clock import now
 from schema import build_schema
 from schema.guards import Caller, Limits, problem_with
 from tests.properties import AGAINST_THE_APP, in_loop
-from tests.world import World, gid, make_web_request, make_world, password_hash
+from tests.test_list_bounds import fill_team_a, request_with_every_link
+from tests.world import World, gid, make_world
 
 T = TypeVar("T")
 NESTED = (
@@ -255,22 +253,13 @@ async def long_lists(world: World) -> Contact:
     )
     request_ids = await TravelRequest.filter(contact=busy).order_by("-id").values_list("id", flat=True)
     await Traveler.bulk_create(
-        [Traveler(request_id=r, position=i, first_name="T", last_name=str(i)) for r in request_ids for i in range(50)]
-    )
-    members = await User.filter(team=world.team_a).count()
-    await User.bulk_create(
         [
-            User(
-                agency=world.agency,
-                email=f"m{i}@team.test",
-                name=f"M{i}",
-                role=Role.ADVISOR,
-                team=world.team_a,
-                password_hash=password_hash(),
-            )
-            for i in range(list_caps.TEAM_MEMBERS - members)
+            Traveler(request_id=r, position=i, first_name="T", last_name=str(i))
+            for r in request_ids
+            for i in range(validation.TRAVELERS_MAX)
         ]
     )
+    await fill_team_a(world)
     await ConsentRecord.bulk_create(
         [
             ConsentRecord(
@@ -293,25 +282,9 @@ async def long_lists(world: World) -> Contact:
         f for r in request_ids[: texts - 1] for f in findings(contact=busy, travel_request_id=r)
     ]
     await NoteFinding.bulk_create(rows)
-    for i in range(3):
-        request = await make_web_request(world.agency, f"p{i}@example.org", "P", "message", "mail")
-        request.contact = busy
-        await request.save()
+    for tag in "abc":
+        request = await request_with_every_link(world, busy, tag)
         await NoteFinding.bulk_create(findings(subject_request=request))
-        await ExportDelivery.bulk_create(
-            [
-                ExportDelivery(
-                    agency=world.agency,
-                    subject_request=request,
-                    contact=busy,
-                    token_hash=f"{i:02d}{j:062d}",
-                    created_at=at,
-                    expires_at=at,
-                    max_downloads=5,
-                )
-                for j in range(list_caps.DELIVERIES)
-            ]
-        )
     await OutboxMessage.bulk_create(
         [
             OutboxMessage(

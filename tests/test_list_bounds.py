@@ -14,8 +14,19 @@ import pytest
 from graphql import build_schema as build_sdl
 from graphql import parse
 
+from auth.credentials import secret_hash
 from bench.page import PAGE_QUERY
-from models import ConsentPurpose, ConsentRecord, ExportDelivery, NoteFinding, Role, User, Visibility
+from models import (
+    ConsentPurpose,
+    ConsentRecord,
+    Contact,
+    ExportDelivery,
+    NoteFinding,
+    Role,
+    SubjectRequest,
+    User,
+    Visibility,
+)
 from resolvers import list_caps, validation
 from resolvers.clock import now
 from resolvers.sensitive_notes import detect
@@ -150,15 +161,15 @@ async def test_a_request_holds_at_most_its_bound_of_travelers(client, world: Wor
     assert body["errors"][0]["extensions"]["field"] == "travelers"
 
 
-async def test_a_full_team_takes_no_one_more(client, world: World) -> None:
-    admin, team = world.tokens["admin"], gid("Team", world.team_a.id)
+async def fill_team_a(world: World) -> None:
+    """As many members as a team may have."""
     room = list_caps.TEAM_MEMBERS - await User.filter(team=world.team_a).count()
     await User.bulk_create(
         [
             User(
                 agency=world.agency,
                 email=f"m{i}@t.test",
-                name="M",
+                name=f"M{i}",
                 role=Role.ADVISOR,
                 team=world.team_a,
                 password_hash=password_hash(),
@@ -166,6 +177,34 @@ async def test_a_full_team_takes_no_one_more(client, world: World) -> None:
             for i in range(room)
         ]
     )
+
+
+async def request_with_every_link(world: World, contact: Contact, tag: str) -> SubjectRequest:
+    """A confirmed web request of the contact's, with as many download links as a request may have."""
+    request = await make_web_request(world.agency, f"{tag}@example.org", "P", "message", "mail")
+    request.contact = contact
+    await request.save()
+    at = now()
+    await ExportDelivery.bulk_create(
+        [
+            ExportDelivery(
+                agency=world.agency,
+                subject_request=request,
+                contact=contact,
+                token_hash=secret_hash(f"{tag}{i}"),
+                created_at=at,
+                expires_at=at,
+                max_downloads=5,
+            )
+            for i in range(list_caps.DELIVERIES)
+        ]
+    )
+    return request
+
+
+async def test_a_full_team_takes_no_one_more(client, world: World) -> None:
+    admin, team = world.tokens["admin"], gid("Team", world.team_a.id)
+    await fill_team_a(world)
     create = """mutation($t: ID, $p: String!) {
       createUser(email: "new@t.test", name: "New", password: $p, role: ADVISOR, teamId: $t) { id }
     }"""
@@ -183,25 +222,7 @@ async def test_a_full_team_takes_no_one_more(client, world: World) -> None:
 
 
 async def test_a_rights_request_takes_at_most_its_bound_of_download_links(client, world: World) -> None:
-    contact = world.contacts[Visibility.AGENCY]
-    request = await make_web_request(world.agency, "p@example.org", "P", "message", "mail")
-    request.contact = contact
-    await request.save()
-    at = now()
-    await ExportDelivery.bulk_create(
-        [
-            ExportDelivery(
-                agency=world.agency,
-                subject_request=request,
-                contact=contact,
-                token_hash=f"{i:064d}",
-                created_at=at,
-                expires_at=at,
-                max_downloads=5,
-            )
-            for i in range(list_caps.DELIVERIES)
-        ]
-    )
+    request = await request_with_every_link(world, world.contacts[Visibility.AGENCY], "p")
     deliver = "mutation($id: ID!) { deliverSubjectAccessExport(requestId: $id) { id } }"
     body = await client.post(deliver, {"id": gid("SubjectRequest", request.id)}, world.tokens["dpo"])
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "requestId"}
