@@ -11,11 +11,12 @@ from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.credentials import ApiKey
 from models.enums import ApiScope
-from resolvers import audit, validation
+from resolvers import audit, list_caps, validation
 
 
 async def list_keys(principal: Principal) -> list[ApiKey]:
-    return await ApiKey.filter(agency_id=principal.agency_id).order_by("-created_at", "-id")
+    query = ApiKey.filter(agency_id=principal.agency_id).order_by("-created_at", "-id")
+    return await list_caps.at_most(query, list_caps.API_KEYS, "apiKeys")
 
 
 async def get_key(principal: Principal, key_id: int) -> ApiKey:

@@ -32,7 +32,7 @@ from models.declarations import (
 from models.gdpr import AuditEvent
 from models.notes import NoteFinding
 from models.organisation import Agency, User
-from resolvers import audit, outbox, validation
+from resolvers import audit, list_caps, outbox, validation
 from resolvers.clock import now
 from resolvers.ids import decode_id
 from resolvers.mail_templates import Mail, render
@@ -190,7 +190,8 @@ async def record_breach(principal: Principal, data: BreachInput) -> Breach:
 
 
 async def list_breaches(principal: Principal) -> list[Breach]:
-    return await Breach.filter(agency_id=principal.agency_id).order_by("-id")
+    query = Breach.filter(agency_id=principal.agency_id).order_by("-id")
+    return await list_caps.at_most(query, list_caps.BREACHES, "breaches")
 
 
 async def get_breach(principal: Principal, breach_id: int) -> Breach:

@@ -23,7 +23,7 @@ from models.gdpr import ConsentRecord, SubjectRequest
 from models.notes import NoteFinding
 from models.organisation import Agency
 from models.outbox import OutboxMessage
-from resolvers import audit, note_findings, outbox, retention
+from resolvers import audit, list_caps, note_findings, outbox, retention
 from resolvers.clock import now
 from resolvers.sensitive_notes import CATEGORIES
 from resolvers.sql import spelled_for
@@ -149,7 +149,7 @@ async def _views(agency_id: int, at: datetime) -> tuple[list[date], list[ActorVi
         daily = [per_actor[actor].get(k, 0) for k in keys]
         flagged = any(count > EXFILTRATION_FACTOR * median > 0 for count, median in zip(daily, medians, strict=True))
         views.append(ActorViews(actor, daily, sum(daily), max(daily), flagged))
-    return days, views, [float(m) for m in medians]
+    return days, list_caps.within(views, list_caps.VIEWING_ACTORS, "personalDataViews"), [float(m) for m in medians]
 
 
 async def _note_findings(agency_id: int) -> list[CategoryCount]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models.enums import ConsentPurpose, WebhookEvent
 from models.gdpr import ConsentRecord
-from resolvers import audit, validation, webhooks
+from resolvers import audit, list_caps, validation, webhooks
 from resolvers.clock import now
 from resolvers.contacts import ensure_not_restricted, get_visible_contact
 
@@ -69,5 +70,19 @@ async def record_consent(
 
 
 async def history(principal: Principal, contact_id: int) -> list[ConsentRecord]:
+    """Every decision, oldest first, up to list_caps.CONSENT_DECISIONS (the subject access export lists them all)."""
+    return await list_caps.at_most(
+        await _history(principal, contact_id),
+        list_caps.CONSENT_DECISIONS,
+        "consentHistory",
+        ": subjectAccessExport lists them all",
+    )
+
+
+async def whole_history(principal: Principal, contact_id: int) -> list[ConsentRecord]:
+    return await (await _history(principal, contact_id))
+
+
+async def _history(principal: Principal, contact_id: int) -> QuerySet[ConsentRecord]:
     contact = await get_visible_contact(principal, contact_id, "read this contact's consents")
-    return await ConsentRecord.filter(contact_id=contact.id).order_by("recorded_at", "id")
+    return ConsentRecord.filter(contact_id=contact.id).order_by("recorded_at", "id")

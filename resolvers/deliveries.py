@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -22,7 +23,7 @@ from models.crm import Contact
 from models.enums import Role, SubjectRequestStatus, SubjectRightKind
 from models.gdpr import ExportDelivery, SubjectRequest
 from models.organisation import Agency
-from resolvers import audit, export, outbox
+from resolvers import audit, export, list_caps, outbox
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 from resolvers.mail_templates import render
@@ -51,6 +52,7 @@ async def deliver(
     token = new_link_token()
     at = now()
     async with in_transaction() as conn:
+        await _room_for_a_link(request, conn)
         agency = await Agency.get(id=principal.agency_id, using_db=conn)
         delivery = await ExportDelivery.create(
             agency_id=principal.agency_id,
@@ -89,6 +91,14 @@ async def deliver(
             connection=conn,
         )
     return delivery
+
+
+async def _room_for_a_link(request: SubjectRequest, conn: BaseDBAsyncClient) -> None:
+    """A request's links are at most list_caps.DELIVERIES (SubjectRequest.deliveries lists them all); the request's
+    row is locked first, so two links sent at once cannot both take the last place."""
+    await SubjectRequest.filter(id=request.id).select_for_update().using_db(conn).first()
+    if await ExportDelivery.filter(subject_request_id=request.id).using_db(conn).count() >= list_caps.DELIVERIES:
+        raise BadInput("requestId", f"this request has had {list_caps.DELIVERIES} download links, the most it may have")
 
 
 async def revoke(principal: Principal, delivery_id: int) -> ExportDelivery:

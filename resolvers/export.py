@@ -146,8 +146,9 @@ async def access_log(principal: Principal, contact_id: int) -> list[AuditEvent]:
 
 
 async def consent_history(principal: Principal, contact_id: int) -> list[ConsentRecord]:
-    # A handful of decisions per purpose: small enough to read at once, oldest first.
-    return await consent.history(principal, contact_id)
+    # A handful of decisions per purpose: small enough to read at once, oldest first. All of them: the export
+    # is the person's whole record (schema.list_bounds counts its lists once).
+    return await consent.whole_history(principal, contact_id)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from auth.principal import Principal
 from models.crm import Contact, Traveler, TravelRequest
 from models.gdpr import ConsentRecord
 from models.organisation import Team, User
-from resolvers import note_findings
+from resolvers import list_caps, note_findings
 from resolvers.note_findings import Flag
 from resolvers.pagination import Head, heads
 
@@ -99,6 +99,14 @@ def build_loaders(principal: Principal | None) -> Loaders:
         rows = await ConsentRecord.filter(contact_id__in=keys).order_by("id")
         return _grouped(rows, "contact_id", keys)
 
+    async def contact_findings(keys: list[int]) -> list[list[Flag] | BaseException]:
+        # Past the cap, that contact's noteFindings is an error: DataLoader raises an exception given as a value.
+        cap, hint = list_caps.CONTACT_FINDINGS, ": sensitiveNotes pages through them"
+        return [
+            flags if len(flags) <= cap else list_caps.TooLong("noteFindings", cap, hint)
+            for flags in await note_findings.of_contacts(keys)
+        ]
+
     return Loaders(
         user=DataLoader(users),
         team=DataLoader(teams),
@@ -108,7 +116,7 @@ def build_loaders(principal: Principal | None) -> Loaders:
         request_heads=DataLoader(request_heads),
         travelers=DataLoader(travelers),
         consents=DataLoader(consents),
-        contact_note_findings=DataLoader(note_findings.of_contacts),
+        contact_note_findings=DataLoader(contact_findings),
         request_note_findings=DataLoader(note_findings.of_requests),
         subject_request_note_findings=DataLoader(note_findings.of_subject_requests),
     )

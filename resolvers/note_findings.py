@@ -19,7 +19,7 @@ from auth.principal import Principal
 from models.enums import ConsentPurpose
 from models.gdpr import ConsentRecord
 from models.notes import NoteFinding
-from resolvers import audit
+from resolvers import audit, list_caps
 from resolvers.clock import now
 from resolvers.pagination import Page, page_of, page_size
 from resolvers.sensitive_notes import ART_9, Finding, detect
@@ -50,6 +50,7 @@ class Place:
         return self.field
 
     def rows(self, findings: Sequence[Finding]) -> list[NoteFinding]:
+        """The findings to store, at most list_caps.TEXT_FINDINGS (see kept)."""
         at = now()
         return [
             NoteFinding(
@@ -62,8 +63,20 @@ class Place:
                 excerpt=f.excerpt[:300],
                 found_at=at,
             )
-            for f in findings
+            for f in kept(findings)
         ]
+
+
+def kept(findings: Sequence[Finding]) -> list[Finding]:
+    """What a text keeps of its findings: every category's first, then the others in reading order up to
+    list_caps.TEXT_FINDINGS. Past a few findings the text needs rewriting anyway, and every category stays shown
+    (and audited: check_text names the categories of all findings)."""
+    firsts: dict[str, int] = {}
+    for i, finding in enumerate(findings):
+        firsts.setdefault(finding.category, i)
+    room = list_caps.TEXT_FINDINGS - len(firsts)
+    others = [i for i in range(len(findings)) if i not in firsts.values()][: max(room, 0)]
+    return [findings[i] for i in sorted({*firsts.values(), *others})]
 
 
 @dataclass(frozen=True)

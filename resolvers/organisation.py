@@ -9,7 +9,7 @@ from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.enums import Role, Visibility
 from models.organisation import Agency, Team, User
-from resolvers import audit, validation
+from resolvers import audit, list_caps, validation
 
 RETENTION_MONTHS_MAX = 240
 
@@ -19,11 +19,15 @@ async def agency(principal: Principal) -> Agency:
 
 
 async def users(principal: Principal) -> list[User]:
-    return await User.filter(agency_id=principal.agency_id).order_by("name", "id")
+    return await list_caps.at_most(
+        User.filter(agency_id=principal.agency_id).order_by("name", "id"), list_caps.STAFF, "users"
+    )
 
 
 async def teams(principal: Principal) -> list[Team]:
-    return await Team.filter(agency_id=principal.agency_id).order_by("name", "id")
+    return await list_caps.at_most(
+        Team.filter(agency_id=principal.agency_id).order_by("name", "id"), list_caps.TEAMS, "teams"
+    )
 
 
 async def get_user(principal: Principal, user_id: int) -> User:

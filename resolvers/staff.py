@@ -19,7 +19,7 @@ from models.crm import Contact
 from models.enums import Role
 from models.gdpr import AuditEvent
 from models.organisation import Agency, Team, User
-from resolvers import audit, validation
+from resolvers import audit, list_caps, validation
 from resolvers.ids import encode_id
 from resolvers.organisation import get_team, get_user
 from resolvers.pagination import Page, paginate
@@ -62,6 +62,8 @@ async def _create(
     # tell it who works there.
     if await User.filter(agency_id=agency_id, email=email).using_db(conn).exists():
         raise BadInput(email_field, DUPLICATE_EMAIL)
+    if team is not None:
+        await _room_in(team, conn)
     try:
         return await User.create(
             agency_id=agency_id,
@@ -89,11 +91,21 @@ async def create_user(
     return user
 
 
+async def _room_in(team: Team, conn: BaseDBAsyncClient) -> None:
+    """A team has at most list_caps.TEAM_MEMBERS members (Team.members lists them all); the team's row is locked
+    first, so two users moved in at once cannot both take the last place."""
+    await Team.filter(id=team.id).select_for_update().using_db(conn).first()
+    if await User.filter(team_id=team.id).using_db(conn).count() >= list_caps.TEAM_MEMBERS:
+        raise BadInput("teamId", f"team {team.name} has {list_caps.TEAM_MEMBERS} members, the most a team may have")
+
+
 async def _move(principal: Principal, user: User, team: Team | None, conn: BaseDBAsyncClient) -> None:
     """Puts the user in the team (or none), its contacts with it, and records the change."""
     old = await Team.filter(id=user.team_id).using_db(conn).first() if user.team_id else None  # type: ignore[attr-defined]
     if (old.id if old else None) == (team.id if team else None):
         return
+    if team is not None:
+        await _room_in(team, conn)
     user.team = team  # type: ignore[assignment]
     await user.save(update_fields=["team_id"], using_db=conn)
     # TEAM compartments follow the owner: their contacts move with them.

@@ -12,7 +12,7 @@ from auth.errors import BadInput, NotFound
 from auth.principal import Principal
 from models.enums import SubjectRequestStatus, SubjectRightKind
 from models.gdpr import SubjectRequest, new_reference
-from resolvers import audit, subject_mail, validation
+from resolvers import audit, list_caps, subject_mail, validation
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 
@@ -53,7 +53,8 @@ async def list_requests(principal: Principal, overdue_only: bool, verified_only:
         query = query.filter(status=SubjectRequestStatus.OPEN, due_at__lt=now())
     if verified_only:
         query = query.filter(verified=True)
-    return await query.order_by("due_at", "id")
+    hint = ": narrow it with overdueOnly or verifiedOnly"
+    return await list_caps.at_most(query.order_by("due_at", "id"), list_caps.SUBJECT_REQUESTS, "subjectRequests", hint)
 
 
 def _received_at(value: datetime | None) -> datetime:

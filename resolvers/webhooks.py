@@ -24,7 +24,7 @@ from auth.principal import Principal
 from models.declarations import is_public
 from models.enums import WebhookEvent
 from models.webhooks import Webhook
-from resolvers import audit, outbox, validation
+from resolvers import audit, list_caps, outbox, validation
 from resolvers.clock import now
 
 HTTPS_ONLY = "must start with https:// (http:// only to this machine's loopback, with ALVEOLE_WEBHOOKS_ALLOW_HTTP=1)"
@@ -106,7 +106,8 @@ async def create(
 
 
 async def list_webhooks(principal: Principal) -> list[Webhook]:
-    return await Webhook.filter(agency_id=principal.agency_id).order_by("-created_at", "-id")
+    query = Webhook.filter(agency_id=principal.agency_id).order_by("-created_at", "-id")
+    return await list_caps.at_most(query, list_caps.WEBHOOKS, "webhooks")
 
 
 async def delete(principal: Principal, webhook_id: int) -> bool:

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
-from schema import fastpath
+from schema import fastpath, list_bounds
 from schema.accountability import AccountabilityQueries
 from schema.api_keys import ApiKeyMutations, ApiKeyQueries
 from schema.breaches import BreachMutations, BreachQueries
@@ -134,6 +134,7 @@ def build_schema(max_tokens: int = DEFAULT_MAX_TOKENS, fast_execution: bool = Tr
             default_resolver=read_attribute,
         ),
     )
+    list_bounds.check(schema._schema)
     fastpath.install(schema, fast_execution=fast_execution)
     return schema
 

@@ -41,6 +41,7 @@ from auth.errors import Unauthenticated
 from auth.policy import ANYONE, OPERATIONS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.introspection import INTROSPECTION_FIELDS, introspection_problem
+from schema.list_bounds import Per, bound, lists_objects
 from schema.memo import MISSING, BoundedMemo
 from schema.selections import selected_fields
 
@@ -153,10 +154,10 @@ def _not_whole(type_: GraphQLInputType, value: Any, where: str) -> str | None:
 class _Shape:
     """Depth, cost and duplicated fields, following fragments (a fragment cycle stops the walk).
 
-    Cost: every object field costs 1, and a connection multiplies what it selects by the page that will run:
-    `first` as given inline, as a provided variable, as the variable's default, or as the argument's default
-    (null: the resolvers' default page), capped as the resolvers cap it. Lists that are not connections count
-    once: their sizes are bounded by the data (a request's travelers, a contact's consents per purpose).
+    Cost: one per object the answer may hold, plus what each selects. A connection multiplies what it selects by
+    the page that will run: `first` as given inline, as a provided variable, as the variable's default, or as the
+    argument's default (null: the resolvers' default page), capped as the resolvers cap it. A list multiplies
+    each item by its bound in schema.list_bounds (the data's own, a cap the resolvers keep, or its page).
     """
 
     def __init__(
@@ -206,6 +207,29 @@ class _Shape:
             raise _Refused(Refusal(f"{node.name.value}(first:) must be a whole number")) from None
         return CONNECTION_DEFAULT_PAGE if first is None else min(max(first, 1), MAX_PAGE)
 
+    def _objects(self, node: FieldNode, parent: Any, field_def: Any, each: int, limits: Limits) -> int:
+        """What a field of objects costs: one per object it may complete, plus `each`, what one of them selects."""
+        if field_def is None:  # not a field of this type: validation refuses it
+            return 1 + each
+        if not lists_objects(field_def.type):
+            return 1 + self._page(node, field_def) * each  # a connection: a page of what it selects
+        most = bound(parent.name, node.name.value).most
+        if most is Per.WHOLE:
+            # Counted once, however long the record: so each row may cost no more than a row of the largest page.
+            row_max = limits.max_cost // MAX_PAGE
+            if each > row_max:
+                raise _Refused(
+                    Refusal(
+                        f"{parent.name}.{node.name.value} lists a whole record: each of its rows may cost at most "
+                        f"{row_max}, this one costs {each} (select less under it)"
+                    )
+                )
+            return 1 + each
+        if most is Per.EDGES:
+            return 1 + each
+        items = self._page(node, field_def) if most is Per.PAGE else most
+        return items * (1 + each)
+
     def measure(
         self, selection_set: SelectionSetNode | None, parent: Any, seen: frozenset[str], depth: int, limits: Limits
     ) -> tuple[int, int]:
@@ -229,14 +253,15 @@ class _Shape:
             field_def = parent.fields.get(node.name.value) if is_object else None
             child_type = get_named_type(field_def.type) if field_def is not None else None
             child_depth = depth + 1
-            if node.selection_set is not None:  # scalars are free; objects cost 1, times the page size
+            if node.selection_set is not None:  # scalars are free; objects cost 1, times their number
                 child_depth, child_cost = self.measure(node.selection_set, child_type, now_seen, depth + 1, limits)
-                cost += 1 + self._page(node, field_def) * child_cost
+                cost += self._objects(node, parent, field_def, child_cost, limits)
             deepest = max(deepest, child_depth)
             if cost > limits.max_cost:
                 raise _Refused(
                     Refusal(
-                        f"query cost exceeds the limit of {limits.max_cost} (each connection multiplies by its `first`)"
+                        f"query cost exceeds the limit of {limits.max_cost} (a connection multiplies by its `first`, "
+                        "a list by its bound: see the README's Hardening)"
                     )
                 )
         return deepest, cost

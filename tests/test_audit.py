@@ -140,7 +140,10 @@ async def test_views_are_noted_through_fragments_and_nested_selections(client, w
         # An inline fragment, and a personal field of the request's contact reached through the request.
         ("{ travelRequests { edges { node { ... on TravelRequest { contact { lastName } } } } } }", everyone),
         # Travelers are the contact's data too, two levels below.
-        ("{ contacts { edges { node { requests { edges { node { travelers { firstName } } } } } } } }", everyone),
+        (
+            "{ contacts { edges { node { requests(first: 5) { edges { node { travelers { firstName } } } } } } } }",
+            everyone,
+        ),
         # Public fields only, however deep: no view.
         ("{ contacts { edges { node { id visibility requests { edges { node { destination status } } } } } } }", []),
     ]

@@ -42,8 +42,9 @@ async def test_contact_paths_follow_the_policy(client, world: World, position: s
     for visibility, contact in world.contacts.items():
         visible = position in EXPECTED_VISIBLE[visibility]
         data = await client.data(
-            f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} requests {{ totalCount edges {{ node {{ {REQUEST_FIELDS} "
-            f"contact {{ {CONTACT_FIELDS} requests {{ edges {{ node {{ {REQUEST_FIELDS} }} }} }} }} }} }} }} }} }}",
+            f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} requests(first: 5) {{ totalCount edges {{ "
+            f"node {{ {REQUEST_FIELDS} contact {{ {CONTACT_FIELDS} requests(first: 5) {{ edges {{ node {{ "
+            f"{REQUEST_FIELDS} }} }} }} }} }} }} }} }} }}",
             {"id": gid("Contact", contact.id)},
             token,
         )

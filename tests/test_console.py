@@ -129,7 +129,7 @@ def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
 
             # Cas 1: the find operation, from its ready tab, with its variables shown.
             page.locator(".graphiql-tab", has_text="FindAndExport").click()
-            expect(page.locator(".graphiql-query-editor")).to_contain_text("contacts(search: $search)")
+            expect(page.locator(".graphiql-query-editor")).to_contain_text("contacts(search: $search, first: 10)")
             expect(page.locator(".graphiql-editor-tool")).to_contain_text("Pierre Martin")
             page.click(".graphiql-execute-button")
             response = page.locator(".graphiql-response")

@@ -37,7 +37,7 @@ from bench.page import PAGE_QUERY
 from models import TravelRequest, Visibility
 from schema import build_schema
 from tests.conftest import copy_sqlite_template, make_settings
-from tests.test_leaks import root_queries
+from tests.test_leaks import PROBE_COST, root_queries
 from tests.world import World, gid, make_world
 
 TESTS = Path(__file__).resolve().parent
@@ -113,7 +113,8 @@ def variables_for(text: str, world: World) -> dict[str, Any]:
 
 async def _answers(url: str, requests: list[tuple[str, dict[str, Any], str]], fast_execution: bool) -> list[bytes]:
     EXECUTOR_CACHE.clear()
-    app = create_app(make_settings(url, fast_execution=fast_execution))
+    # The leak probes run whole, as in tests/test_leaks.py: refused by the cost guard, they would compare nothing.
+    app = create_app(make_settings(url, fast_execution=fast_execution, max_query_cost=PROBE_COST))
     answers = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4242))

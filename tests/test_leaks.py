@@ -9,13 +9,16 @@ import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, is_leaf_type
 from graphql.pyutils import Undefined
 
+from app.settings import Settings
 from auth.enforce import api_key_refused_field
 from auth.policy import API_KEY_STAFF_FIELDS
 from models import Role, SubjectRequest, User, Visibility
 from schema import build_schema
+from tests.conftest import make_settings
 from tests.world import World, gid, make_web_request, make_world, personal_values
 
 DEPTH = 5
+PROBE_COST = 10**9
 OUTSIDERS_OF_ADVISOR_CONTACT = ["mate", "other_team", "no_team", "admin", "foreign_dpo", "foreign_advisor"]
 
 
@@ -70,6 +73,13 @@ def root_queries(schema: GraphQLSchema, args: dict[str, str]) -> dict[str, str]:
         body = f" {{ {selection(target, DEPTH)} }}" if isinstance(target, GraphQLObjectType) else ""
         documents[name] = f"{{ {call}{body} }}"
     return documents
+
+
+@pytest.fixture
+def settings(database_url: str, fast_execution: bool) -> Settings:
+    """The probes select every field DEPTH levels down, lists in lists: the cost guard (tests/test_cost.py) would
+    refuse most of them, and a refused probe shows nothing, so leaks nothing. Over this small world they run whole."""
+    return make_settings(database_url, fast_execution=fast_execution, max_query_cost=PROBE_COST)
 
 
 @pytest.fixture

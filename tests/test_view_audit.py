@@ -26,7 +26,12 @@ from resolvers.audit import contact_ref
 from resolvers.clock import now
 from schema import build_schema
 from schema.masking import PERSONAL_FIELDS
-from tests.test_leaks import DEPTH, _named, selection
+from tests.test_leaks import (
+    DEPTH,
+    _named,
+    selection,
+    settings,  # noqa: F401 - the fixture: the probes run whole, past the cost limit
+)
 from tests.world import World, gid, make_web_request, make_world
 
 # Arguments of each root field that can return personal data: a root field missing here fails the test (a new
