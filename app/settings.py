@@ -224,6 +224,9 @@ def _mail_from(env: dict[str, str]) -> str:
     return sender
 
 
+_YES, _NO = ("true", "1", "yes"), ("false", "0", "no")
+
+
 def _smtp(env: dict[str, str]) -> SmtpServer | None:
     """smtp://user:pass@host:port, ?starttls=true to require STARTTLS, or smtps:// for implicit TLS."""
     raw = env.get("ALVEOLE_SMTP_URL", "").strip()
@@ -238,8 +241,15 @@ def _smtp(env: dict[str, str]) -> SmtpServer | None:
         raise SettingsError(problem) from None
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise SettingsError(problem)
-    options = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
-    starttls = options.get("starttls", "false") in ("true", "1", "yes")
+    options = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    # A misspelt option must not silently send in clear text: only starttls, with a yes or a no.
+    unknown = sorted(set(options) - {"starttls"})
+    if unknown:
+        raise SettingsError(f"ALVEOLE_SMTP_URL: unknown option {unknown[0]!r} (the only one is starttls=true)")
+    starttls_value = options.get("starttls", "false")
+    if starttls_value not in _YES + _NO:
+        raise SettingsError("ALVEOLE_SMTP_URL: starttls must be true or false")
+    starttls = starttls_value in _YES
     implicit = parts.scheme == "smtps"
     if implicit and starttls:
         raise SettingsError("ALVEOLE_SMTP_URL: smtps:// is already TLS; starttls=true is for smtp://")
@@ -294,5 +304,5 @@ def _hash_cost(env: dict[str, str]) -> HashCost:
         parallelism=_int(env, "ALVEOLE_ARGON2_PARALLELISM", default.parallelism),
     )
     if cost.memory_kib < 8 * cost.parallelism:
-        raise SettingsError("ALVEOLE_ARGON2_MEMORY_KIB must be at least 8 × ALVEOLE_ARGON2_PARALLELISM")
+        raise SettingsError("ALVEOLE_ARGON2_MEMORY_KIB must be at least 8 times ALVEOLE_ARGON2_PARALLELISM")
     return cost

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 
 from models.outbox import OutboxMessage
+from resolvers.clock import now
 from resolvers.outbox import TransportError
 
 TIMEOUT_SECONDS = 30
@@ -37,8 +38,10 @@ class MailTransport:
         mail["From"] = formataddr((self.sender_name, self.sender)) if self.sender_name else self.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
-        mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        # The same id on every retry lets a receiving server drop a duplicate of a mail it did accept.
+        mail["Date"] = format_datetime(now())
+        # The same Message-ID on every retry (made from the outbox row, not at random) lets a receiving server
+        # drop a duplicate of a mail it accepted while its answer was lost.
+        mail["Message-ID"] = message_id(message, self.sender)
         mail["X-Alveole-Outbox-Id"] = str(message.id)
         mail.set_content(message.body)
         if message.body_html:
@@ -57,6 +60,11 @@ class MailTransport:
             )
         except (aiosmtplib.SMTPException, OSError) as error:
             raise TransportError(describe(error)) from None
+
+
+def message_id(message: OutboxMessage, sender: str) -> str:
+    created = int(message.created_at.timestamp() * 1_000_000)
+    return f"<alveole.{message.id}.{created}@{sender.rpartition('@')[2] or 'localhost'}>"
 
 
 def describe(error: Exception) -> str:

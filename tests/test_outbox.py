@@ -4,14 +4,19 @@ and mails deleted 30 days after sending. Real SMTP servers on loopback, real `al
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import re
 import subprocess
 import time
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from app import dispatcher
 from bench.servers import free_port
@@ -22,7 +27,7 @@ from resolvers.clock import now
 from resolvers.smtp import SmtpServer
 from tests.conftest import CHEAP_HASHING, POSTGRES_URL, SECRET, make_settings
 from tests.live_server import LiveServer, live_server, seed
-from tests.mailbox import smtp_server
+from tests.mailbox import Mailbox, smtp_server
 from tests.test_cli import alveole
 from tests.test_self_service import FORM, OUTBOX, SUBMIT, intake_key
 from tests.world import World, make_world
@@ -85,6 +90,36 @@ async def test_smtp_down_then_alveole_outbox_send_delivers_once(client, world: W
         assert len(mailbox.received()) == 1  # exactly once
     [mail] = (await client.data(OUTBOX, {"s": "SENT"}, world.tokens["dpo"]))["outbox"]
     assert mail["attempts"] == 2 and mail["sentAt"] and mail["lastError"] is None
+
+
+class RefusesOnce(Mailbox):
+    """Answers the first mail's DATA with a temporary refusal, as a busy server does, then accepts."""
+
+    tries: list[Any]
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.tries.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        if len(self.tries) == 1:
+            return "451 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_retried_mail_keeps_its_message_id_and_every_mail_is_dated(client, world: World) -> None:
+    box = RefusesOnce(free_port())
+    box.tries = []
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        await client.data(SUBMIT, {"input": FORM}, await intake_key(client, world))
+        transports = dispatcher.transports(make_settings("sqlite://unused", smtp=box.server))
+        assert (await outbox.send_due(transports)).retrying == 1
+        assert (await outbox.send_due(transports, ignore_backoff=True)).sent == 1
+    finally:
+        controller.stop()
+    first, second = box.tries
+    # A receiving server that did take the first try can drop the second as the same message.
+    assert first["Message-ID"] == second["Message-ID"] and first["Message-ID"].startswith("<alveole.")
+    assert second["Date"] and parsedate_to_datetime(second["Date"]).tzinfo is not None
 
 
 def smtp_server_at(port: int) -> SmtpServer:
@@ -258,7 +293,16 @@ def test_smtp_settings_read_every_form_and_never_print_the_password() -> None:
     implicit = load({**base, "ALVEOLE_SMTP_URL": "smtps://u:secret-pass@mail.example"}).smtp
     assert implicit is not None and (implicit.port, implicit.implicit_tls) == (465, True)
     assert load(base).smtp is None and load(base).public_url == ""
-    for wrong in ("http://u:secret-pass@host", "smtps://u:secret-pass@host?starttls=true", "smtp://u:secret-pass@:25"):
+    wrongs = (
+        "http://u:secret-pass@host",
+        "smtps://u:secret-pass@host?starttls=true",
+        "smtp://u:secret-pass@:25",
+        # A misspelt option or value would otherwise send in clear text.
+        "smtp://u:secret-pass@host:587?starttls=ture",
+        "smtp://u:secret-pass@host:587?tls=true",
+        "smtp://u:secret-pass@host:587?starttls",
+    )
+    for wrong in wrongs:
         with pytest.raises(SettingsError, match="ALVEOLE_SMTP_URL") as refused:
             load({**base, "ALVEOLE_SMTP_URL": wrong})
         assert "secret-pass" not in str(refused.value)
