@@ -61,13 +61,19 @@ def _language(value: str | None) -> str:
     return language
 
 
-def _email_key(email: str) -> str:
-    # Counted by a hash of the address: the throttle table holds no address.
-    return "dsr-email:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:40]
+def _hashed(value: str) -> str:
+    # The throttle table holds no address, email or network: a hash of it.
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
 
 
-def _address_key(client: str) -> str:
-    return "dsr-address:" + client[:100]
+# Counted per agency: one agency's website (or whoever holds its key) can neither use up a person's requests
+# to another agency nor learn, from a RATE_LIMITED, that the person wrote to another agency.
+def _email_key(agency_id: int, email: str) -> str:
+    return f"dsr-email:{agency_id}:{_hashed(email)}"
+
+
+def _address_key(agency_id: int, client: str) -> str:
+    return f"dsr-address:{agency_id}:{_hashed(client[:100])}"
 
 
 async def submit(principal: Principal, form: RequestForm, *, client: str, public_url: str) -> SubjectRequest:
@@ -78,8 +84,9 @@ async def submit(principal: Principal, form: RequestForm, *, client: str, public
     source = validation.web_page("sourceUrl", form.source_url)
     language = _language(form.language)
     what = "Too many rights requests"
-    await throttle.check_key(_email_key(email), *PER_EMAIL, what)
-    await throttle.check_key(_address_key(client), *PER_ADDRESS, what)
+    counted = [_email_key(principal.agency_id, email), _address_key(principal.agency_id, client)]
+    await throttle.check_key(counted[0], *PER_EMAIL, what)
+    await throttle.check_key(counted[1], *PER_ADDRESS, what)
     received = now()
     token = new_link_token()
     async with in_transaction() as conn:
@@ -124,7 +131,7 @@ async def submit(principal: Principal, form: RequestForm, *, client: str, public
             text=mail.text,
             subject_request_id=request.id,
         )
-        await throttle.fail([_email_key(email), _address_key(client)], conn)
+        await throttle.fail(counted, conn)
         await audit.record(
             principal,
             "RECEIVE_SUBJECT_REQUEST",

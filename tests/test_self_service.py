@@ -15,6 +15,7 @@ import pytest
 from app import dispatcher
 from app.settings import Settings
 from models import AuditEvent, Contact, ExportDelivery, OutboxMessage, SubjectRequest, Visibility
+from models.credentials import LoginFailure
 from resolvers import outbox
 from resolvers.clock import now
 from resolvers.ids import decode_id
@@ -261,6 +262,23 @@ async def test_rate_limits_per_address_and_per_email(client, world: World, mailb
     error = body["errors"][0]
     assert error["extensions"]["code"] == "RATE_LIMITED" and 0 < error["extensions"]["retryAfterSeconds"] <= 3600
     assert await SubjectRequest.all().count() == 20 and await OutboxMessage.all().count() == 20
+
+
+async def test_rate_limits_are_per_agency_and_keep_no_address(client, world: World, mailbox) -> None:
+    """Another agency's website cannot use up a person's requests here, nor learn that they wrote elsewhere."""
+    foreign = await client.data(
+        'mutation { createApiKey(name: "other site", scopes: [INTAKE]) { secret } }', token=world.tokens["foreign_dpo"]
+    )
+    foreign_key = foreign["createApiKey"]["secret"]
+    for _ in range(5):
+        await submit(client, foreign_key)
+    assert await client.error_code(SUBMIT, {"input": FORM}, foreign_key) == "RATE_LIMITED"
+    receipt = await submit(client, await intake_key(client, world))
+    assert receipt["reference"].startswith("DSR-")
+    keys = await LoginFailure.all().values_list("key", flat=True)
+    assert len(keys) == 12
+    for key in keys:
+        assert "example" not in key.lower() and "203.0.113.7" not in key, key
 
 
 @pytest.mark.parametrize(
