@@ -19,7 +19,7 @@ from auth.principal import SYSTEM_ACTOR, Principal
 from models.breaches import Breach
 from models.crm import Contact
 from models.enums import ConsentPurpose, OutboxStatus, SubjectRequestStatus, Visibility
-from models.gdpr import ConsentRecord, SubjectRequest
+from models.gdpr import AuditEvent, ConsentRecord, SubjectRequest
 from models.notes import NoteFinding
 from models.organisation import Agency
 from models.outbox import OutboxMessage
@@ -27,6 +27,7 @@ from resolvers import audit, list_caps, note_findings, outbox, retention
 from resolvers.clock import now
 from resolvers.sensitive_notes import CATEGORIES
 from resolvers.sql import spelled_for
+from resolvers.staff import STAFF_CHANGES
 from resolvers.subject_requests import add_months
 
 VIEW_DAYS = 30
@@ -89,6 +90,7 @@ class Report:
     breaches: int
     next_breach_deadline: datetime | None
     mail_by_status: dict[str, int]  # the mail outbox (webhooks will join it as another transport)
+    staff_changes: int  # users created, roles, teams and active flags changed in the last VIEW_DAYS days
 
 
 def _month(at: datetime | date) -> str:
@@ -173,6 +175,11 @@ async def _mail(agency_id: int) -> dict[str, int]:
     return {s.value: found.get(s.value, 0) for s in OutboxStatus}
 
 
+async def _staff_changes(agency_id: int, at: datetime) -> int:
+    since = at - timedelta(days=VIEW_DAYS)
+    return await AuditEvent.filter(agency_id=agency_id, action__in=STAFF_CHANGES, at__gte=since).count()
+
+
 async def report(principal: Principal) -> Report:
     at = now()
     agency = await Agency.get(id=principal.agency_id)
@@ -201,4 +208,5 @@ async def report(principal: Principal) -> Report:
         breaches=await Breach.filter(agency_id=agency.id).count(),
         next_breach_deadline=next_breach.notify_authority_by if next_breach else None,
         mail_by_status=await _mail(agency.id),
+        staff_changes=await _staff_changes(agency.id, at),
     )

@@ -85,6 +85,9 @@ class ComplianceReport:
         description="the mail outbox: FAILED gave up after the last try, HELD waits for ALVEOLE_SMTP_URL"
     )
     mail_failures: int
+    staff_changes_last_30_days: int = strawberry.field(
+        description="users created, and roles, teams or active flags changed, in the last 30 days (staffChanges lists them)"
+    )
 
 
 @strawberry.type
@@ -124,4 +127,5 @@ class ComplianceQueries:
             next_breach_notification_deadline=r.next_breach_deadline,
             mail_by_status=[MailStatusCount(status=OutboxStatus(s), count=n) for s, n in r.mail_by_status.items()],
             mail_failures=r.mail_by_status[OutboxStatus.FAILED.value],
+            staff_changes_last_30_days=r.staff_changes,
         )

@@ -169,6 +169,11 @@ async def test_staff_changes_name_both_sides_newest_first_for_the_dpo_only(clien
     assert (await client.data(STAFF_CHANGES, token=world.tokens["foreign_dpo"]))["staffChanges"]["edges"] == []
     for position in ("admin", "owner"):
         await forbidden(client, STAFF_CHANGES, {}, world.tokens[position])
+    # The compliance report (the DPO's dashboard) counts them too, its own agency's only.
+    report = "{ complianceReport { staffChangesLast30Days } }"
+    assert (await client.data(report, token=world.tokens["dpo"]))["complianceReport"]["staffChangesLast30Days"] == 5
+    foreign = await client.data(report, token=world.tokens["foreign_dpo"])
+    assert foreign["complianceReport"]["staffChangesLast30Days"] == 0
 
 
 async def test_a_dpo_promoted_by_a_dpo_signs_in_with_its_new_powers(client, world: World) -> None:

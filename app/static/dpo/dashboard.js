@@ -16,6 +16,7 @@
     "  viewDays personalDataViews { actor daily total peak flagged } dailyViewMedians",
     "  noteFindingsByCategory { category count covered } auditChainOk auditEventsChecked",
     "  breachCount nextBreachNotificationDeadline mailByStatus { status count } mailFailures",
+    "  staffChangesLast30Days",
     "} }"
   ].join("\n");
   // Colour-blind-safe (Okabe-Ito), then greys.
@@ -74,6 +75,7 @@
     $("tile-overdue").parentNode.classList.toggle("alert", report.overdueSubjectRequests > 0);
     text("tile-mail", report.mailFailures);
     $("tile-mail").parentNode.classList.toggle("alert", report.mailFailures > 0);
+    text("tile-staff", report.staffChangesLast30Days);
     text("generated-at", "Generated " + when(report.generatedAt));
   }
 
