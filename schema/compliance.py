@@ -86,7 +86,7 @@ class ComplianceReport:
     )
     mail_failures: int
     staff_changes_last_30_days: int = strawberry.field(
-        description="users created, and roles, teams or active flags changed, in the last 30 days (staffChanges lists them)"
+        description="users created, and roles, teams or active flags changed, in the last 30 days (see staffChanges)"
     )
 
 
