@@ -64,8 +64,10 @@ def main() -> None:
 def serve(host: str, port: int, demo: bool, workers: int) -> None:
     from app.presence import InUse, holding
 
-    settings_module.default_public_url(f"http://{host}:{port}")
+    warning = settings_module.default_public_url(host, port)
     settings = _settings()
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("--workers above 1 needs PostgreSQL: SQLite allows one writer process")
     try:

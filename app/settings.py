@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -204,10 +205,28 @@ def load(env: dict[str, str] | None = None) -> Settings:
     )
 
 
-def default_public_url(url: str) -> None:
+def listening_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _every_interface(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return not host.strip()
+
+
+def default_public_url(host: str, port: int) -> str | None:
     """`alveole serve`: links start with the address it listens on unless ALVEOLE_PUBLIC_URL says otherwise
-    (set in the environment, so that the worker processes it starts read it too)."""
-    os.environ.setdefault("ALVEOLE_PUBLIC_URL", url)
+    (set in the environment, so that the worker processes it starts read it too). Says what is wrong when
+    that address is no link a person could open (every interface: 0.0.0.0, ::)."""
+    if os.environ.get("ALVEOLE_PUBLIC_URL", "").strip():
+        return None
+    url = listening_url(host, port)
+    os.environ["ALVEOLE_PUBLIC_URL"] = url
+    if _every_interface(host):
+        return f"links in mails would start with {url}, which nobody can open: set ALVEOLE_PUBLIC_URL"
+    return None
 
 
 def _public_url(env: dict[str, str]) -> str:

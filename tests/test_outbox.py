@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 import re
 import subprocess
 import time
@@ -316,3 +317,21 @@ def test_smtp_settings_read_every_form_and_never_print_the_password() -> None:
         3,
         5,
     )
+
+
+def test_the_default_public_url_is_the_listening_address_and_a_wildcard_is_warned_of(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.settings import default_public_url
+
+    monkeypatch.delenv("ALVEOLE_PUBLIC_URL", raising=False)
+    assert default_public_url("127.0.0.1", 8000) is None
+    assert os.environ["ALVEOLE_PUBLIC_URL"] == "http://127.0.0.1:8000"
+    every_interface = (("0.0.0.0", "http://0.0.0.0:8000"), ("::", "http://[::]:8000"))  # noqa: S104 - not bound
+    for host, url in every_interface:
+        monkeypatch.delenv("ALVEOLE_PUBLIC_URL")
+        warning = default_public_url(host, 8000)
+        assert warning and "set ALVEOLE_PUBLIC_URL" in warning and url in warning
+    monkeypatch.setenv("ALVEOLE_PUBLIC_URL", "https://rgpd.agency.example")
+    assert default_public_url("::", 8000) is None
+    assert os.environ["ALVEOLE_PUBLIC_URL"] == "https://rgpd.agency.example"
