@@ -10,7 +10,7 @@ import models
 from auth import enforce
 from resolvers import deliveries, outbox, self_service
 from resolvers.ids import decode_id, encode_id
-from resolvers.pagination import MAX_PAGE
+from resolvers.pagination import MAX_PAGE, page_size
 from schema.context import Info
 from schema.enums import MailStatus, SubjectRightKind
 from schema.gdpr import ExportDelivery, SubjectRequest
@@ -87,7 +87,8 @@ def _public_url(info: Info) -> str:
 class SelfServiceQueries:
     @strawberry.field(description="DPO. The agency's mails, newest first (bodies are never shown).")
     async def outbox(self, info: Info, status: MailStatus | None = None, first: int | None = 50) -> list[OutboxMail]:
-        count = min(max(first if first is not None else 50, 0), OUTBOX_MAX)
+        # As every page: null means 50, above 200 means 200, below 0 is the caller's mistake.
+        count = page_size(first)
         rows = await outbox.list_messages(
             info.context.viewer.agency_id, outbox.MAIL, models.OutboxStatus(status) if status else None, count
         )

@@ -374,6 +374,19 @@ async def test_a_failure_leaves_neither_the_change_nor_its_mail(
     assert not await ExportDelivery.exists() and await OutboxMessage.all().count() == mails
 
 
+async def test_the_outbox_pages_as_every_list(client, world: World, mailbox) -> None:
+    key = await intake_key(client, world)
+    for i in range(3):
+        await submit(client, key, email=f"person{i}@example.net")
+    listed = "query($f: Int) { outbox(first: $f) { to } }"
+    dpo = world.tokens["dpo"]
+    assert len((await client.data(listed, {"f": 2}, dpo))["outbox"]) == 2
+    assert len((await client.data(listed, {"f": None}, dpo))["outbox"]) == 3
+    assert len((await client.data(listed, {"f": 0}, dpo))["outbox"]) == 0
+    body = await client.post(listed, {"f": -1}, dpo)
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+
+
 async def test_keys_and_other_roles_cannot_use_the_dpo_side(client, world: World, settings, mailbox) -> None:
     request_id = await verified_request(client, world, settings, mailbox)
     contact_id = gid("Contact", world.contacts[Visibility.AGENCY].id)
