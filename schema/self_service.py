@@ -10,12 +10,10 @@ import models
 from auth import enforce
 from resolvers import deliveries, outbox, self_service
 from resolvers.ids import decode_id, encode_id
-from resolvers.pagination import MAX_PAGE, page_size
+from resolvers.pagination import page_size
 from schema.context import Info
 from schema.enums import MailStatus, SubjectRightKind
 from schema.gdpr import ExportDelivery, SubjectRequest
-
-OUTBOX_MAX = MAX_PAGE  # what the cost guard counts outbox(first:) at
 
 
 @strawberry.input(description="The website's rights form (API key, scope INTAKE).")
