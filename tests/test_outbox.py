@@ -324,7 +324,9 @@ def test_the_default_public_url_is_the_listening_address_and_a_wildcard_is_warne
 ) -> None:
     from app.settings import default_public_url
 
-    monkeypatch.delenv("ALVEOLE_PUBLIC_URL", raising=False)
+    # default_public_url writes os.environ itself: set through monkeypatch first, so that its undo removes what
+    # the function wrote (else the live servers of later tests would inherit it).
+    monkeypatch.setenv("ALVEOLE_PUBLIC_URL", "")
     assert default_public_url("127.0.0.1", 8000) is None
     assert os.environ["ALVEOLE_PUBLIC_URL"] == "http://127.0.0.1:8000"
     every_interface = (("0.0.0.0", "http://0.0.0.0:8000"), ("::", "http://[::]:8000"))  # noqa: S104 - not bound
