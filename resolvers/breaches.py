@@ -77,6 +77,11 @@ async def _actors(principal: Principal, data: BreachInput) -> tuple[str | None, 
     email = None
     if data.actor_email is not None:
         email = validation.email("actorEmail", data.actor_email).lower()
+        # A typo would otherwise enter the register for good as a breach of nobody. A former address
+        # (the user's email changed since) still names its events, so the audit log counts too.
+        known = await User.filter(agency_id=principal.agency_id, email=email).exists()
+        if not known and not await AuditEvent.filter(agency_id=principal.agency_id, actor=email).exists():
+            raise BadInput("actorEmail", "no user of this agency has this email, and no audit event names it")
     key_actor = None
     if data.api_key_id is not None:
         key = await ApiKey.filter(id=decode_id("ApiKey", data.api_key_id), agency_id=principal.agency_id).first()
@@ -255,12 +260,16 @@ def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str, 
     )
 
 
+def _already_notified(at: datetime) -> BadInput:
+    return BadInput("id", f"the people concerned were already notified on {_when(at)}")
+
+
 async def notify_subjects(principal: Principal, breach_id: int) -> int:
     """Art. 34: one letter (French, then English) per affected person with an email, through the outbox,
     in one transaction; returns how many were queued. Once per breach: a second call is refused."""
     breach = await get_breach(principal, breach_id)
     if breach.subjects_notified_at is not None:
-        raise BadInput("id", f"the people concerned were already notified on {_when(breach.subjects_notified_at)}")
+        raise _already_notified(breach.subjects_notified_at)
     agency = await Agency.get(id=principal.agency_id)
     user = await User.filter(id=principal.user_id).first() if principal.user_id is not None else None
     dpo = f"{user.name} <{user.email}>" if user is not None else agency.name
@@ -272,6 +281,15 @@ async def notify_subjects(principal: Principal, breach_id: int) -> int:
     }
     queued = 0
     async with in_transaction() as conn:
+        # Claimed first, in the transaction: of two calls at once (two tabs, two servers) one queues the
+        # letters and the other is refused, instead of every person getting two.
+        claimed = (
+            await Breach.filter(id=breach.id, subjects_notified_at__isnull=True)
+            .using_db(conn)
+            .update(subjects_notified_at=now())
+        )
+        if not claimed:
+            raise _already_notified(now())
         for person in people:
             if not person.email:
                 continue
@@ -288,7 +306,6 @@ async def notify_subjects(principal: Principal, breach_id: int) -> int:
                 contact_id=person.id,
             )
             queued += 1
-        await Breach.filter(id=breach.id).using_db(conn).update(subjects_notified_at=now())
         await audit.record(
             principal, "NOTIFY_BREACH_SUBJECTS", detail=f"breach {breach.id}: {queued} letters queued", connection=conn
         )

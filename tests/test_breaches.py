@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import resolvers.audit
 from app import dispatcher
 from models import AuditEvent, Contact, OutboxMessage, Visibility
+from models.breaches import Breach
 from resolvers import outbox
 from resolvers.clock import now
 from tests.conftest import make_settings
@@ -138,6 +140,18 @@ async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world
     assert body["errors"][0]["message"] == "to: must not be before from"
     unknown_key = {**window, "description": "x", "apiKeyId": gid("ApiKey", 999)}
     assert await client.error_code(RECORD, {"input": unknown_key}, dpo) == "NOT_FOUND"
+    assert await client.error_code(RECORD, {"input": {**unknown_key, "apiKeyId": "not-an-id"}}, dpo) == "NOT_FOUND"
+    # A mistyped email would enter the register for good as a breach of nobody.
+    typo = {**good, "actorEmail": "0" + world.users["owner"].email}
+    body = await client.post(RECORD, {"input": typo}, dpo)
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "actorEmail"}
+    assert "no user of this agency" in body["errors"][0]["message"]
+    foreign = {**good, "actorEmail": world.users["foreign_dpo"].email}  # another agency's staff: not ours
+    assert (await client.post(RECORD, {"input": foreign}, dpo))["errors"][0]["extensions"]["field"] == "actorEmail"
+    bad_email = {**good, "actorEmail": "not an email"}
+    assert await client.error_code(RECORD, {"input": bad_email}, dpo) == "BAD_USER_INPUT"
+    assert await client.error_code(RECORD, {"input": {**good, "description": "  "}}, dpo) == "BAD_USER_INPUT"
+    assert await Breach.all().count() == 0  # nothing entered the register
     # Another agency's DPO sees an empty register.
     await client.data(RECORD, {"input": good}, dpo)
     assert (await client.data(LIST, token=world.tokens["foreign_dpo"]))["breaches"] == []
@@ -185,3 +199,22 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
     assert await client.error_code(NOTIFY, {"id": gid("Breach", 999)}, dpo) == "NOT_FOUND"
     event = await AuditEvent.get(action="NOTIFY_BREACH_SUBJECTS")
     assert event.detail.endswith(": 2 letters queued")
+
+
+async def test_two_notifications_at_once_queue_the_letters_once(client, world: World) -> None:
+    owner = world.users["owner"]
+    people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"R{i}Q") for i in range(2)]
+    start = now() - timedelta(minutes=5)
+    for person in people:
+        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    dpo = world.tokens["dpo"]
+    recorded = await client.data(
+        RECORD, {"input": {**window, "description": "Lost phone.", "actorEmail": owner.email}}, dpo
+    )
+    breach_id = recorded["recordBreach"]["id"]
+    # Both read "not notified yet" before either writes: only the claim inside the transaction tells them apart.
+    answers = await asyncio.gather(*(client.post(NOTIFY, {"id": breach_id}, dpo) for _ in range(2)))
+    assert sorted("errors" in a for a in answers) == [False, True], answers
+    assert [a["data"]["notifyBreachSubjects"] for a in answers if "errors" not in a] == [2]
+    assert await OutboxMessage.all().count() == 2
