@@ -91,6 +91,14 @@ def backup(settings: Settings, target: Path) -> int:
     settings.required_erasure_journal()
     if target.exists():
         raise BackupError(f"{target} already exists: back up to a new file")
+    database = settings.sqlite_path
+    if database is not None and not database.is_file():
+        raise BackupError(f"there is no database at {database}: nothing to back up (see ALVEOLE_DATABASE_URL)")
+    folder = target.parent
+    if not folder.is_dir():
+        raise BackupError(f"{folder} is not a folder: create it, or back up elsewhere")
+    if not os.access(folder, os.W_OK):
+        raise BackupError(f"{folder} is not writable: back up elsewhere")
     if not settings.is_sqlite:
         _tool("pg_dump")
     partial = target.with_name(target.name + ".partial")
@@ -122,11 +130,14 @@ async def _backup_sqlite(settings: Settings, partial: Path) -> None:
             # The snapshot: the copy below reads this transaction's view, whatever commits meanwhile.
             source.execute("BEGIN")
             source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        copy = sqlite3.connect(str(partial))
         try:
-            source.backup(copy)  # a CLI: blocking its loop for the copy is fine
-        finally:
-            copy.close()
+            copy = sqlite3.connect(str(partial))
+            try:
+                source.backup(copy)  # a CLI: blocking its loop for the copy is fine
+            finally:
+                copy.close()
+        except sqlite3.Error as error:  # the target: unwritable, or its disk full
+            raise BackupError(f"could not write the backup beside {partial.parent}: {error}") from None
         source.execute("ROLLBACK")
     finally:
         source.close()
@@ -209,8 +220,10 @@ def _restore_sqlite(settings: Settings, source: Path) -> None:
             tables = {row[0] for row in backup_file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError:
             raise BackupError(f"{source} is not a SQLite database") from None
-        if checked != "ok" or "tortoise_migrations" not in tables:
-            raise BackupError(f"{source} is not an intact Alvéole backup ({checked})")
+        if checked != "ok":
+            raise BackupError(f"{source} is damaged ({checked}): restore another backup")
+        if "tortoise_migrations" not in tables:
+            raise BackupError(f"{source} is a SQLite database but not an Alvéole backup")
         database = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
         try:
             backup_file.backup(database)

@@ -39,7 +39,26 @@ async def _with_database(work):  # type: ignore[no-untyped-def]
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
-@click.group(help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
+class _Commands(click.Group):
+    """Every command: a database that cannot be reached or written is a clear error and exit 1, not a
+    traceback (an operator's mistake or an outage, not a bug)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from resolvers.faults import unavailable
+
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise  # already said clearly (it may wrap a storage fault as its context)
+        except Exception as error:
+            fault = unavailable(error)
+            if fault is None:
+                raise
+            # The driver's text names the host or the file, never a row's values.
+            raise click.ClickException(f"{fault.message} ({type(error).__name__}: {error})") from None
+
+
+@click.group(cls=_Commands, help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
 def main() -> None:
     from app import logs
 

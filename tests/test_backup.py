@@ -9,9 +9,12 @@ checked in-process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +245,56 @@ def test_restore_refuses_what_is_not_a_backup_and_backup_an_existing_file(tmp_pa
     assert refused.returncode == 1 and "is not" in refused.stderr and "Traceback" not in refused.stderr
     exists = alveole("backup", str(junk), env=env)
     assert exists.returncode == 1 and "already exists" in exists.stderr
+
+
+def clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """A user's mistake: exit 1 and one line saying what is wrong, never a traceback."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    for words in expected:
+        assert words in result.stderr, (words, result.stderr)
+
+
+def test_a_users_mistakes_with_backup_and_restore_are_clear_errors(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    env = {"ALVEOLE_DATABASE_URL": f"sqlite://{database}", "ALVEOLE_SECRET_KEY": "s" * 40}
+    clear_error(alveole("backup", str(tmp_path / "b.sqlite3"), env=env), "there is no database at")
+    assert not database.exists()  # a backup does not create the database it was asked to copy
+    asyncio.run(seed(f"sqlite://{database}", make_world))
+
+    clear_error(alveole("backup", str(tmp_path / "missing" / "b.sqlite3"), env=env), "is not a folder")
+    clear_error(alveole("backup", "/proc/alveole.backup", env=env), "could not write the backup")
+    made = tmp_path / "good.sqlite3"
+    assert alveole("backup", str(made), env=env).returncode == 0
+
+    clear_error(alveole("restore", str(tmp_path / "nowhere.sqlite3"), env=env), "is not a file")
+    truncated = tmp_path / "truncated.sqlite3"
+    truncated.write_bytes(made.read_bytes()[: made.stat().st_size // 3])
+    clear_error(alveole("restore", str(truncated), env=env), str(truncated))
+    foreign = tmp_path / "foreign.sqlite3"
+    with contextlib.closing(sqlite3.connect(foreign)) as other:
+        other.execute("CREATE TABLE t (x)")
+    clear_error(alveole("restore", str(foreign), env=env), "not an Alvéole backup")
+    restored = alveole("restore", str(made), env=env)  # the refusals changed nothing: the good one restores
+    assert restored.returncode == 0, restored.stderr
+
+
+def test_a_database_that_cannot_be_reached_is_a_clear_error_for_every_command(tmp_path: Path) -> None:
+    env = {
+        "ALVEOLE_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "ALVEOLE_SECRET_KEY": "s" * 40,
+        "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "journal"),
+    }
+    backup = tmp_path / "b.dump"
+    backup.write_bytes(b"x")
+    for command in (
+        ("serve",),
+        ("retention", "apply"),
+        ("backup", str(tmp_path / "new.dump")),
+        ("restore", str(backup)),
+        ("outbox", "send"),
+    ):
+        clear_error(alveole(*command, env=env), "The database is unavailable")
 
 
 def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tmp_path: Path) -> None:
