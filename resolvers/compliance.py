@@ -88,7 +88,8 @@ class Report:
     audit_events_checked: int
     breaches: int
     next_breach_deadline: datetime | None
-    mail_by_status: dict[str, int]  # the mail outbox (webhooks will join it as another transport)
+    mail_by_status: dict[str, int]  # the outbox's mails to people
+    webhook_by_status: dict[str, int]  # the outbox's webhook deliveries to partners
 
 
 def _month(at: datetime | date) -> str:
@@ -162,9 +163,9 @@ async def _note_findings(agency_id: int) -> list[CategoryCount]:
     return [CategoryCount(c, count.get(c, 0), covered.get(c, 0)) for c in CATEGORIES]
 
 
-async def _mail(agency_id: int) -> dict[str, int]:
+async def _outbox(agency_id: int, transport: str) -> dict[str, int]:
     rows = (
-        await OutboxMessage.filter(agency_id=agency_id, transport=outbox.MAIL)
+        await OutboxMessage.filter(agency_id=agency_id, transport=transport)
         .annotate(n=Count("id"))
         .group_by("status")
         .values_list("status", "n")
@@ -200,5 +201,6 @@ async def report(principal: Principal) -> Report:
         audit_events_checked=chain.checked_events,
         breaches=await Breach.filter(agency_id=agency.id).count(),
         next_breach_deadline=next_breach.notify_authority_by if next_breach else None,
-        mail_by_status=await _mail(agency.id),
+        mail_by_status=await _outbox(agency.id, outbox.MAIL),
+        webhook_by_status=await _outbox(agency.id, outbox.WEBHOOK),
     )

@@ -24,6 +24,12 @@ class MailStatusCount:
 
 
 @strawberry.type
+class OutboxStatusCount:
+    status: OutboxStatus
+    count: int
+
+
+@strawberry.type
 class VisibilityCount:
     visibility: Visibility
     count: int
@@ -85,6 +91,10 @@ class ComplianceReport:
         description="the mail outbox: FAILED gave up after the last try, HELD waits for ALVEOLE_SMTP_URL"
     )
     mail_failures: int
+    webhook_deliveries_by_status: list[OutboxStatusCount] = strawberry.field(
+        description="webhook deliveries to partners in the outbox: FAILED gave up after the last try"
+    )
+    webhook_failures: int
 
 
 @strawberry.type
@@ -124,4 +134,8 @@ class ComplianceQueries:
             next_breach_notification_deadline=r.next_breach_deadline,
             mail_by_status=[MailStatusCount(status=OutboxStatus(s), count=n) for s, n in r.mail_by_status.items()],
             mail_failures=r.mail_by_status[OutboxStatus.FAILED.value],
+            webhook_deliveries_by_status=[
+                OutboxStatusCount(status=OutboxStatus(s), count=n) for s, n in r.webhook_by_status.items()
+            ],
+            webhook_failures=r.webhook_by_status[OutboxStatus.FAILED.value],
         )

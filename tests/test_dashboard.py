@@ -9,11 +9,10 @@ run leaves the checkout as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,6 +31,7 @@ REPORT = """{ complianceReport {
   subjectRequestsByStatus { count } contactsByVisibility { count } consentsByMonth { granted withdrawn }
   retentionForecast { count } personalDataViews { actor daily flagged } noteFindingsByCategory { count }
   overdueSubjectRequests auditChainOk mailByStatus { count } mailFailures
+  webhookDeliveriesByStatus { count } webhookFailures
 } }"""
 # Non-blank: the share of the canvas's pixels that are not transparent.
 INK = """(id) => {
@@ -69,7 +69,8 @@ def live_totals(server: str) -> dict[str, object]:
         "chart-retention": sum(r["count"] for r in report["retentionForecast"]),
         "chart-views": sum(sum(r["daily"]) for r in report["personalDataViews"]),
         "chart-findings": sum(r["count"] for r in report["noteFindingsByCategory"]),
-        "chart-mail": sum(r["count"] for r in report["mailByStatus"]),
+        "chart-mail": sum(r["count"] for r in report["mailByStatus"] + report["webhookDeliveriesByStatus"]),
+        "webhook-failures": report["webhookFailures"],
         "flagged": [r["actor"] for r in report["personalDataViews"] if r["flagged"]],
         "overdue": report["overdueSubjectRequests"],
     }
@@ -126,6 +127,7 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str, tmp_path:
             expect(page.locator("#tile-overdue")).to_have_text(str(expected["overdue"]))
             expect(page.locator("#tile-chain")).to_have_text("intact")
             expect(page.locator("#tile-mail")).to_have_text("0")
+            expect(page.locator("#tile-webhooks")).to_have_text(str(expected["webhook-failures"]))
 
             shot = tmp_path / SCREENSHOT.name
             page.screenshot(path=str(shot), full_page=True)
