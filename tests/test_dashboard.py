@@ -79,7 +79,8 @@ def live_totals(server: str) -> dict[str, object]:
 def test_the_page_is_static_and_served_under_the_strict_csp(server: str) -> None:
     page = httpx.get(f"{server}/dpo")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "script-src 'self'" in page.headers["content-security-policy"]
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "unsafe" not in policy
     assert "<script>" not in page.text and 'src="http' not in page.text and 'href="http' not in page.text
     for path in ("dpo/vendor/chart.js/chart.umd.min.js", "signin.js", "dpo/dashboard.js", "dpo/dashboard.css"):
         assert f'"static/{path}"' in page.text
