@@ -8,7 +8,7 @@ window, and nothing else (other actors, other times and other agencies are not t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -39,6 +39,8 @@ from resolvers.mail_templates import Mail, render
 from resolvers.subject_mail import day
 
 NOTIFY_AUTHORITY_WITHIN = timedelta(hours=72)  # Art. 33(1)
+# A discovery "now" sent by a client whose clock runs a little ahead of ours is not in the future.
+CLOCK_LEEWAY = timedelta(minutes=5)
 DESCRIPTION_MAX = 5000
 # What reveals a person's data to the actor: a response showing it, an export, a download.
 EXPOSING_ACTIONS = ("VIEW_PERSONAL", "EXPORT", "DELIVERY_DOWNLOADED")
@@ -155,10 +157,26 @@ def notification_draft(
     )
 
 
+def _instant(field: str, value: datetime) -> datetime:
+    """An instant in UTC: a time without an offset is ambiguous (whose midnight?), and one at the edge of the
+    calendar cannot be moved to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BadInput(field, "must include a UTC offset (e.g. 2026-03-02T09:00:00Z)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise BadInput(field, "is out of range") from None
+
+
 async def record_breach(principal: Principal, data: BreachInput) -> Breach:
     description = validation.text("description", data.description, max_length=DESCRIPTION_MAX, multiline=True)
-    if data.window_to < data.window_from:
+    discovered_at = _instant("discoveredAt", data.discovered_at)
+    if discovered_at > now() + CLOCK_LEEWAY:
+        raise BadInput("discoveredAt", "must not be in the future")
+    window_from, window_to = _instant("from", data.window_from), _instant("to", data.window_to)
+    if window_to < window_from:
         raise BadInput("to", "must not be before from")
+    data = BreachInput(discovered_at, description, data.actor_email, data.api_key_id, window_from, window_to)
     email, key_actor = await _actors(principal, data)
     actors = [a for a in (email, key_actor) if a is not None]
     found = await exposure(principal.agency_id, actors, data.window_from, data.window_to)

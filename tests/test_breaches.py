@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -111,7 +111,8 @@ async def test_an_api_key_breach_and_special_categories_in_the_draft(client, wor
     note = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "Client diabétique"}) { id } }'
     await client.data(note, {"id": gid("Contact", shared.id)}, world.tokens["owner"])
     await client.data(VIEW, {"id": gid("Contact", shared.id)}, made["secret"])
-    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    discovered = datetime(2026, 3, 2, 11, 30, tzinfo=timezone(timedelta(hours=2)))  # told in Paris' summer time
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(discovered)}
     breach = (
         await client.data(
             RECORD,
@@ -122,6 +123,9 @@ async def test_an_api_key_breach_and_special_categories_in_the_draft(client, wor
     assert breach["affectedContactCount"] == 1
     assert [e["node"]["lastName"] for e in breach["affectedContacts"]["edges"]] == [shared.last_name]
     assert "api-key:Comparateur" in breach["notificationDraft"] and "HEALTH" in breach["notificationDraft"]
+    # The draft's times are UTC, whatever offset they were given in.
+    assert "Discovered: 2026-03-02 09:30 UTC." in breach["notificationDraft"]
+    assert "before 2026-03-05 09:30 UTC" in breach["notificationDraft"]
 
 
 async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world: World) -> None:
@@ -151,6 +155,16 @@ async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world
     bad_email = {**good, "actorEmail": "not an email"}
     assert await client.error_code(RECORD, {"input": bad_email}, dpo) == "BAD_USER_INPUT"
     assert await client.error_code(RECORD, {"input": {**good, "description": "  "}}, dpo) == "BAD_USER_INPUT"
+    # Times: with an offset, on the calendar, and a discovery that has happened.
+    for field, value, reason in (
+        ("from", "2026-11-01T00:00:00", "must include a UTC offset"),  # beside an aware `to`
+        ("discoveredAt", "9999-12-31T23:00:00Z", "must not be in the future"),  # + 72 h would overflow
+        ("to", "9999-12-31T23:00:00-03:00", "is out of range"),
+        ("from", "0001-01-01T00:00:00+05:00", "is out of range"),
+    ):
+        body = await client.post(RECORD, {"input": {**good, field: value}}, dpo)
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, body
+        assert reason in body["errors"][0]["message"]
     assert await Breach.all().count() == 0  # nothing entered the register
     # Another agency's DPO sees an empty register.
     await client.data(RECORD, {"input": good}, dpo)
