@@ -313,13 +313,49 @@ def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tm
         return contact.id
 
     erased = asyncio.run(seed(url, copy_then_erase))
-    refused = alveole("restore", str(copy), env=env)
-    assert refused.returncode == 1 and "--replay-whole-journal" in refused.stderr
-    told = alveole("restore", str(copy), "--replay-whole-journal", env=env)
-    assert told.returncode == 0, told.stderr
-    assert "1 entries still had data in the backup: 1 contacts" in told.stdout
 
     async def look() -> bool:
         return await Contact.filter(id=erased).exists()
 
+    refused = alveole("restore", str(copy), env=env)
+    assert refused.returncode == 1 and "--replay-whole-journal" in refused.stderr
+    # Refused before anything was replaced: a server started now must not find the erased person back.
     assert not asyncio.run(inspect(url, look))
+    told = alveole("restore", str(copy), "--replay-whole-journal", env=env)
+    assert told.returncode == 0, told.stderr
+    assert "1 entries still had data in the backup: 1 contacts" in told.stdout
+    assert not asyncio.run(inspect(url, look))
+    assert sorted(p.name for p in tmp_path.glob("copied-by-hand*")) == ["copied-by-hand.sqlite3"]  # left as it was
+
+
+def test_a_backup_of_another_journal_is_refused_before_the_database_is_replaced(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    url = f"sqlite://{database}"
+    env = {"ALVEOLE_DATABASE_URL": url, "ALVEOLE_SECRET_KEY": "s" * 40}
+    asyncio.run(seed(url, make_world))
+    backup = tmp_path / "monday.sqlite3"
+    assert alveole("backup", str(backup), env=env).returncode == 0
+    made_since = asyncio.run(seed(url, lambda: make_contact_in_first_agency("SINCEQ")))
+
+    lost = {**env, "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "a-new-journal")}  # the journal's path mistyped
+    refused = alveole("restore", str(backup), env=lost)
+    assert refused.returncode == 1 and "point ALVEOLE_ERASURE_JOURNAL at the right file" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    async def still_there() -> bool:
+        return await Contact.filter(id=made_since).exists()
+
+    assert asyncio.run(inspect(url, still_there))  # the database was not replaced
+    restored = alveole("restore", str(backup), env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert not asyncio.run(inspect(url, still_there))
+    assert sorted(p.name for p in tmp_path.glob("monday*")) == ["monday.sqlite3"]  # one file, left as it was
+
+
+async def make_contact_in_first_agency(marker: str) -> int:
+    from models import Agency, User
+
+    agency = await Agency.all().order_by("id").first()
+    owner = await User.filter(agency=agency).order_by("id").first()
+    assert agency is not None and owner is not None
+    return (await make_contact(agency, owner, Visibility.AGENCY, marker)).id
