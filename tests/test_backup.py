@@ -297,6 +297,24 @@ def test_a_database_that_cannot_be_reached_is_a_clear_error_for_every_command(tm
         clear_error(alveole(*command, env=env), "The database is unavailable")
 
 
+def test_an_erasure_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    asyncio.run(seed(f"sqlite://{database}", make_world))
+    backup = tmp_path / "b.sqlite3"
+    assert alveole("backup", str(backup), env={"ALVEOLE_DATABASE_URL": f"sqlite://{database}"}).returncode == 0
+    for journal_path in (tmp_path, Path("/proc/no-such-folder/journal")):  # a folder; a place that cannot be
+        env = {
+            "ALVEOLE_DATABASE_URL": f"sqlite://{database}",
+            "ALVEOLE_SECRET_KEY": "s" * 40,
+            "ALVEOLE_ERASURE_JOURNAL": str(journal_path),
+        }
+        for command in (("serve",), ("backup", str(tmp_path / "new.sqlite3")), ("restore", str(backup))):
+            clear_error(alveole(*command, env=env), "cannot open the erasure journal", "ALVEOLE_ERASURE_JOURNAL")
+        purged = alveole("retention", "apply", env=env)
+        assert purged.returncode == 1 and "Traceback" not in purged.stderr
+        assert "FAILED (cannot open the erasure journal" in purged.stderr
+
+
 def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
     url = f"sqlite://{database}"
