@@ -192,7 +192,9 @@ def restore(settings: Settings, source: Path, *, whole_journal: bool = False) ->
     # could be served with the erased in it.
     if settings.is_sqlite:
         with presence.alone(settings):
-            asyncio.run(check_restorable(_sqlite_mark(source), unmarked=unmarked))
+            marked_with = _sqlite_mark(source)
+            _journal_exists(settings, marked_with, whole_journal)
+            asyncio.run(check_restorable(marked_with, unmarked=unmarked))
             _restore_sqlite(settings, source)
             return asyncio.run(_migrate_and_replay(settings, unmarked))
     _tool("pg_restore")
@@ -206,7 +208,9 @@ async def _restore_postgres(settings: Settings, source: Path, unmarked: str) -> 
         raise presence.InUse(
             f"Alvéole processes are connected to the database ({'; '.join(sessions)}). {presence.HOW_TO_STOP}"
         )
-    await check_restorable(await _postgres_mark(source, target), unmarked=unmarked)
+    marked_with = await _postgres_mark(source, target)
+    _journal_exists(settings, marked_with, unmarked == REPLAY_ALL)
+    await check_restorable(marked_with, unmarked=unmarked)
     await _run(
         [
             _tool("pg_restore"),
@@ -222,6 +226,19 @@ async def _restore_postgres(settings: Settings, source: Path, unmarked: str) -> 
         target.password,
     )
     return await _migrate_and_replay(settings, unmarked)
+
+
+def _journal_exists(settings: Settings, marked_with: str | None, whole_journal: bool) -> None:
+    """A restore that has a journal to replay reads it where it is: a missing file is a wrong path or a lost
+    journal, not one to start afresh (the restore would then replay nothing, and erased people return)."""
+    path = settings.required_erasure_journal()
+    if path.exists() or (marked_with is None and not whole_journal):
+        return
+    wanted = f"the journal {marked_with} the backup was marked with" if marked_with else "the database's journal"
+    raise journal.JournalError(
+        f"the erasure journal {path} does not exist: point ALVEOLE_ERASURE_JOURNAL at {wanted} (restore it from "
+        "your file backups if it was lost); nothing was changed"
+    )
 
 
 async def _postgres_mark(source: Path, target: Postgres) -> str | None:

@@ -308,8 +308,10 @@ def test_an_erasure_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Pat
             "ALVEOLE_SECRET_KEY": "s" * 40,
             "ALVEOLE_ERASURE_JOURNAL": str(journal_path),
         }
-        for command in (("serve",), ("backup", str(tmp_path / "new.sqlite3")), ("restore", str(backup))):
+        for command in (("serve",), ("backup", str(tmp_path / "new.sqlite3"))):
             clear_error(alveole(*command, env=env), "cannot open the erasure journal", "ALVEOLE_ERASURE_JOURNAL")
+        # A restore says so too (or, before trying, that there is no journal there to replay).
+        clear_error(alveole("restore", str(backup), env=env), "the erasure journal", "ALVEOLE_ERASURE_JOURNAL")
         purged = alveole("retention", "apply", env=env)
         assert purged.returncode == 1 and "Traceback" not in purged.stderr
         assert "FAILED (cannot open the erasure journal" in purged.stderr
@@ -337,6 +339,8 @@ def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tm
 
     refused = alveole("restore", str(copy), env=env)
     assert refused.returncode == 1 and "--replay-whole-journal" in refused.stderr
+    nowhere = {**env, "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "no-journal-here")}
+    clear_error(alveole("restore", str(copy), "--replay-whole-journal", env=nowhere), "does not exist")
     # Refused before anything was replaced: a server started now must not find the erased person back.
     assert not asyncio.run(inspect(url, look))
     told = alveole("restore", str(copy), "--replay-whole-journal", env=env)
@@ -355,10 +359,12 @@ def test_a_backup_of_another_journal_is_refused_before_the_database_is_replaced(
     assert alveole("backup", str(backup), env=env).returncode == 0
     made_since = asyncio.run(seed(url, lambda: make_contact_in_first_agency("SINCEQ")))
 
-    lost = {**env, "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "a-new-journal")}  # the journal's path mistyped
-    refused = alveole("restore", str(backup), env=lost)
-    assert refused.returncode == 1 and "point ALVEOLE_ERASURE_JOURNAL at the right file" in refused.stderr
-    assert "Traceback" not in refused.stderr
+    mistyped = tmp_path / "a-new-journal"
+    lost = {**env, "ALVEOLE_ERASURE_JOURNAL": str(mistyped)}  # the journal's path mistyped: no file there
+    clear_error(alveole("restore", str(backup), env=lost), f"{mistyped} does not exist", "nothing was changed")
+    assert not mistyped.exists()  # a restore never starts a journal afresh
+    mistyped.write_text('{"journal": "00000000-0000-0000-0000-000000000000", "format": 1}\n')  # another journal
+    clear_error(alveole("restore", str(backup), env=lost), "point ALVEOLE_ERASURE_JOURNAL at the right file")
 
     async def still_there() -> bool:
         return await Contact.filter(id=made_since).exists()
