@@ -188,6 +188,9 @@ def restore(settings: Settings, source: Path, *, whole_journal: bool = False) ->
     journal.configure(settings.required_erasure_journal())
     if not source.is_file():
         raise BackupError(f"{source} is not a file")
+    database = settings.sqlite_path
+    if database is not None and database.exists() and source.samefile(database):
+        raise BackupError(f"{source} is the database itself: restore a backup of it")
     # Every refusal comes before the database is replaced: a database left holding the backup unreplayed
     # could be served with the erased in it.
     if settings.is_sqlite:

@@ -268,6 +268,7 @@ def test_a_users_mistakes_with_backup_and_restore_are_clear_errors(tmp_path: Pat
     assert alveole("backup", str(made), env=env).returncode == 0
 
     clear_error(alveole("restore", str(tmp_path / "nowhere.sqlite3"), env=env), "is not a file")
+    clear_error(alveole("restore", str(tmp_path / "." / "db.sqlite3"), env=env), "is the database itself")
     truncated = tmp_path / "truncated.sqlite3"
     truncated.write_bytes(made.read_bytes()[: made.stat().st_size // 3])
     clear_error(alveole("restore", str(truncated), env=env), str(truncated))
