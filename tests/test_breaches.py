@@ -15,6 +15,7 @@ from resolvers import outbox
 from resolvers.clock import now
 from tests.conftest import make_settings
 from tests.mailbox import smtp_server
+from tests.test_export import path_of
 from tests.world import World, gid, make_contact, make_world
 
 VIEW = "query($id: ID!) { contact(id: $id) { firstName email } }"
@@ -232,3 +233,31 @@ async def test_two_notifications_at_once_queue_the_letters_once(client, world: W
     assert sorted("errors" in a for a in answers) == [False, True], answers
     assert [a["data"]["notifyBreachSubjects"] for a in answers if "errors" not in a] == [2]
     assert await OutboxMessage.all().count() == 2
+
+
+async def test_exports_and_downloads_expose_people_too(client, world: World) -> None:
+    """A leaked DPO account: what it exported (the links) and downloaded (the files) is exposed, not only
+    what it viewed."""
+    dpo, dpo_user = world.tokens["dpo"], world.users["dpo"]
+    start = now() - timedelta(minutes=5)
+    exported, downloaded = world.contacts[Visibility.ADVISOR], world.contacts[Visibility.TEAM]
+    links = "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl } }"
+    await client.data(links, {"id": gid("Contact", exported.id)}, dpo)
+    url = (await client.data(links, {"id": gid("Contact", downloaded.id)}, dpo))["subjectAccessExport"]["csvUrl"]
+    assert (await client.http.get(path_of(url))).status_code == 200  # the download: no token needed
+    # Two export events (the links) and one for the download: the records the draft counts.
+    exposing = ("EXPORT", "VIEW_PERSONAL", "DELIVERY_DOWNLOADED")
+    events = await AuditEvent.filter(actor=dpo_user.email, action__in=exposing, at__gte=start).count()
+    assert events == await AuditEvent.filter(actor=dpo_user.email, action="EXPORT").count() == 3
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    breach = (
+        await client.data(
+            RECORD, {"input": {**window, "description": "DPO laptop stolen.", "actorEmail": dpo_user.email}}, dpo
+        )
+    )["recordBreach"]
+    assert {e["node"]["id"] for e in breach["affectedContacts"]["edges"]} == {
+        gid("Contact", exported.id),
+        gid("Contact", downloaded.id),
+    }
+    assert breach["affectedContactCount"] == 2
+    assert "Approximate number of records concerned: 3 accesses" in breach["notificationDraft"]
