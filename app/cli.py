@@ -39,7 +39,29 @@ async def _with_database(work):  # type: ignore[no-untyped-def]
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
-@click.group(help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
+class _Commands(click.Group):
+    """Every command: a database that cannot be reached or written, or an erasure journal that cannot be
+    opened, is a clear error and exit 1, not a traceback (an operator's mistake or an outage, not a bug)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from resolvers.faults import unavailable
+        from resolvers.journal import JournalError
+
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise  # already said clearly (it may wrap a storage fault as its context)
+        except JournalError as error:
+            raise click.ClickException(f"erasure journal: {error}") from None
+        except Exception as error:
+            fault = unavailable(error)
+            if fault is None:
+                raise
+            # The driver's text names the host or the file, never a row's values.
+            raise click.ClickException(f"{fault.message} ({type(error).__name__}: {error})") from None
+
+
+@click.group(cls=_Commands, help="Alvéole: a GDPR-first GraphQL backend for travel-agency CRMs.")
 def main() -> None:
     from app import logs
 

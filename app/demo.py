@@ -16,6 +16,8 @@ from models import (
     ConsentRecord,
     Contact,
     ContactKind,
+    OutboxMessage,
+    OutboxStatus,
     RequestStatus,
     Role,
     SubjectRequest,
@@ -27,12 +29,12 @@ from models import (
     User,
     Visibility,
 )
-from resolvers import audit, notes_scan
+from resolvers import audit, notes_scan, outbox
 from resolvers.clock import now
 from resolvers.search import search_text
 from resolvers.subject_requests import add_months
 
-DEMO_PASSWORD = "demo-alveole-2026"
+DEMO_PASSWORD = "demo-alveole-2026"  # noqa: S105 - the demo logins' shared password, printed on purpose
 DEMO_AGENCY = "Voyages Demo"
 
 FIRST_NAMES = [
@@ -216,7 +218,8 @@ async def seed_demo() -> list[DemoLogin] | None:
 
 async def _seed_activity(agency: Agency, advisors: list[User], rng: random.Random) -> None:
     """What the DPO's dashboard (/dpo) shows: a month of views (one advisor's day far above the others'),
-    subject requests with deadlines, an explicit consent, and the notes' findings."""
+    subject requests with deadlines and their acknowledgements (one bounced), an explicit consent, and the
+    notes' findings."""
     at = now()
     contacts = await Contact.filter(agency=agency).order_by("id")
     for days_ago in range(29, -1, -1):
@@ -235,14 +238,35 @@ async def _seed_activity(agency: Agency, advisors: list[User], rng: random.Rando
         (SubjectRightKind.ACCESS, SubjectRequestStatus.DONE, 60),
     ):
         received = at - timedelta(days=received_days_ago)
-        await SubjectRequest.create(
+        person = rng.choice(contacts)
+        request = await SubjectRequest.create(
             agency=agency,
-            contact=rng.choice(contacts),
+            contact=person,
             kind=kind,
             status=status,
             received_at=received,
             due_at=add_months(received, 1),
             closed_at=at if status == SubjectRequestStatus.DONE else None,
+        )
+        # Its acknowledgement, sent; the last one bounced (the outbox's chart and its failure tile). Older
+        # ones would already be deleted, as sent mails are after a while.
+        if at - received > outbox.KEEP_AFTER_SENDING:
+            continue
+        failed = kind == SubjectRightKind.RECTIFICATION
+        await OutboxMessage.create(
+            agency=agency,
+            transport=outbox.MAIL,
+            status=OutboxStatus.FAILED if failed else OutboxStatus.SENT,
+            recipient=person.email or "inconnu@example.org",
+            subject=f"{DEMO_AGENCY} : votre demande a bien été reçue",
+            body="Bonjour,\n\nNous avons bien reçu votre demande et y répondrons sous un mois.\n",
+            contact=person,
+            subject_request=request,
+            attempts=5 if failed else 1,
+            created_at=received,
+            next_attempt_at=received,
+            sent_at=None if failed else received,
+            last_error="SMTPRecipientsRefused 550" if failed else None,
         )
     allergic = next((c for c in contacts if c.notes and "Allergique" in c.notes), contacts[0])
     await ConsentRecord.create(

@@ -11,6 +11,17 @@ from app.dispatcher import housekeeping
 from auth.principal import SYSTEM_ACTOR
 from models.organisation import Agency
 from resolvers import retention
+from resolvers.faults import unavailable
+from resolvers.journal import JournalError
+
+
+def _reason(error: Exception) -> str:
+    """The type only: a database error's text may quote the rows it was deleting. What is known to be safe
+    says more: a storage fault's own message, the journal's (a path)."""
+    if isinstance(error, JournalError):
+        return str(error)
+    fault = unavailable(error)
+    return fault.message if fault is not None else type(error).__name__
 
 
 async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
@@ -24,10 +35,9 @@ async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
                 report = await _purge_with_progress(console, agency)
             else:
                 report = await retention.purge(agency, SYSTEM_ACTOR, dry_run=dry_run)
-        except Exception as error:
-            # The type only: a database error's text may quote the rows it was deleting.
+        except Exception as error:  # noqa: BLE001 - one agency's failure does not stop the others' purge
             click.echo(
-                f"{agency.name}: FAILED ({type(error).__name__}); batches already committed stay deleted, "
+                f"{agency.name}: FAILED ({_reason(error)}); batches already committed stay deleted, "
                 "run again to finish",
                 err=True,
             )

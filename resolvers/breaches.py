@@ -8,7 +8,7 @@ window, and nothing else (other actors, other times and other agencies are not t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -39,6 +39,8 @@ from resolvers.mail_templates import Mail, render
 from resolvers.subject_mail import day
 
 NOTIFY_AUTHORITY_WITHIN = timedelta(hours=72)  # Art. 33(1)
+# A discovery "now" sent by a client whose clock runs a little ahead of ours is not in the future.
+CLOCK_LEEWAY = timedelta(minutes=5)
 DESCRIPTION_MAX = 5000
 # What reveals a person's data to the actor: a response showing it, an export, a download.
 EXPOSING_ACTIONS = ("VIEW_PERSONAL", "EXPORT", "DELIVERY_DOWNLOADED")
@@ -77,6 +79,11 @@ async def _actors(principal: Principal, data: BreachInput) -> tuple[str | None, 
     email = None
     if data.actor_email is not None:
         email = validation.email("actorEmail", data.actor_email).lower()
+        # A typo would otherwise enter the register for good as a breach of nobody. A former address
+        # (the user's email changed since) still names its events, so the audit log counts too.
+        known = await User.filter(agency_id=principal.agency_id, email=email).exists()
+        if not known and not await AuditEvent.filter(agency_id=principal.agency_id, actor=email).exists():
+            raise BadInput("actorEmail", "no user of this agency has this email, and no audit event names it")
     key_actor = None
     if data.api_key_id is not None:
         key = await ApiKey.filter(id=decode_id("ApiKey", data.api_key_id), agency_id=principal.agency_id).first()
@@ -150,10 +157,26 @@ def notification_draft(
     )
 
 
+def _instant(field: str, value: datetime) -> datetime:
+    """An instant in UTC: a time without an offset is ambiguous (whose midnight?), and one at the edge of the
+    calendar cannot be moved to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BadInput(field, "must include a UTC offset (e.g. 2026-03-02T09:00:00Z)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise BadInput(field, "is out of range") from None
+
+
 async def record_breach(principal: Principal, data: BreachInput) -> Breach:
     description = validation.text("description", data.description, max_length=DESCRIPTION_MAX, multiline=True)
-    if data.window_to < data.window_from:
+    discovered_at = _instant("discoveredAt", data.discovered_at)
+    if discovered_at > now() + CLOCK_LEEWAY:
+        raise BadInput("discoveredAt", "must not be in the future")
+    window_from, window_to = _instant("from", data.window_from), _instant("to", data.window_to)
+    if window_to < window_from:
         raise BadInput("to", "must not be before from")
+    data = BreachInput(discovered_at, description, data.actor_email, data.api_key_id, window_from, window_to)
     email, key_actor = await _actors(principal, data)
     actors = [a for a in (email, key_actor) if a is not None]
     found = await exposure(principal.agency_id, actors, data.window_from, data.window_to)
@@ -255,12 +278,16 @@ def _letter(breach: Breach, agency: Agency, dpo: str, name: str, language: str, 
     )
 
 
+def _already_notified(at: datetime) -> BadInput:
+    return BadInput("id", f"the people concerned were already notified on {_when(at)}")
+
+
 async def notify_subjects(principal: Principal, breach_id: int) -> int:
     """Art. 34: one letter (French, then English) per affected person with an email, through the outbox,
     in one transaction; returns how many were queued. Once per breach: a second call is refused."""
     breach = await get_breach(principal, breach_id)
     if breach.subjects_notified_at is not None:
-        raise BadInput("id", f"the people concerned were already notified on {_when(breach.subjects_notified_at)}")
+        raise _already_notified(breach.subjects_notified_at)
     agency = await Agency.get(id=principal.agency_id)
     user = await User.filter(id=principal.user_id).first() if principal.user_id is not None else None
     dpo = f"{user.name} <{user.email}>" if user is not None else agency.name
@@ -272,6 +299,15 @@ async def notify_subjects(principal: Principal, breach_id: int) -> int:
     }
     queued = 0
     async with in_transaction() as conn:
+        # Claimed first, in the transaction: of two calls at once (two tabs, two servers) one queues the
+        # letters and the other is refused, instead of every person getting two.
+        claimed = (
+            await Breach.filter(id=breach.id, subjects_notified_at__isnull=True)
+            .using_db(conn)
+            .update(subjects_notified_at=now())
+        )
+        if not claimed:
+            raise _already_notified(now())
         for person in people:
             if not person.email:
                 continue
@@ -288,7 +324,6 @@ async def notify_subjects(principal: Principal, breach_id: int) -> int:
                 contact_id=person.id,
             )
             queued += 1
-        await Breach.filter(id=breach.id).using_db(conn).update(subjects_notified_at=now())
         await audit.record(
             principal, "NOTIFY_BREACH_SUBJECTS", detail=f"breach {breach.id}: {queued} letters queued", connection=conn
         )

@@ -89,8 +89,9 @@ class Report:
     audit_events_checked: int
     breaches: int
     next_breach_deadline: datetime | None
-    mail_by_status: dict[str, int]  # the mail outbox (webhooks will join it as another transport)
     staff_changes: int  # users created, roles, teams and active flags changed in the last VIEW_DAYS days
+    mail_by_status: dict[str, int]  # the outbox's mails to people
+    webhook_by_status: dict[str, int]  # the outbox's webhook deliveries to partners
 
 
 def _month(at: datetime | date) -> str:
@@ -164,9 +165,9 @@ async def _note_findings(agency_id: int) -> list[CategoryCount]:
     return [CategoryCount(c, count.get(c, 0), covered.get(c, 0)) for c in CATEGORIES]
 
 
-async def _mail(agency_id: int) -> dict[str, int]:
+async def _outbox(agency_id: int, transport: str) -> dict[str, int]:
     rows = (
-        await OutboxMessage.filter(agency_id=agency_id, transport=outbox.MAIL)
+        await OutboxMessage.filter(agency_id=agency_id, transport=transport)
         .annotate(n=Count("id"))
         .group_by("status")
         .values_list("status", "n")
@@ -207,6 +208,7 @@ async def report(principal: Principal) -> Report:
         audit_events_checked=chain.checked_events,
         breaches=await Breach.filter(agency_id=agency.id).count(),
         next_breach_deadline=next_breach.notify_authority_by if next_breach else None,
-        mail_by_status=await _mail(agency.id),
         staff_changes=await _staff_changes(agency.id, at),
+        mail_by_status=await _outbox(agency.id, outbox.MAIL),
+        webhook_by_status=await _outbox(agency.id, outbox.WEBHOOK),
     )

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from auth.errors import ServiceUnavailable
 from resolvers.clock import now
+from resolvers.faults import unavailable
 
 FORMAT = 1
 # A deletion waits this long for a backup to take its snapshot, then answers SERVICE_UNAVAILABLE.
@@ -99,8 +100,16 @@ class Journal:
 
     def _open(self) -> int:
         """The file, created with its header line when new (under an exclusive lock, so only once)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as error:
+            if unavailable(error) is not None:
+                raise  # a full or read-only file system: SERVICE_UNAVAILABLE, as for the database
+            # A path that cannot be a journal (a folder, a missing mount, no permission): the operator's to fix.
+            raise JournalError(
+                f"cannot open the erasure journal {self.path} ({error.strerror}): check ALVEOLE_ERASURE_JOURNAL"
+            ) from None
         try:
             if os.fstat(fd).st_size == 0:
                 # Only a new file waits here, for another process writing the same header: a moment.

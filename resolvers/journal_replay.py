@@ -93,6 +93,36 @@ async def mark_database(locked: journal.Locked, by: str) -> None:
     )
 
 
+def _unmarked(lines: int) -> Unmarked:
+    return Unmarked(
+        f"the backup carries no mark of the erasure journal (it was not made by `alveole backup`), and "
+        f"the journal holds {lines} entries: if the backup is of this same database, restore it with "
+        "--replay-whole-journal to replay them all"
+    )
+
+
+def _other_journal(marked_with: str, locked: journal.Locked) -> journal.JournalError:
+    return journal.JournalError(
+        f"this database was marked with the erasure journal {marked_with}, but "
+        f"{journal.current().path} is the journal {locked.journal_id}: point ALVEOLE_ERASURE_JOURNAL at "
+        "the right file. If that journal is lost, erasures made since the last backup cannot be replayed: "
+        "`alveole backup` marks the database with the current journal (after that, older backups are "
+        "no longer safe to restore)"
+    )
+
+
+async def check_restorable(marked_with: str | None, *, unmarked: str) -> None:
+    """What replay() would refuse, asked of a backup before a restore replaces anything with it: refused
+    afterwards, the database would hold the backup unreplayed, and a server could start on it."""
+    async with journal.current().exclusive() as locked:
+        if marked_with is None:
+            lines = len(await asyncio.to_thread(locked.entries, 0))
+            if unmarked == REFUSE and lines:
+                raise _unmarked(lines)
+        elif marked_with != locked.journal_id:
+            raise _other_journal(marked_with, locked)
+
+
 async def replay(*, unmarked: str) -> Replay:
     """Applies the journal's lines after the database's mark; `unmarked` says what to do without one."""
     async with journal.current().exclusive() as locked:
@@ -100,21 +130,11 @@ async def replay(*, unmarked: str) -> Replay:
         if mark is None and unmarked != REPLAY_ALL:
             lines = len(await asyncio.to_thread(locked.entries, 0))
             if unmarked == REFUSE and lines:
-                raise Unmarked(
-                    f"the backup carries no mark of the erasure journal (it was not made by `alveole backup`), and "
-                    f"the journal holds {lines} entries: if the backup is of this same database, restore it with "
-                    "--replay-whole-journal to replay them all"
-                )
+                raise _unmarked(lines)
             await mark_database(locked, "adoption")
             return Replay(None, None, entries=0, applied=0, contacts=0, requests=0, adopted=lines)
         if mark is not None and mark.journal_id != locked.journal_id:
-            raise journal.JournalError(
-                f"this database was marked with the erasure journal {mark.journal_id}, but "
-                f"{journal.current().path} is the journal {locked.journal_id}: point ALVEOLE_ERASURE_JOURNAL at "
-                "the right file. If that journal is lost, erasures made since the last backup cannot be replayed: "
-                "`alveole backup` marks the database with the current journal (after that, older backups are "
-                "no longer safe to restore)"
-            )
+            raise _other_journal(mark.journal_id, locked)
         entries = await asyncio.to_thread(locked.entries, mark.journal_offset if mark is not None else 0)
         applied = contacts = requests = 0
         for entry in entries:

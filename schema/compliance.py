@@ -24,6 +24,12 @@ class MailStatusCount:
 
 
 @strawberry.type
+class OutboxStatusCount:
+    status: OutboxStatus
+    count: int
+
+
+@strawberry.type
 class VisibilityCount:
     visibility: Visibility
     count: int
@@ -88,6 +94,10 @@ class ComplianceReport:
     staff_changes_last_30_days: int = strawberry.field(
         description="users created, and roles, teams or active flags changed, in the last 30 days (see staffChanges)"
     )
+    webhook_deliveries_by_status: list[OutboxStatusCount] = strawberry.field(
+        description="webhook deliveries to partners in the outbox: FAILED gave up after the last try"
+    )
+    webhook_failures: int
 
 
 @strawberry.type
@@ -128,4 +138,8 @@ class ComplianceQueries:
             mail_by_status=[MailStatusCount(status=OutboxStatus(s), count=n) for s, n in r.mail_by_status.items()],
             mail_failures=r.mail_by_status[OutboxStatus.FAILED.value],
             staff_changes_last_30_days=r.staff_changes,
+            webhook_deliveries_by_status=[
+                OutboxStatusCount(status=OutboxStatus(s), count=n) for s, n in r.webhook_by_status.items()
+            ],
+            webhook_failures=r.webhook_by_status[OutboxStatus.FAILED.value],
         )

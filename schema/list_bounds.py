@@ -72,6 +72,7 @@ LIST_BOUNDS: dict[str, Bound] = {
     "ComplianceReport.retentionForecast": Bound(MONTHS, "one row per month"),
     "ComplianceReport.noteFindingsByCategory": Bound(len(CATEGORIES), "one row per category"),
     "ComplianceReport.mailByStatus": Bound(len(OutboxStatus), "one row per status"),
+    "ComplianceReport.webhookDeliveriesByStatus": Bound(len(OutboxStatus), "one row per status"),
     # Capped when read: past the cap the field is an error, never a shortened list.
     "Query.users": Bound(list_caps.STAFF, "capped"),
     "Query.teams": Bound(list_caps.TEAMS, "capped"),

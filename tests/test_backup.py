@@ -9,9 +9,12 @@ checked in-process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +247,77 @@ def test_restore_refuses_what_is_not_a_backup_and_backup_an_existing_file(tmp_pa
     assert exists.returncode == 1 and "already exists" in exists.stderr
 
 
+def clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """A user's mistake: exit 1 and one line saying what is wrong, never a traceback."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    for words in expected:
+        assert words in result.stderr, (words, result.stderr)
+
+
+def test_a_users_mistakes_with_backup_and_restore_are_clear_errors(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    env = {"ALVEOLE_DATABASE_URL": f"sqlite://{database}", "ALVEOLE_SECRET_KEY": "s" * 40}
+    clear_error(alveole("backup", str(tmp_path / "b.sqlite3"), env=env), "there is no database at")
+    assert not database.exists()  # a backup does not create the database it was asked to copy
+    asyncio.run(seed(f"sqlite://{database}", make_world))
+
+    clear_error(alveole("backup", str(tmp_path / "missing" / "b.sqlite3"), env=env), "is not a folder")
+    clear_error(alveole("backup", "/proc/alveole.backup", env=env), "could not write the backup")
+    made = tmp_path / "good.sqlite3"
+    assert alveole("backup", str(made), env=env).returncode == 0
+
+    clear_error(alveole("restore", str(tmp_path / "nowhere.sqlite3"), env=env), "is not a file")
+    clear_error(alveole("restore", str(tmp_path / "." / "db.sqlite3"), env=env), "is the database itself")
+    truncated = tmp_path / "truncated.sqlite3"
+    truncated.write_bytes(made.read_bytes()[: made.stat().st_size // 3])
+    clear_error(alveole("restore", str(truncated), env=env), str(truncated))
+    foreign = tmp_path / "foreign.sqlite3"
+    with contextlib.closing(sqlite3.connect(foreign)) as other:
+        other.execute("CREATE TABLE t (x)")
+    clear_error(alveole("restore", str(foreign), env=env), "not an Alvéole backup")
+    restored = alveole("restore", str(made), env=env)  # the refusals changed nothing: the good one restores
+    assert restored.returncode == 0, restored.stderr
+
+
+def test_a_database_that_cannot_be_reached_is_a_clear_error_for_every_command(tmp_path: Path) -> None:
+    env = {
+        "ALVEOLE_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "ALVEOLE_SECRET_KEY": "s" * 40,
+        "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "journal"),
+    }
+    backup = tmp_path / "b.dump"
+    backup.write_bytes(b"x")
+    for command in (
+        ("serve",),
+        ("retention", "apply"),
+        ("backup", str(tmp_path / "new.dump")),
+        ("restore", str(backup)),
+        ("outbox", "send"),
+    ):
+        clear_error(alveole(*command, env=env), "The database is unavailable")
+
+
+def test_an_erasure_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    asyncio.run(seed(f"sqlite://{database}", make_world))
+    backup = tmp_path / "b.sqlite3"
+    assert alveole("backup", str(backup), env={"ALVEOLE_DATABASE_URL": f"sqlite://{database}"}).returncode == 0
+    for journal_path in (tmp_path, Path("/proc/no-such-folder/journal")):  # a folder; a place that cannot be
+        env = {
+            "ALVEOLE_DATABASE_URL": f"sqlite://{database}",
+            "ALVEOLE_SECRET_KEY": "s" * 40,
+            "ALVEOLE_ERASURE_JOURNAL": str(journal_path),
+        }
+        for command in (("serve",), ("backup", str(tmp_path / "new.sqlite3"))):
+            clear_error(alveole(*command, env=env), "cannot open the erasure journal", "ALVEOLE_ERASURE_JOURNAL")
+        # A restore says so too (or, before trying, that there is no journal there to replay).
+        clear_error(alveole("restore", str(backup), env=env), "the erasure journal", "ALVEOLE_ERASURE_JOURNAL")
+        purged = alveole("retention", "apply", env=env)
+        assert purged.returncode == 1 and "Traceback" not in purged.stderr
+        assert "FAILED (cannot open the erasure journal" in purged.stderr
+
+
 def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
     url = f"sqlite://{database}"
@@ -260,13 +334,53 @@ def test_an_unmarked_backup_is_restored_only_when_told_it_is_of_this_database(tm
         return contact.id
 
     erased = asyncio.run(seed(url, copy_then_erase))
-    refused = alveole("restore", str(copy), env=env)
-    assert refused.returncode == 1 and "--replay-whole-journal" in refused.stderr
-    told = alveole("restore", str(copy), "--replay-whole-journal", env=env)
-    assert told.returncode == 0, told.stderr
-    assert "1 entries still had data in the backup: 1 contacts" in told.stdout
 
     async def look() -> bool:
         return await Contact.filter(id=erased).exists()
 
+    refused = alveole("restore", str(copy), env=env)
+    assert refused.returncode == 1 and "--replay-whole-journal" in refused.stderr
+    nowhere = {**env, "ALVEOLE_ERASURE_JOURNAL": str(tmp_path / "no-journal-here")}
+    clear_error(alveole("restore", str(copy), "--replay-whole-journal", env=nowhere), "does not exist")
+    # Refused before anything was replaced: a server started now must not find the erased person back.
     assert not asyncio.run(inspect(url, look))
+    told = alveole("restore", str(copy), "--replay-whole-journal", env=env)
+    assert told.returncode == 0, told.stderr
+    assert "1 entries still had data in the backup: 1 contacts" in told.stdout
+    assert not asyncio.run(inspect(url, look))
+    assert sorted(p.name for p in tmp_path.glob("copied-by-hand*")) == ["copied-by-hand.sqlite3"]  # left as it was
+
+
+def test_a_backup_of_another_journal_is_refused_before_the_database_is_replaced(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    url = f"sqlite://{database}"
+    env = {"ALVEOLE_DATABASE_URL": url, "ALVEOLE_SECRET_KEY": "s" * 40}
+    asyncio.run(seed(url, make_world))
+    backup = tmp_path / "monday.sqlite3"
+    assert alveole("backup", str(backup), env=env).returncode == 0
+    made_since = asyncio.run(seed(url, lambda: make_contact_in_first_agency("SINCEQ")))
+
+    mistyped = tmp_path / "a-new-journal"
+    lost = {**env, "ALVEOLE_ERASURE_JOURNAL": str(mistyped)}  # the journal's path mistyped: no file there
+    clear_error(alveole("restore", str(backup), env=lost), f"{mistyped} does not exist", "nothing was changed")
+    assert not mistyped.exists()  # a restore never starts a journal afresh
+    mistyped.write_text('{"journal": "00000000-0000-0000-0000-000000000000", "format": 1}\n')  # another journal
+    clear_error(alveole("restore", str(backup), env=lost), "point ALVEOLE_ERASURE_JOURNAL at the right file")
+
+    async def still_there() -> bool:
+        return await Contact.filter(id=made_since).exists()
+
+    assert asyncio.run(inspect(url, still_there))  # the database was not replaced
+    restored = alveole("restore", str(backup), env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert not asyncio.run(inspect(url, still_there))
+    assert sorted(p.name for p in tmp_path.glob("monday*")) == ["monday.sqlite3"]  # one file, left as it was
+
+
+async def make_contact_in_first_agency(marker: str) -> int:
+    from models import Agency, User
+
+    agency = await Agency.all().order_by("id").first()
+    owner = await User.filter(agency=agency).order_by("id").first()
+    assert agency is not None and owner is not None
+    return (await make_contact(agency, owner, Visibility.AGENCY, marker)).id

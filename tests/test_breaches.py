@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 import resolvers.audit
 from app import dispatcher
 from models import AuditEvent, Contact, OutboxMessage, Visibility
+from models.breaches import Breach
 from resolvers import outbox
 from resolvers.clock import now
 from tests.conftest import make_settings
 from tests.mailbox import smtp_server
+from tests.test_export import path_of
 from tests.world import World, gid, make_contact, make_world
 
 VIEW = "query($id: ID!) { contact(id: $id) { firstName email } }"
@@ -109,7 +112,8 @@ async def test_an_api_key_breach_and_special_categories_in_the_draft(client, wor
     note = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "Client diabétique"}) { id } }'
     await client.data(note, {"id": gid("Contact", shared.id)}, world.tokens["owner"])
     await client.data(VIEW, {"id": gid("Contact", shared.id)}, made["secret"])
-    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    discovered = datetime(2026, 3, 2, 11, 30, tzinfo=timezone(timedelta(hours=2)))  # told in Paris' summer time
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(discovered)}
     breach = (
         await client.data(
             RECORD,
@@ -120,6 +124,9 @@ async def test_an_api_key_breach_and_special_categories_in_the_draft(client, wor
     assert breach["affectedContactCount"] == 1
     assert [e["node"]["lastName"] for e in breach["affectedContacts"]["edges"]] == [shared.last_name]
     assert "api-key:Comparateur" in breach["notificationDraft"] and "HEALTH" in breach["notificationDraft"]
+    # The draft's times are UTC, whatever offset they were given in.
+    assert "Discovered: 2026-03-02 09:30 UTC." in breach["notificationDraft"]
+    assert "before 2026-03-05 09:30 UTC" in breach["notificationDraft"]
 
 
 async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world: World) -> None:
@@ -138,6 +145,28 @@ async def test_recording_a_breach_is_for_the_dpo_with_clear_errors(client, world
     assert body["errors"][0]["message"] == "to: must not be before from"
     unknown_key = {**window, "description": "x", "apiKeyId": gid("ApiKey", 999)}
     assert await client.error_code(RECORD, {"input": unknown_key}, dpo) == "NOT_FOUND"
+    assert await client.error_code(RECORD, {"input": {**unknown_key, "apiKeyId": "not-an-id"}}, dpo) == "NOT_FOUND"
+    # A mistyped email would enter the register for good as a breach of nobody.
+    typo = {**good, "actorEmail": "0" + world.users["owner"].email}
+    body = await client.post(RECORD, {"input": typo}, dpo)
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "actorEmail"}
+    assert "no user of this agency" in body["errors"][0]["message"]
+    foreign = {**good, "actorEmail": world.users["foreign_dpo"].email}  # another agency's staff: not ours
+    assert (await client.post(RECORD, {"input": foreign}, dpo))["errors"][0]["extensions"]["field"] == "actorEmail"
+    bad_email = {**good, "actorEmail": "not an email"}
+    assert await client.error_code(RECORD, {"input": bad_email}, dpo) == "BAD_USER_INPUT"
+    assert await client.error_code(RECORD, {"input": {**good, "description": "  "}}, dpo) == "BAD_USER_INPUT"
+    # Times: with an offset, on the calendar, and a discovery that has happened.
+    for field, value, reason in (
+        ("from", "2026-11-01T00:00:00", "must include a UTC offset"),  # beside an aware `to`
+        ("discoveredAt", "9999-12-31T23:00:00Z", "must not be in the future"),  # + 72 h would overflow
+        ("to", "9999-12-31T23:00:00-03:00", "is out of range"),
+        ("from", "0001-01-01T00:00:00+05:00", "is out of range"),
+    ):
+        body = await client.post(RECORD, {"input": {**good, field: value}}, dpo)
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, body
+        assert reason in body["errors"][0]["message"]
+    assert await Breach.all().count() == 0  # nothing entered the register
     # Another agency's DPO sees an empty register.
     await client.data(RECORD, {"input": good}, dpo)
     assert (await client.data(LIST, token=world.tokens["foreign_dpo"]))["breaches"] == []
@@ -185,3 +214,50 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
     assert await client.error_code(NOTIFY, {"id": gid("Breach", 999)}, dpo) == "NOT_FOUND"
     event = await AuditEvent.get(action="NOTIFY_BREACH_SUBJECTS")
     assert event.detail.endswith(": 2 letters queued")
+
+
+async def test_two_notifications_at_once_queue_the_letters_once(client, world: World) -> None:
+    owner = world.users["owner"]
+    people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"R{i}Q") for i in range(2)]
+    start = now() - timedelta(minutes=5)
+    for person in people:
+        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    dpo = world.tokens["dpo"]
+    recorded = await client.data(
+        RECORD, {"input": {**window, "description": "Lost phone.", "actorEmail": owner.email}}, dpo
+    )
+    breach_id = recorded["recordBreach"]["id"]
+    # Both read "not notified yet" before either writes: only the claim inside the transaction tells them apart.
+    answers = await asyncio.gather(*(client.post(NOTIFY, {"id": breach_id}, dpo) for _ in range(2)))
+    assert sorted("errors" in a for a in answers) == [False, True], answers
+    assert [a["data"]["notifyBreachSubjects"] for a in answers if "errors" not in a] == [2]
+    assert await OutboxMessage.all().count() == 2
+
+
+async def test_exports_and_downloads_expose_people_too(client, world: World) -> None:
+    """A leaked DPO account: what it exported (the links) and downloaded (the files) is exposed, not only
+    what it viewed."""
+    dpo, dpo_user = world.tokens["dpo"], world.users["dpo"]
+    start = now() - timedelta(minutes=5)
+    exported, downloaded = world.contacts[Visibility.ADVISOR], world.contacts[Visibility.TEAM]
+    links = "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl } }"
+    await client.data(links, {"id": gid("Contact", exported.id)}, dpo)
+    url = (await client.data(links, {"id": gid("Contact", downloaded.id)}, dpo))["subjectAccessExport"]["csvUrl"]
+    assert (await client.http.get(path_of(url))).status_code == 200  # the download: no token needed
+    # Two export events (the links) and one for the download: the records the draft counts.
+    exposing = ("EXPORT", "VIEW_PERSONAL", "DELIVERY_DOWNLOADED")
+    events = await AuditEvent.filter(actor=dpo_user.email, action__in=exposing, at__gte=start).count()
+    assert events == await AuditEvent.filter(actor=dpo_user.email, action="EXPORT").count() == 3
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    breach = (
+        await client.data(
+            RECORD, {"input": {**window, "description": "DPO laptop stolen.", "actorEmail": dpo_user.email}}, dpo
+        )
+    )["recordBreach"]
+    assert {e["node"]["id"] for e in breach["affectedContacts"]["edges"]} == {
+        gid("Contact", exported.id),
+        gid("Contact", downloaded.id),
+    }
+    assert breach["affectedContactCount"] == 2
+    assert "Approximate number of records concerned: 3 accesses" in breach["notificationDraft"]

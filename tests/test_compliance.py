@@ -28,6 +28,7 @@ REPORT = """{ complianceReport {
   viewDays personalDataViews { actor daily total peak flagged } dailyViewMedians
   noteFindingsByCategory { category count covered } auditChainOk auditEventsChecked breachCount
   nextBreachNotificationDeadline mailByStatus { status count } mailFailures
+  webhookDeliveriesByStatus { status count } webhookFailures
 } }"""
 VIEW = "query($id: ID!) { contact(id: $id) { firstName } }"
 
@@ -78,6 +79,18 @@ async def test_the_report_counts_what_the_dashboard_draws(client, world: World, 
             next_attempt_at=at,
         )
 
+    # A partner's webhook that answers nothing: one delivery given up, one still trying.
+    for status in (OutboxStatus.FAILED, OutboxStatus.PENDING):
+        await OutboxMessage.create(
+            agency=agency,
+            transport="webhook",
+            status=status,
+            recipient="https://partner.example/hook",
+            body="{}",
+            created_at=at,
+            next_attempt_at=at,
+        )
+
     report = (await client.data(REPORT, token=world.tokens["dpo"]))["complianceReport"]
     assert report["overdueSubjectRequests"] == 1 and report["subjectRequestsDueWithin7Days"] == 1
     assert {r["status"]: r["count"] for r in report["subjectRequestsByStatus"]} == {"OPEN": 3, "DONE": 1, "REJECTED": 0}
@@ -108,7 +121,14 @@ async def test_the_report_counts_what_the_dashboard_draws(client, world: World, 
         "SENT": 1,
         "FAILED": 2,
     }
-    assert report["mailFailures"] == 2
+    assert report["mailFailures"] == 2  # the webhook's failure is not a mail's
+    assert {m["status"]: m["count"] for m in report["webhookDeliveriesByStatus"]} == {
+        "PENDING": 1,
+        "HELD": 0,
+        "SENT": 0,
+        "FAILED": 1,
+    }
+    assert report["webhookFailures"] == 1
 
     # An altered audit event shows at once.
     event = await AuditEvent.filter(agency_id=agency.id).order_by("id").first()

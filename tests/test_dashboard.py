@@ -9,11 +9,10 @@ run leaves the checkout as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,6 +31,7 @@ REPORT = """{ complianceReport {
   subjectRequestsByStatus { count } contactsByVisibility { count } consentsByMonth { granted withdrawn }
   retentionForecast { count } personalDataViews { actor daily flagged } noteFindingsByCategory { count }
   overdueSubjectRequests auditChainOk mailByStatus { count } mailFailures
+  webhookDeliveriesByStatus { count } webhookFailures
 } }"""
 # Non-blank: the share of the canvas's pixels that are not transparent.
 INK = """(id) => {
@@ -69,7 +69,9 @@ def live_totals(server: str) -> dict[str, object]:
         "chart-retention": sum(r["count"] for r in report["retentionForecast"]),
         "chart-views": sum(sum(r["daily"]) for r in report["personalDataViews"]),
         "chart-findings": sum(r["count"] for r in report["noteFindingsByCategory"]),
-        "chart-mail": sum(r["count"] for r in report["mailByStatus"]),
+        "chart-mail": sum(r["count"] for r in report["mailByStatus"] + report["webhookDeliveriesByStatus"]),
+        "webhook-failures": report["webhookFailures"],
+        "mail-failures": report["mailFailures"],
         "flagged": [r["actor"] for r in report["personalDataViews"] if r["flagged"]],
         "overdue": report["overdueSubjectRequests"],
     }
@@ -78,7 +80,8 @@ def live_totals(server: str) -> dict[str, object]:
 def test_the_page_is_static_and_served_under_the_strict_csp(server: str) -> None:
     page = httpx.get(f"{server}/dpo")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "script-src 'self'" in page.headers["content-security-policy"]
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "unsafe" not in policy
     assert "<script>" not in page.text and 'src="http' not in page.text and 'href="http' not in page.text
     for path in ("dpo/vendor/chart.js/chart.umd.min.js", "signin.js", "dpo/dashboard.js", "dpo/dashboard.css"):
         assert f'"static/{path}"' in page.text
@@ -88,7 +91,9 @@ def test_the_page_is_static_and_served_under_the_strict_csp(server: str) -> None
 def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str, tmp_path: Path) -> None:
     expect = sync_api.expect
     expected = live_totals(server)
-    assert all(expected[c] for c in ("chart-requests", "chart-visibility", "chart-views", "chart-findings"))
+    drawn = ("chart-requests", "chart-visibility", "chart-consents", "chart-retention", "chart-views", "chart-findings")
+    assert all(expected[c] for c in (*drawn, "chart-mail")), expected  # the demo gives every chart something to draw
+    assert expected["mail-failures"] == 1  # its bounced acknowledgement
     assert expected["flagged"] == ["marc@demo.alveole.test"]  # the demo's month holds one day far above the rest
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -125,7 +130,8 @@ def test_the_dpo_signs_in_and_every_chart_draws_live_data(server: str, tmp_path:
             expect(page.locator("#table-views tr.alert")).to_contain_text("marc@demo.alveole.test")
             expect(page.locator("#tile-overdue")).to_have_text(str(expected["overdue"]))
             expect(page.locator("#tile-chain")).to_have_text("intact")
-            expect(page.locator("#tile-mail")).to_have_text("0")
+            expect(page.locator("#tile-mail")).to_have_text(str(expected["mail-failures"]))
+            expect(page.locator("#tile-webhooks")).to_have_text(str(expected["webhook-failures"]))
 
             shot = tmp_path / SCREENSHOT.name
             page.screenshot(path=str(shot), full_page=True)

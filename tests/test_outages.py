@@ -216,6 +216,10 @@ def test_a_read_only_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
             # Reading personal data writes its audit event first: refused too, never served unaudited.
             assert "read-only" in unavailable(api.post(READ, {"id": person}))["message"]
             assert "read-only" in unavailable(api.post(ERASE, {"id": person}, "dpo"))["message"]
+            # What an operator's dashboard sees: the audit event that could not be written, and the errors.
+            scraped = api.http.get("/metrics").text
+            assert metric(scraped, "alveole_audit_write_failures_total") >= 1
+            assert metric(scraped, 'alveole_errors_total{code="SERVICE_UNAVAILABLE"}') >= 3
         assert_clean(server.logs())
     assert integrity(database) == "ok"
     with live_server(url, tmp_path) as server, Api(server, world) as api:  # writable again, after a restart
@@ -223,6 +227,14 @@ def test_a_read_only_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
         names = {e["node"]["firstName"] for e in api.data(PAGE)["contacts"]["edges"]}
         assert "Jamais" not in names and "Ensuite" in names
         assert api.data(VERIFY, who="dpo")["verifyAuditChain"]["ok"]
+
+
+def metric(scraped: str, sample: str) -> float:
+    """One sample's value in a Prometheus text scrape (0 when absent)."""
+    for line in scraped.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 async def seed_more(url: str) -> None:

@@ -17,6 +17,7 @@
     "  noteFindingsByCategory { category count covered } auditChainOk auditEventsChecked",
     "  breachCount nextBreachNotificationDeadline mailByStatus { status count } mailFailures",
     "  staffChangesLast30Days",
+    "  webhookDeliveriesByStatus { status count } webhookFailures",
     "} }"
   ].join("\n");
   // Colour-blind-safe (Okabe-Ito), then greys.
@@ -76,6 +77,8 @@
     text("tile-mail", report.mailFailures);
     $("tile-mail").parentNode.classList.toggle("alert", report.mailFailures > 0);
     text("tile-staff", report.staffChangesLast30Days);
+    text("tile-webhooks", report.webhookFailures);
+    $("tile-webhooks").parentNode.classList.toggle("alert", report.webhookFailures > 0);
     text("generated-at", "Generated " + when(report.generatedAt));
   }
 
@@ -92,18 +95,28 @@
     doughnut("chart-requests", rows.map(function (r) { return r.status; }), rows.map(function (r) { return r.count; }));
   }
 
-  function mailChart(report) {
-    var rows = report.mailByStatus;
-    var values = rows.map(function (r) { return r.count; });
-    var colours = { PENDING: PALETTE[4], HELD: PALETTE[1], SENT: PALETTE[2], FAILED: FLAGGED };
+  // The outbox: mails to people and webhook deliveries to partners, side by side per status.
+  function outboxChart(report) {
+    var statuses = report.mailByStatus.map(function (r) { return r.status; });
+    var countOf = function (rows) {
+      return statuses.map(function (status) {
+        var found = rows.filter(function (r) { return r.status === status; })[0];
+        return found ? found.count : 0;
+      });
+    };
+    var mails = countOf(report.mailByStatus);
+    var webhooks = countOf(report.webhookDeliveriesByStatus);
     draw("chart-mail", {
       type: "bar",
       data: {
-        labels: rows.map(function (r) { return r.status; }),
-        datasets: [{ data: values, backgroundColor: rows.map(function (r) { return colours[r.status] || PALETTE[8]; }) }]
+        labels: statuses,
+        datasets: [
+          { label: "mails", data: mails, backgroundColor: PALETTE[0] },
+          { label: "webhook deliveries", data: webhooks, backgroundColor: PALETTE[1] }
+        ]
       },
-      options: { plugins: { legend: { display: false } } }
-    }, values);
+      options: { plugins: { legend: { position: "bottom" } } }
+    }, mails.concat(webhooks));
   }
 
   function visibilityChart(report) {
@@ -240,7 +253,7 @@
       retentionChart(report);
       viewsChart(report);
       findingsChart(report);
-      mailChart(report);
+      outboxChart(report);
       document.body.setAttribute("data-report", "loaded");
       bar.say("");
     }).catch(function (error) {
