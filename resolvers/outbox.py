@@ -76,12 +76,34 @@ async def enqueue_mail(
     )
 
 
-async def enqueue_webhook(
-    conn: BaseDBAsyncClient, *, agency_id: int, webhook_id: int, url: str, payload: str
-) -> OutboxMessage:
-    """A webhook delivery, written in `conn`'s transaction; signed when sent (resolvers.webhook_transport). No
-    contact_id: the payload names the person by opaque id only, and must outlive them (an erasure's own)."""
-    return await _enqueue(conn, WEBHOOK, agency_id, recipient=url, body=payload, webhook_id=webhook_id)
+@dataclass(frozen=True)
+class WebhookDelivery:
+    webhook_id: int
+    url: str
+    payload: str
+
+
+async def enqueue_webhooks(conn: BaseDBAsyncClient, agency_id: int, deliveries: list[WebhookDelivery]) -> None:
+    """Webhook deliveries, written in `conn`'s transaction with one statement however many (a purge's batch
+    tells every recipient of 500 people); signed when sent (resolvers.webhook_transport). No contact_id: the
+    payload names the person by opaque id only, and must outlive them (an erasure's own)."""
+    if not deliveries:
+        return
+    at = now()
+    rows = [
+        OutboxMessage(
+            agency_id=agency_id,
+            transport=WEBHOOK,
+            status=OutboxStatus.PENDING,
+            created_at=at,
+            next_attempt_at=at,
+            recipient=delivery.url,
+            body=delivery.payload,
+            webhook_id=delivery.webhook_id,
+        )
+        for delivery in deliveries
+    ]
+    await OutboxMessage.bulk_create(rows, using_db=conn)
 
 
 async def _enqueue(conn: BaseDBAsyncClient, transport: str, agency_id: int, **message: Any) -> OutboxMessage:

@@ -201,7 +201,7 @@ async def test_notices_commit_with_their_change_or_not_at_all(client, world: Wor
     async def broken(*args, **kwargs):
         raise RuntimeError("the outbox is unavailable")
 
-    monkeypatch.setattr(outbox, "enqueue_webhook", broken)
+    monkeypatch.setattr(outbox, "enqueue_webhooks", broken)
     consent = '{contactId: $id, purpose: NEWSLETTER, granted: false, source: "s", wording: "w"}'
     before = await ConsentRecord.all().count()
     body = await client.post(
