@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
+from gql import Client, gql
+from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import build_client_schema, build_schema, get_introspection_query, lexicographic_sort_schema, print_schema
 
 from models import ApiScope, AuditEvent, ConsentRecord, OutboxMessage, Visibility
@@ -112,9 +114,10 @@ def alveole(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 # -- 1. introspection ----------------------------------------------------------------------------------------
 
 
-def check_introspection(server: LiveServer, tokens: dict[str, str]) -> None:
-    """graphql-core's standard query, every option on, for the DPO and an advisor; the schema rebuilt from it
-    prints what `alveole schema` prints (in a canonical order); ofType 50 deep is refused; anonymous too."""
+async def check_introspection(server: LiveServer, tokens: dict[str, str]) -> None:
+    """graphql-core's standard query, every option on, for the DPO and an advisor, and Python's gql client: the
+    schema rebuilt from it prints what `alveole schema` prints (in a canonical order: strawberry prints its types
+    in an order of its own); ofType 50 deep is refused; anonymous callers too."""
     query = get_introspection_query(**EVERY_OPTION)
     expected = print_schema(lexicographic_sort_schema(build_schema(print_sdl())))
     for position in ("dpo", "owner"):
@@ -122,6 +125,22 @@ def check_introspection(server: LiveServer, tokens: dict[str, str]) -> None:
         assert response.status_code == 200, response.text
         rebuilt = print_schema(lexicographic_sort_schema(build_client_schema(response.json()["data"])))
         assert rebuilt == expected, position
+    # Python's gql, as the README shows it: the schema fetched by introspection, then a query checked against it.
+    transport = HTTPXAsyncTransport(server.graphql_url, headers={"Authorization": f"Bearer {tokens['owner']}"})
+    every_gql_option = {  # its own names; type_recursion_level 9 is graphql-js's TypeRef depth
+        "descriptions": True,
+        "specified_by_url": True,
+        "directive_is_repeatable": True,
+        "schema_description": True,
+        "input_value_deprecation": True,
+        "input_object_one_of": True,
+        "type_recursion_level": 9,
+    }
+    client = Client(transport=transport, fetch_schema_from_transport=True, introspection_args=every_gql_option)
+    async with client as session:
+        assert (await session.execute(gql("{ me { role } }"))) == {"me": {"role": "ADVISOR"}}
+    assert client.schema is not None
+    assert print_schema(lexicographic_sort_schema(client.schema)) == expected
     deep = post(server, {"query": '{ __type(name: "Contact") { ' + nested("ofType", 50) + " } }"}, tokens["dpo"])
     assert "ofType more than 12 deep" in request_error(deep, 200, JSON)["message"]
     anonymous = post(server, {"query": query}, None, GRAPHQL_RESPONSE)
@@ -307,7 +326,7 @@ async def test_frontends_and_partners_against_a_live_server(
         webhook_receiver() as receiver,
         live_server(database_url, tmp_path, workers=2 if backend == "postgres" else 1) as server,
     ):
-        check_introspection(server, tokens)
+        await check_introspection(server, tokens)
         check_graphql_over_http(server, tokens["dpo"])
         check_incremental_delivery(server, tokens["dpo"], seeded.streamed_contact)
         check_trusted_documents(server, database_url, tmp_path, tokens)
