@@ -43,10 +43,11 @@ async def run_retention(*, dry_run: bool, agency_name: str | None) -> int:
             )
             failures += 1
             continue
-        verb = "would be deleted" if dry_run else "deleted"
+        verb, told = ("would be deleted", "would be told") if dry_run else ("deleted", "told")
         click.echo(
             f"{agency.name}: {report.request_count} requests, {report.contact_count} contacts {verb} "
-            f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
+            f"(inactive since before {report.cutoff:%Y-%m-%d %H:%M} UTC); "
+            f"{report.recipients_to_notify} recipients {told} of the contacts' erasure"
         )
     if not dry_run:
         click.echo(f"Mails and web requests: {await housekeeping()}")

@@ -38,15 +38,16 @@ from models.organisation import User
 
 
 def authorize(principal: Principal | None, operation: str) -> None:
+    # A key first: it calls its scopes' operations and nothing else, not even one open to anyone (login).
+    if principal is not None and principal.is_api_key:
+        if not any(operation in API_KEY_OPERATIONS.get(scope, ()) for scope in principal.scopes):
+            raise Forbidden(f"This API key's scopes do not allow '{operation}'")
+        return
     allowed = OPERATIONS.get(operation)
     if allowed == ANYONE:
         return
     if principal is None:
         raise Unauthenticated()
-    if principal.is_api_key:
-        if not any(operation in API_KEY_OPERATIONS.get(scope, ()) for scope in principal.scopes):
-            raise Forbidden(f"This API key's scopes do not allow '{operation}'")
-        return
     if allowed is None or principal.role not in allowed:
         raise Forbidden(f"Your role may not perform '{operation}'")
 

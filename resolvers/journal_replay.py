@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 
 from auth.principal import SYSTEM_ACTOR
 from models.journal_mark import MARK_ID, ErasureJournalMark
-from resolvers import audit, deletion, journal
+from resolvers import audit, deletion, erasure, journal
 from resolvers.clock import now
 
 # What to do with a database that carries no mark
@@ -73,13 +73,14 @@ async def _apply(entry: journal.Entry) -> tuple[int, int]:
         when = f"{entry.by} of {entry.at.isoformat()}, replayed from the erasure journal after a restore"
         events: dict[int, list[audit.Entry]] = defaultdict(list)
         for contact, agency in contacts:
-            action = "ERASE" if entry.by == "erasure" else "PURGE"
+            # As the deletion itself named them: the recipients' feed reads these as erasures (resolvers.erasure).
+            action = erasure.ERASE if entry.by == "erasure" else erasure.PURGE
             events[agency].append(audit.Entry(action, contact, when))
         counts: dict[int, int] = defaultdict(int)
         for _request, agency in requests:
             counts[agency] += 1
         for agency, count in counts.items():
-            events[agency].append(audit.Entry("PURGE", None, f"{when}: {count} requests deleted"))
+            events[agency].append(audit.Entry(erasure.PURGE, None, f"{when}: {count} requests deleted"))
         for agency, entries in events.items():
             await audit.record_many(agency, SYSTEM_ACTOR, entries, conn)
     return len(contacts), len(requests)

@@ -2,8 +2,9 @@
 
 Who is in the audience, and which of their fields a key reads, is the one exception of auth.policy
 (CONSENT_BASED_READS), applied by auth.enforce. Changes are the consent decisions (grants and
-withdrawals) and the erasures: the audit log's ERASE events outlive the person and name them by the
-same opaque id the feed gave, nothing else (resolvers.erasure).
+withdrawals) and the erasures: the audit events of people deleted for good, by erasure or by the retention
+purge (resolvers.erasure.GONE), outlive the person and name them by the same opaque id the feed gave,
+nothing else.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from auth.errors import BadInput
 from auth.principal import Principal
 from models.enums import ConsentPurpose
 from models.gdpr import AuditEvent
+from resolvers import erasure
 from resolvers.audit import contact_ref
 from resolvers.pagination import ListedRow, Page, page_size, paginate
 
-ERASE = "ERASE"
 # Changes are listed oldest first; at the same instant, consent decisions before erasures.
 DECISION, ERASURE = 0, 1
 
@@ -116,7 +117,9 @@ def _after(field: str, kind: int, position: tuple[datetime, int, int]) -> Q:
 async def changes(principal: Principal, since: datetime, first: int | None, after: str | None) -> ChangePage:
     size = page_size(first)
     decisions = enforce.consent_records(principal).filter(recorded_at__gte=since)
-    erasures = AuditEvent.filter(agency_id=principal.agency_id, action=ERASE, at__gte=since)
+    erasures = AuditEvent.filter(
+        agency_id=principal.agency_id, action__in=erasure.GONE, contact_ref__isnull=False, at__gte=since
+    )
     if after is not None:
         position = _position(after)
         decisions = decisions.filter(_after("recorded_at", DECISION, position))

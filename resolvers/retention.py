@@ -9,6 +9,10 @@ precisely so that the data is not deleted (Art. 18(1)(b), (c)).
 A purge deletes in short transactions of `batch_size` rows, so it never holds the write lock for
 long and can stop anywhere: each batch removes whole requests (with their travelers) or whole
 contacts (with everything of theirs), and a rerun picks up what is left.
+
+A purged contact is gone exactly as an erased one is, for the recipients of its data (Art. 19): each batch of
+contacts writes, in its own transaction, the erasure's trace (resolvers.erasure.record_gone): a PURGE event
+naming each, which the partners' consentChanges lists as an erasure, and a CONTACT_ERASED notice per webhook.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from tortoise.connection import get_connection
 from auth import enforce
 from auth.errors import BadInput, NotFound
 from auth.principal import Principal
+from models.enums import WebhookEvent
 from models.organisation import Agency
-from resolvers import audit, deletion
+from resolvers import audit, deletion, erasure, webhooks
 from resolvers.clock import now
 from resolvers.sql import spelled_for
 
@@ -52,6 +57,7 @@ class Report:
     dry_run: bool
     request_count: int
     contact_count: int
+    recipients_to_notify: int  # webhooks told (or, in a dry run, to be told) of the contacts' erasure (Art. 19)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -89,17 +95,21 @@ async def _first_column(conn: BaseDBAsyncClient, sql: str, values: list[object])
 
 
 async def _count(conn: BaseDBAsyncClient, expired: str, agency_id: int, cutoff: datetime) -> int:
-    return (await _first_column(conn, f"SELECT COUNT(*) FROM ({expired}) AS expired", [agency_id, cutoff]))[0]
+    counting = f"SELECT COUNT(*) FROM ({expired}) AS expired"  # noqa: S608 - expired is one of the two rules above
+    return (await _first_column(conn, counting, [agency_id, cutoff]))[0]
 
 
 async def preview(agency: Agency, cutoff: datetime | None = None) -> Report:
     cutoff = cutoff or cutoff_for(agency)
     conn = get_connection("default")
+    contacts = await _count(conn, EXPIRED_CONTACTS, agency.id, cutoff)
+    recipients = await webhooks.subscribers(conn, agency.id, WebhookEvent.CONTACT_ERASED) if contacts else []
     return Report(
         cutoff=cutoff,
         dry_run=True,
         request_count=await _count(conn, EXPIRED_REQUESTS, agency.id, cutoff),
-        contact_count=await _count(conn, EXPIRED_CONTACTS, agency.id, cutoff),
+        contact_count=contacts,
+        recipients_to_notify=len(recipients),
     )
 
 
@@ -112,17 +122,29 @@ async def forecast(agency: Agency, at: datetime, months: int) -> list[tuple[date
     return [(edges[i], counts[i + 1] - counts[i]) for i in range(months)]
 
 
-async def _purge_batch(kind: str, agency_id: int, cutoff: datetime, batch_size: int) -> tuple[int, int]:
-    """One transaction; returns (requests, contacts) deleted. The ids are chosen inside it, so a row
-    touched since the run started is judged on its current state."""
+@dataclass(frozen=True)
+class Batch:
+    requests: int
+    contacts: int
+    recipients: int  # webhooks told of the contacts' erasure
+
+
+async def _purge_batch(kind: str, agency_id: int, actor: str, cutoff: datetime, batch_size: int) -> Batch:
+    """One transaction. The ids are chosen inside it, so a row touched since the run started is judged on its
+    current state."""
     async with deletion.transaction("purge") as purging:
         expired = EXPIRED_REQUESTS if kind == REQUESTS else EXPIRED_CONTACTS
         # No ORDER BY: any expired rows will do, and sorting 200k candidates per batch costs more than the delete.
         ids = await _first_column(purging.conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
         if kind == REQUESTS:
-            return await purging.requests(ids), 0
+            return Batch(await purging.requests(ids), 0, 0)
+        if not ids:
+            return Batch(0, 0, 0)
         requests, _consents = await purging.contacts(ids)
-        return requests, len(ids)
+        # Last, just before COMMIT: on PostgreSQL the audit chain's lock on the agency is held the shortest.
+        detail = f"retention purge: inactive since before {cutoff.isoformat()}"
+        told = await erasure.record_gone(purging.conn, agency_id, actor, erasure.PURGE, ids, detail)
+        return Batch(requests, len(ids), told)
 
 
 async def purge(
@@ -138,22 +160,24 @@ async def purge(
     cutoff = cutoff or cutoff_for(agency)
     if dry_run:
         return await preview(agency, cutoff)
-    requests = contacts = 0
+    requests = contacts = recipients = 0
     # SQLite grants its single write lock unfairly: a short breath between batches lets a writer that
-    # waits for it (the API's audit events) in. PostgreSQL locks rows: nobody waits on the purge.
+    # waits for it (the API's audit events) in. PostgreSQL locks rows: nobody waits on the purge but the
+    # agency's audit writers, for the end of a contacts batch (its trace is written last).
     pause = PAUSE_BETWEEN_BATCHES if get_connection("default").capabilities.dialect == "sqlite" else 0.0
     try:
         for kind in (REQUESTS, CONTACTS):
             while True:
                 started = time.perf_counter()
-                batch_requests, batch_contacts = await _purge_batch(kind, agency.id, cutoff, batch_size)
-                if not batch_requests and not batch_contacts:
+                batch = await _purge_batch(kind, agency.id, actor, cutoff, batch_size)
+                if not batch.requests and not batch.contacts:
                     break
-                requests += batch_requests
-                contacts += batch_contacts
+                requests += batch.requests
+                contacts += batch.contacts
+                recipients = max(recipients, batch.recipients)
                 if on_batch is not None:
                     on_batch(
-                        kind, batch_contacts if kind == CONTACTS else batch_requests, time.perf_counter() - started
+                        kind, batch.contacts if kind == CONTACTS else batch.requests, time.perf_counter() - started
                     )
                 if pause:
                     await asyncio.sleep(pause)
@@ -161,21 +185,30 @@ async def purge(
         # Also on Ctrl-C (asyncio.run cancels the task): what did commit is put on record; the next
         # run deletes the rest.
         if requests or contacts:
-            await _record(agency.id, actor, cutoff, requests, contacts, interrupted=True)
+            await _record(agency.id, actor, cutoff, requests, contacts, recipients, interrupted=True)
         await deletion.scrub_free_space()
         raise
-    await _record(agency.id, actor, cutoff, requests, contacts, interrupted=False)
+    await _record(agency.id, actor, cutoff, requests, contacts, recipients, interrupted=False)
     await deletion.scrub_free_space()
-    return Report(cutoff=cutoff, dry_run=False, request_count=requests, contact_count=contacts)
+    return Report(
+        cutoff=cutoff,
+        dry_run=False,
+        request_count=requests,
+        contact_count=contacts,
+        recipients_to_notify=recipients,
+    )
 
 
 async def _record(
-    agency_id: int, actor: str, cutoff: datetime, requests: int, contacts: int, *, interrupted: bool
+    agency_id: int, actor: str, cutoff: datetime, requests: int, contacts: int, recipients: int, *, interrupted: bool
 ) -> None:
+    """The run's summary: a PURGE event naming nobody (each purged contact has its own, resolvers.erasure)."""
     detail = f"cutoff {cutoff.isoformat()}: {requests} requests, {contacts} contacts deleted"
     if interrupted:
         detail += " (interrupted; the next run deletes the rest)"
-    await audit.record(None, "PURGE", agency_id=agency_id, actor=actor, detail=detail)
+    if contacts:
+        detail += f"; {recipients} recipients told of the contacts' erasure"
+    await audit.record(None, erasure.PURGE, agency_id=agency_id, actor=actor, detail=detail)
 
 
 # -- the API (the DPO); the cron runs purge() for every agency, as "system" -----------------------

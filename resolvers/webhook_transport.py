@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from auth.errors import BadInput
 from models.outbox import OutboxMessage
 from models.webhooks import Webhook
-from resolvers import webhooks
+from resolvers import webhook_destination, webhooks
 from resolvers.clock import now
 from resolvers.outbox import TransportError
 
@@ -34,12 +34,17 @@ class WebhookTransport:
         if webhook is None:
             raise TransportError("the webhook no longer exists")
         try:
-            # Checked again: ALVEOLE_WEBHOOKS_ALLOW_HTTP may have been turned off since it was created.
-            url = webhooks.check_url(webhook.url, allow_http_loopback=self.allow_http_loopback)
+            # Checked again, on the addresses resolved for this delivery, which the connection then uses: a DNS
+            # answer changed since creation cannot lead it elsewhere, and ALVEOLE_WEBHOOKS_ALLOW_HTTP may have been
+            # turned off since.
+            destination = await webhook_destination.destination(
+                webhook.url, allow_http_loopback=self.allow_http_loopback
+            )
         except BadInput as error:
             raise TransportError(error.message) from None
         message_id, at = f"msg_{message.id}", now()
         headers = {
+            "host": destination.host_header,
             "content-type": "application/json",
             "user-agent": USER_AGENT,
             "webhook-id": message_id,
@@ -48,10 +53,17 @@ class WebhookTransport:
                 message_id, at, message.body
             ),
         }
+        server_name = destination.tls_server_name
+        extensions = {"sni_hostname": server_name} if server_name is not None else {}
         # No redirects (a 3xx is a failure, not a detour to another host) and no proxy from the environment.
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
             try:
-                response = await client.post(url, content=message.body.encode("utf-8"), headers=headers)
+                response = await client.post(
+                    destination.pinned_url,
+                    content=message.body.encode("utf-8"),
+                    headers=headers,
+                    extensions=extensions,
+                )
             except httpx.HTTPError as error:
                 raise TransportError(type(error).__name__) from None
         if not 200 <= response.status_code < 300:

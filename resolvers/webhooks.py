@@ -1,7 +1,7 @@
 """Webhooks (Art. 19): each recipient of an agency's data is told of every consent change, rectification,
 restriction and erasure, through the transactional outbox.
 
-notify() writes one outbox row per subscribed webhook in the transaction of the change itself: the change
+notify_many() writes one outbox row per subscribed webhook in the transaction of the change itself: the change
 and its notices commit together, or neither does. The outbox's dispatcher then sends each once, with its
 retries (resolvers.outbox), signed per Standard Webhooks (resolvers.webhook_transport). A payload holds
 the event, its time, the person's opaque id and the names of the fields that changed: never a value.
@@ -9,10 +9,8 @@ the event, its time, the person's opaque id and the names of the fields that cha
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from collections.abc import Iterable
-from urllib.parse import urlsplit
+from collections.abc import Iterable, Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -24,49 +22,8 @@ from auth.principal import Principal
 from models.declarations import is_public
 from models.enums import WebhookEvent
 from models.webhooks import Webhook
-from resolvers import audit, list_caps, outbox, validation
+from resolvers import audit, list_caps, outbox, webhook_destination
 from resolvers.clock import now
-
-HTTPS_ONLY = "must start with https:// (http:// only to this machine's loopback, with ALVEOLE_WEBHOOKS_ALLOW_HTTP=1)"
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _internal_address(host: str) -> bool:
-    """An address literal a partner's endpoint cannot have: private, link-local (cloud metadata), reserved."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_link_local or address.is_reserved or address.is_unspecified
-
-
-def check_url(url: str, *, allow_http_loopback: bool) -> str:
-    """A URL the server may post to, or BadInput naming the rule."""
-    url = validation.text("url", url, max_length=validation.URL_MAX)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise BadInput("url", "is not a valid URL") from None
-    host = (parts.hostname or "").lower()
-    if not host or parts.username or parts.password or parts.fragment:
-        raise BadInput("url", "must be an absolute URL with a host, and no credentials or fragment")
-    loopback = _loopback(host)
-    if loopback and allow_http_loopback and parts.scheme in ("http", "https"):
-        return url
-    if parts.scheme != "https" or loopback:
-        raise BadInput("url", HTTPS_ONLY)
-    if _internal_address(host):
-        raise BadInput("url", "must not be a private, link-local or reserved address")
-    return url
 
 
 def _events(events: Iterable[WebhookEvent]) -> list[str]:
@@ -88,7 +45,9 @@ async def create(
     principal: Principal, url: str, events: Iterable[WebhookEvent], *, allow_http_loopback: bool, server_key: str
 ) -> tuple[Webhook, str]:
     """The new webhook and its signing secret, which this return value is the only one to show."""
-    url = check_url(url, allow_http_loopback=allow_http_loopback)
+    # Resolved now, so a host leading to this machine or the private network is refused at once; it is checked
+    # again at every delivery (resolvers.webhook_destination).
+    url = (await webhook_destination.destination(url, allow_http_loopback=allow_http_loopback)).url
     chosen = _events(events)
     async with in_transaction() as conn:
         webhook = await Webhook.create(
@@ -137,18 +96,36 @@ def personal_fields(
     return [prefix + api_names[name] for name in changed if not is_public(model, name)]
 
 
+async def subscribers(conn: BaseDBAsyncClient, agency_id: int, event: WebhookEvent) -> list[Webhook]:
+    """The agency's webhooks that asked for `event`: the recipients it tells."""
+    webhooks = await Webhook.filter(agency_id=agency_id).using_db(conn).order_by("id")
+    return [webhook for webhook in webhooks if event in events_of(webhook)]
+
+
+async def notify_many(
+    conn: BaseDBAsyncClient,
+    agency_id: int,
+    event: WebhookEvent,
+    contact_ids: Sequence[int],
+    fields: Iterable[str] = (),
+) -> int:
+    """Queues the event about each of these people for every webhook of the agency that asked for it, in `conn`'s
+    transaction and in one insert (a purge's batch is 500 people); returns how many recipients will be told."""
+    if not contact_ids:
+        return 0
+    recipients = await subscribers(conn, agency_id, event)
+    changed = sorted(set(fields))
+    deliveries = [
+        outbox.WebhookDelivery(webhook.id, webhook.url, payload(event, contact_id, changed))
+        for contact_id in contact_ids
+        for webhook in recipients
+    ]
+    await outbox.enqueue_webhooks(conn, agency_id, deliveries)
+    return len(recipients)
+
+
 async def notify(
     conn: BaseDBAsyncClient, agency_id: int, event: WebhookEvent, contact_id: int, fields: Iterable[str] = ()
 ) -> int:
-    """Queues the event for every webhook of the agency that asked for it, in `conn`'s transaction; returns how
-    many recipients will be told."""
-    webhooks = await Webhook.filter(agency_id=agency_id).using_db(conn).order_by("id")
-    body = payload(event, contact_id, fields)
-    told = 0
-    for webhook in webhooks:
-        if event in events_of(webhook):
-            await outbox.enqueue_webhook(
-                conn, agency_id=agency_id, webhook_id=webhook.id, url=webhook.url, payload=body
-            )
-            told += 1
-    return told
+    """notify_many() for one person."""
+    return await notify_many(conn, agency_id, event, [contact_id], fields)

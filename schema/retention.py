@@ -17,6 +17,9 @@ class RetentionReport:
     dry_run: bool
     request_count: int = strawberry.field(description="Requests whose last activity is before cutoff.")
     contact_count: int = strawberry.field(description="Contacts left with no request and inactive since cutoff.")
+    recipients_to_notify: int = strawberry.field(
+        description="Webhooks told (in a dry run, that would be told) of the purged contacts' erasure (Art. 19)."
+    )
 
     @classmethod
     def of(cls, report: retention.Report) -> RetentionReport:
@@ -25,6 +28,7 @@ class RetentionReport:
             dry_run=report.dry_run,
             request_count=report.request_count,
             contact_count=report.contact_count,
+            recipients_to_notify=report.recipients_to_notify,
         )
 
 

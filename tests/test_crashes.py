@@ -23,8 +23,9 @@ import httpx
 import pytest
 from tortoise.connection import get_connection
 
-from models import ConsentRecord, Contact, Traveler, TravelRequest, Visibility
+from models import AuditEvent, ConsentRecord, Contact, OutboxMessage, Traveler, TravelRequest, Visibility, Webhook
 from resolvers import audit
+from resolvers.clock import now
 from resolvers.ids import decode_id
 from tests.conftest import SECRET
 from tests.live_server import ROOT, LiveServer, inspect, live_server, seed, send_buffer_max
@@ -257,6 +258,10 @@ async def _expired_world() -> tuple[World, int]:
     world = await make_world()
     for i in range(EXPIRED_PEOPLE):
         await make_long_export(world, f"OLD{i}Q", EXPIRED_EACH, age_days=4000)
+    # A recipient to tell of each purged person (made as createWebhook makes it; nothing is sent here).
+    await Webhook.create(
+        agency=world.agency, url="https://partner.example/h", events="CONTACT_ERASED", secret_salt="s", created_at=now()
+    )
     return world, EXPIRED_PEOPLE * EXPIRED_EACH
 
 
@@ -340,6 +345,14 @@ async def test_kill_during_a_purge_and_the_next_run_finishes_it(database_url: st
     async def finished() -> None:
         assert not await TravelRequest.filter(contact__last_name__startswith="NomOLD").exists()
         assert not await Contact.filter(last_name__startswith="NomOLD").exists()
+        # Each purged person named once in the audit log and told once to the recipient, across both runs.
+        people = sorted(gid("Contact", contact_id) for contact_id in expired_ids[1])
+        traces = await AuditEvent.filter(action="PURGE", contact_ref__isnull=False).values_list(
+            "contact_ref", flat=True
+        )
+        notices = await OutboxMessage.filter(transport="webhook").values_list("body", flat=True)
+        assert sorted(traces) == people
+        assert sorted(json.loads(body)["data"]["contactId"] for body in notices) == people
         assert await Contact.filter(id__in=[c.id for c in world.contacts.values()]).count() == len(world.contacts)
         assert await chain_ok(world.agency.id)
 

@@ -183,3 +183,29 @@ async def test_changes_list_decisions_and_erasures_oldest_first(client, feed: Fe
         CHANGES, {"since": since, "after": contacts_cursor["pageInfo"]["endCursor"]}, feed.key
     )
     assert other_list["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_the_scope_opens_its_two_fields_and_no_other_root_field() -> None:
+    """Over the whole schema: every root field is behind authorize(), which lets such a key call two of them."""
+    from auth import enforce
+    from auth.errors import Forbidden
+    from auth.principal import Principal
+    from schema import build_schema
+    from schema.operations import Authorized
+
+    schema = build_schema()
+    key = Principal(
+        agency_id=1, actor="api-key:Newsletter", api_key_id=1, scopes=frozenset({ApiScope.MARKETING_AUDIENCE})
+    )
+    allowed = []
+    for root in ("Query", "Mutation"):
+        definition = schema.get_type_by_name(root)
+        for field in definition.fields:  # type: ignore[union-attr]
+            name = schema.config.name_converter.get_graphql_name(field)
+            assert any(isinstance(extension, Authorized) for extension in field.extensions), name
+            try:
+                enforce.authorize(key, name)
+            except Forbidden:
+                continue
+            allowed.append(name)
+    assert sorted(allowed) == ["consentChanges", "marketingAudience"]

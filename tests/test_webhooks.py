@@ -3,7 +3,9 @@ erasures, through the transactional outbox, signed per Standard Webhooks, with n
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,9 +13,10 @@ import pytest
 
 from app import dispatcher
 from app.settings import Settings
+from auth.errors import BadInput
 from models import AuditEvent, ConsentRecord, OutboxMessage, Visibility, Webhook
 from models.enums import OutboxStatus
-from resolvers import outbox, webhooks
+from resolvers import outbox, webhook_destination
 from resolvers.clock import now
 from tests.conftest import make_settings
 from tests.test_intake import FORM, SUBMIT
@@ -41,8 +44,11 @@ def receiver() -> Iterator[Receiver]:
         yield running
 
 
-async def subscribe(client, world: World, receiver: Receiver, events: list[str], by: str = "dpo") -> str:
-    created = (await client.data(CREATE, {"url": receiver.url, "events": events}, world.tokens[by]))["createWebhook"]
+async def subscribe(
+    client, world: World, receiver: Receiver, events: list[str], by: str = "dpo", url: str | None = None
+) -> str:
+    variables = {"url": url or receiver.url, "events": events}
+    created = (await client.data(CREATE, variables, world.tokens[by]))["createWebhook"]
     receiver.secret = created["secret"]
     return created["webhook"]["id"]
 
@@ -82,27 +88,145 @@ async def test_admin_and_dpo_manage_webhooks_whose_secret_is_shown_once(client, 
 
 
 def test_urls_are_https_except_loopback_when_allowed() -> None:
-    allowed = {"https://partner.example/hooks": False, "http://127.0.0.1:8080/h": True, "http://localhost/h": True}
+    allowed = {"https://partner.example/hooks": False, "http://127.0.0.1:8080/h": True, "http://[::1]/h": True}
     for url, needs_the_setting in allowed.items():
-        assert webhooks.check_url(url, allow_http_loopback=True) == url
+        assert webhook_destination.check_url(url, allow_http_loopback=True) == url
         if needs_the_setting:
-            with pytest.raises(Exception, match="url: must start with https://"):
-                webhooks.check_url(url, allow_http_loopback=False)
+            with pytest.raises(BadInput, match="url: must"):
+                webhook_destination.check_url(url, allow_http_loopback=False)
         else:
-            assert webhooks.check_url(url, allow_http_loopback=False) == url
+            assert webhook_destination.check_url(url, allow_http_loopback=False) == url
     refused = {
         "http://partner.example/hooks": "must start with https://",
-        "https://127.0.0.1/h": "must start with https://",
-        "https://10.1.2.3/h": "private, link-local or reserved",
-        "https://169.254.169.254/latest/meta-data": "private, link-local or reserved",
+        "http://localhost/h": "must start with https://",
+        "https://127.0.0.1/h": "loopback, private",
+        "https://10.1.2.3/h": "loopback, private",
+        "https://169.254.169.254/latest/meta-data": "loopback, private",
         "https://user:secret@partner.example/h": "no credentials",
         "ftp://partner.example/h": "must start with https://",
         "partner.example/h": "absolute URL",
         "https://partner.example:http/h": "not a valid URL",
     }
     for url, reason in refused.items():
-        with pytest.raises(Exception, match=reason):
-            webhooks.check_url(url, allow_http_loopback=False)
+        with pytest.raises(BadInput, match=reason):
+            webhook_destination.check_url(url, allow_http_loopback=False)
+
+
+# Private, shared, loopback, link-local (the cloud metadata service), unique-local, unspecified, IPv4-mapped
+# loopback, multicast, documentation: no partner's endpoint has one, and each would reach inside.
+INTERNAL = [
+    "127.0.0.1", "127.8.9.10", "10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254",
+    "100.64.0.1", "224.0.0.1", "192.0.2.1", "[::1]", "[fc00::1]", "[fd00:ec2::254]", "[fe80::1]",
+    "[::]", "[::ffff:127.0.0.1]", "[::ffff:10.0.0.1]",
+    "0.0.0.0",  # noqa: S104 - an address refused, not one bound to
+]  # fmt: skip
+CREATE_CODE = "mutation($url: String!) { createWebhook(url: $url, events: [CONTACT_ERASED]) { secret } }"
+
+
+async def created(client, world: World, url: str) -> str | None:
+    """The error code createWebhook answers for `url`, None if it accepted it."""
+    body = await client.post(CREATE_CODE, {"url": url}, world.tokens["dpo"])
+    return body["errors"][0]["extensions"]["code"] if "errors" in body else None
+
+
+async def test_internal_addresses_are_refused_at_creation(client, world: World) -> None:
+    """The app under test allows loopback (ALVEOLE_WEBHOOKS_ALLOW_HTTP=1): the other ranges stay refused."""
+    for host in INTERNAL:
+        loopback = host in ("127.0.0.1", "127.8.9.10", "[::1]")
+        assert await created(client, world, f"https://{host}/hooks") == (None if loopback else "BAD_USER_INPUT"), host
+        with pytest.raises(BadInput, match="must"):  # and without the setting, loopback too
+            await webhook_destination.destination(f"https://{host}/hooks", allow_http_loopback=False)
+    assert await Webhook.all().count() == 3
+    with pytest.raises(BadInput, match="loopback, private"):  # localhost: the name, resolved (/etc/hosts)
+        await webhook_destination.destination("https://localhost/hooks", allow_http_loopback=False)
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The answers of a DNS we control (the machine has none): name -> addresses; other names resolve as usual."""
+    answers: dict[str, list[str]] = {}
+    resolve = webhook_destination.resolve
+
+    async def controlled(host: str, port: int) -> list[webhook_destination.Address]:
+        if host not in answers:
+            return await resolve(host, port)
+        if not answers[host]:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(address) for address in answers[host]]
+
+    monkeypatch.setattr(webhook_destination, "resolve", controlled)
+    return answers
+
+
+async def test_hostnames_are_resolved_at_creation(client, world: World, dns: dict[str, list[str]]) -> None:
+    dns.update(
+        {
+            "partner.example": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+            "intranet.example": ["10.0.0.7"],
+            "metadata.example": ["169.254.169.254"],
+            "half.example": ["93.184.216.34", "192.168.0.10"],  # every address counts, not the first only
+            "nowhere.example": [],
+        }
+    )
+    assert await created(client, world, "https://partner.example/hooks") is None
+    for name in ("intranet.example", "metadata.example", "half.example", "nowhere.example"):
+        body = await client.post(CREATE_CODE, {"url": f"https://{name}/hooks"}, world.tokens["dpo"])
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", name
+        assert body["errors"][0]["message"].startswith("url: "), body
+    assert await Webhook.all().values_list("url", flat=True) == ["https://partner.example/hooks"]
+
+
+async def test_a_dns_rebinding_cannot_reach_loopback(
+    client, world: World, receiver: Receiver, dns: dict[str, list[str]], settings: Settings
+) -> None:
+    """Created while its name led to a public address, the webhook's name then leads to this machine, where a
+    receiver listens: the delivery resolves again, checks again, and refuses without connecting."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    dns["partner.example"] = ["93.184.216.34"]
+    assert await created(client, world, f"https://partner.example:{port}/hooks/alveole") is None
+    await client.data(
+        "mutation($id: ID!) { eraseContact(contactId: $id) { recipientsToNotify } }",
+        {"id": gid("Contact", world.contacts[Visibility.ADVISOR].id)},
+        world.tokens["dpo"],
+    )
+    for rebound, allow_loopback in (("127.0.0.1", False), ("::1", False), ("10.0.0.7", True)):
+        dns["partner.example"] = [rebound]
+        report = await deliver(
+            make_settings("sqlite://unused", webhooks_allow_http=allow_loopback), ignore_backoff=True
+        )
+        assert report.sent == 0 and "loopback, private" in report.errors[0][2], rebound
+    assert receiver.paths == []  # never connected
+
+
+async def test_the_connection_goes_to_the_address_checked(
+    client, world: World, receiver: Receiver, dns: dict[str, list[str]], settings: Settings
+) -> None:
+    """A name only our DNS knows, leading to the receiver on loopback (allowed here): the delivery reaches it,
+    so it connected to the address it resolved and checked, while naming the host it was given."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    dns["hooks.partner.test"] = ["127.0.0.1"]
+    await subscribe(client, world, receiver, ["CONTACT_ERASED"], url=f"http://hooks.partner.test:{port}/hooks/alveole")
+    await client.data(
+        "mutation($id: ID!) { eraseContact(contactId: $id) { recipientsToNotify } }",
+        {"id": gid("Contact", world.contacts[Visibility.ADVISOR].id)},
+        world.tokens["dpo"],
+    )
+    assert (await deliver(settings)).sent == 1
+    (delivery,) = receiver.accepted
+    assert delivery.headers["host"] == f"hooks.partner.test:{port}" and delivery.payload["type"] == "CONTACT_ERASED"
+
+
+async def test_redirects_are_not_followed(client, world: World, receiver: Receiver, settings: Settings) -> None:
+    await subscribe(client, world, receiver, ["CONTACT_ERASED"])
+    receiver.answers = [307]
+    await client.data(
+        "mutation($id: ID!) { eraseContact(contactId: $id) { recipientsToNotify } }",
+        {"id": gid("Contact", world.contacts[Visibility.ADVISOR].id)},
+        world.tokens["dpo"],
+    )
+    report = await deliver(settings)
+    assert (report.sent, report.errors[0][2]) == (0, "HTTP 307")
+    assert receiver.paths == ["/hooks/alveole"]  # not to /elsewhere, where the 307 pointed
 
 
 async def test_every_change_reaches_every_recipient_signed_without_personal_values(
@@ -201,7 +325,7 @@ async def test_notices_commit_with_their_change_or_not_at_all(client, world: Wor
     async def broken(*args, **kwargs):
         raise RuntimeError("the outbox is unavailable")
 
-    monkeypatch.setattr(outbox, "enqueue_webhook", broken)
+    monkeypatch.setattr(outbox, "enqueue_webhooks", broken)
     consent = '{contactId: $id, purpose: NEWSLETTER, granted: false, source: "s", wording: "w"}'
     before = await ConsentRecord.all().count()
     body = await client.post(

@@ -27,6 +27,7 @@ class Receiver:
     answers: list[int] = field(default_factory=list)  # statuses to answer next, in order; then 204
     accepted: list[Delivery] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why a delivery failed verification
+    paths: list[str] = field(default_factory=list)  # of every POST received, in order
 
 
 @contextmanager
@@ -35,6 +36,7 @@ def webhook_receiver(path: str = "/hooks/alveole") -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            receiver.paths.append(self.path)
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {name.lower(): value for name, value in self.headers.items()}
             try:
@@ -49,6 +51,8 @@ def webhook_receiver(path: str = "/hooks/alveole") -> Iterator[Receiver]:
                 if status < 300:
                     receiver.accepted.append(Delivery(headers, body, payload))
             self.send_response(status)
+            if 300 <= status < 400:  # a detour a sender must not follow
+                self.send_header("location", f"{receiver.url}/elsewhere")
             self.send_header("content-length", "0")
             self.end_headers()
 
