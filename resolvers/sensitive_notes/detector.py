@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from resolvers.sensitive_notes.rules import RULES, Rule
+from resolvers.sensitive_notes.rules import CATEGORY_NOT_AFTER, CATEGORY_NOT_BEFORE, RULES, Rule
+from resolvers.sensitive_notes.typos import correct
 
 # Words that negate what follows them within a clause (the last few words before a match).
 _NEGATIONS = frozenset(
@@ -32,8 +33,11 @@ _CLAUSE_BREAK = re.compile(
     r"hormis|et|and|puis|then|donc|so|whereas|alors que|tandis que|par contre)\b",
     re.IGNORECASE,
 )
+# "Allergies : aucune", "Handicap - néant", but not "claustrophobia - no inside cabin": a bare "no" or "non"
+# after a dash or a colon is the answer only when the clause ends with it.
 _NEGATED_AFTER = re.compile(
-    r"\s*(?:[:=?]|-|\u2013)\s*(?:aucun\w*|none|non|no|neant|nil|n/a|ras|rien|pas|nothing|sans objet)\b"
+    r"\s*(?:[:=?]|-|\u2013)\s*(?:(?:aucun\w*|none|neant|nil|n/a|ras|rien|nothing|sans objet)\b"
+    r"|(?:non|no|pas)\s*(?:$|[.;,!)\n]))"
     r"|\s+(?:not|pas|non|no longer|plus)\s+(?:needed|required|necessary|requested|necessaire|requis|demande|utile)\b",
     re.IGNORECASE,
 )
@@ -114,16 +118,26 @@ def _compiled() -> list[
     def optional(pattern: str | None) -> re.Pattern[str] | None:
         return re.compile(pattern, re.IGNORECASE) if pattern else None
 
-    return [
-        (
-            rule,
-            re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE),
-            optional(rf"(?:{rule.not_before})\s*$" if rule.not_before else None),
-            optional(rule.not_after),
-            optional(rule.needs),
+    def either(*patterns: str | None) -> str | None:
+        present = [f"(?:{p})" for p in patterns if p]
+        return "|".join(present) or None
+
+    compiled = []
+    for rule in RULES:
+        # The category's own context (CATEGORY_NOT_BEFORE, CATEGORY_NOT_AFTER) joins each rule's exclusions.
+        before = either(rule.not_before, *(CATEGORY_NOT_BEFORE.get(c) for c in rule.categories))
+        after = either(rule.not_after, *(CATEGORY_NOT_AFTER.get(c) for c in rule.categories))
+        compiled.append(
+            (
+                rule,
+                re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE),
+                # An exclusion starts at a word: "era" (a period, tourism) is not the end of "fera".
+                optional(rf"(?<!\w)(?:{before})\s*$" if before else None),
+                optional(after),
+                optional(rule.needs),
+            )
         )
-        for rule in RULES
-    ]
+    return compiled
 
 
 def _accepted(
@@ -158,13 +172,15 @@ def detect(text: str) -> list[Finding]:
     """Every finding in the note, in reading order; one per category and excerpt."""
     if not text or not text.strip():
         return []
-    folded = fold(text)
+    folded, offsets = correct(fold(text))
     found: dict[tuple[str, str], Finding] = {}
     for rule, pattern, not_before, not_after, needs in _compiled():
         for match in pattern.finditer(folded):
             start, end = match.span(_excerpt_group(pattern, match))
             if not _accepted(rule, folded, start, end, not_before, not_after, needs):
                 continue
+            if offsets is not None:  # a slip was read as its word: the excerpt is the agent's spelling
+                start, end = offsets[start], offsets[end]
             excerpt = " ".join(text[start:end].split())
             for category in rule.categories:
                 key = (category, excerpt.lower())

@@ -54,6 +54,15 @@ def rule(categories: str | tuple[str, ...], pattern: str, **options: object) -> 
 
 # -- building blocks --------------------------------------------------------------------------------
 
+BODY_FR = (
+    r"jambes?|bras|chevilles?|poignets?|hanches?|pieds?|genoux|genou|cotes?|epaules?|mains?|doigts?|orteils?|nez"
+    r"|dos|clavicules?|coudes?|tibias?|femurs?|bassin|vertebres?|menisques?|ligaments?|tendons?"
+)
+BODY_EN = (
+    r"legs?|arms?|ankles?|wrists?|hips?|feet|foot|knees?|ribs?|shoulders?|hands?|fingers?|toes?|nose|back|collarbone"
+    r"|elbows?|pelvis|neck|spine|ligaments?|achilles"
+)
+
 # Someone the note talks about (no titles: "Mme Noir" is a name, not a description).
 PERSON = (
     r"(?:client|cliente|clients|clientes|customer|il|elle|he|she|homme|femme|man|woman|lady|guy|dame|monsieur|madame|"
@@ -76,6 +85,7 @@ CULTURE = (
     r"places?|pays|country|empire|epoque|era|periode|period|regime|bloc|moines?|monks?|edifices?|ruines?|ruins|"
     r"republique|republic|camps?|occupation|sacre|batiments?|buildings?|voyages?|trips?|sejours?|tourisme|tourism|"
     r"ceremonies?|musique|music|chants?|celebrations?|mariages?|wedding|rites?|spiritualite|paques|noel|easter"
+    r"|choirs?|chorales?|choeurs?|concerts?|gospel|tabernacle"
     r"|christmas|calendar|villages?|icones?|icons?)"
 )
 _CULTURE_BEFORE = rf"{CULTURE}(?:\s+\S+){{0,3}}"
@@ -127,6 +137,23 @@ ORIGIN_THINGS = (
     r"destination|devis|contrat|facture|commande|hotel|trajet|programme|plan|label|certificat|version|lieu)"
 )
 
+# A health word about something else than the person: an event or a body on the subject ("congrès de
+# diabétologie", "Diabetes UK walk"), an insurance product ("Illness & Injury cover", "maladie-rapatriement"),
+# or an illness the agent says was a pretext ("en prétextant une maladie").
+HEALTH_NOT_BEFORE = (
+    r"(?:congres|conference|congress|colloque|symposium|seminaire|seminar|salon|convention|forum|gala|fundraising"
+    r"|charity|fondation|foundation|federation|ligue|association|journee mondiale|world)(?:\s+(?:de la|du|de|des|d'|of"
+    r"|on|sur|pour|for|the|la|le|l'))?\s*(?:\w+\s+)?"
+    r"|(?:pretext\w*|pretend\w*|pretending|faking|fake|feign\w*|soi-disant|pretendue?s?|invente\w*|sous pretexte"
+    r"|excuse of|excuse)(?:\s+\S+){0,3}"
+)
+HEALTH_NOT_AFTER = (
+    r"\s*(?:&|and|et|/|-)?\s*(?:\w+\s+)?(?:cover|insurance|assurance|policy|policies|garantie|benefit|rapatriement"
+    r"|repatriation|option)\b|\s*(?:congress|conference|congres|symposium|walk|run|charity|foundation|association)\b"
+)
+CATEGORY_NOT_BEFORE = {HEALTH: HEALTH_NOT_BEFORE}
+CATEGORY_NOT_AFTER = {HEALTH: HEALTH_NOT_AFTER}
+
 RULES: tuple[Rule, ...] = (
     # -- HEALTH: disability and reduced mobility ----------------------------------------------------
     rule(
@@ -137,7 +164,8 @@ RULES: tuple[Rule, ...] = (
     rule(HEALTH, r"(?:en|son|sa|leur|ses) (?P<hit>fauteuil)", not_after=r"\s*(?:d'|de |club|de massage)"),
     rule(
         HEALTH,
-        r"wch[rsc]|wcbd|wcbw|wcmp|wclb|wcob|blnd|dpna|meda|medif|stcr|poxy|svan|esan|dbml|gfml|nlml|lsml|blml|pmr",
+        r"wch[rsc]|wcbd|wcbw|wcmp|wclb|wcob|blnd|dpna|meda|medif|stcr|poxy|oxyg|svan|esan|dbml|gfml|nlml|lsml|blml"
+        r"|lfml|prml|lpml|pmr",
         not_before=r"(?:hotel|acces|toilettes|wc|parking|places?|ascenseurs?|entree|rampe|normes?)\s+(?:avec |aux? )?",
     ),
     rule(HEALTH, r"deaf|sourde?s?", not_after=r"\s*(?:ears?|oreilles?)\b", not_before=r"(?:bruit|son|coup|fell on)"),
@@ -154,7 +182,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(HEALTH, r"invalidite|carte d'invalidite|(?:para|tetra|quadri|hemi)plegi\w*|amput\w+|prothese\w*"),
     rule(HEALTH, r"(?:knee|hip) replacement|(?:remplacement|prothese) (?:de la hanche|du genou)"),
-    rule(HEALTH, r"mal-?voyant\w*|non[- ]?voyant\w*|aveugles?|canne blanche", not_before=r"a l'|rendez-vous"),
+    rule(HEALTH, r"mal[- ]?voyant\w*|non[- ]?voyant\w*|aveugles?|canne blanche", not_before=r"a l'|rendez-vous"),
+    rule(HEALTH, r"blind (?:in (?:one|both|his|her|the (?:left|right)) eyes?|since (?:birth|childhood))|legally blind"),
     rule(
         HEALTH,
         rf"{PERSON}{IS}{SO}\s+(?:legally |partially |totally )?(?P<hit>blind)"
@@ -165,14 +194,24 @@ RULES: tuple[Rule, ...] = (
         r"mal-?entendant\w*|appareils? auditifs?|appareille\w*|hearing aids?|hard of hearing|hearing[- ]impair\w*"
         r"|langue des signes|sign language",
     ),
-    rule(HEALTH, r"bequilles?|crutch(?:es)?|deambulateur|rollator|zimmer frame|walking stick|(?:with|uses) a cane"),
+    rule(
+        HEALTH,
+        r"bequilles?|crutch(?:es)?|deambulateur|rollator|zimmer frame|walking (?:stick|frame|aid)"
+        r"|(?:walks?|walking|uses?|with|marche|se deplace) (?:with |avec )?(?:a |an |une |un )(?:frame|walker|stick"
+        r"|cane"
+        r"|rollator|deambulateur|canne|bequille)",
+    ),
     rule(HEALTH, r"(?:avec|a) (?:une|sa) canne", not_after=r"\s*a peche"),
     rule(HEALTH, r"(?:dans le|un|sous|en) platre|in a cast|(?:leg|arm) cast|platre (?:au|a la) \w+"),
     rule(HEALTH, r"fractur\w+|entorse\w*|sprain\w*", not_after=r"\s*(?:numerique|sociale|digitale)"),
     rule(
         HEALTH,
-        r"(?:jambe|bras|cheville|poignet|hanche|pied|genou|cote)s? cassee?s?|broken (?:leg|arm|ankle|wrist|hip|foot"
-        r"|knee)",
+        rf"(?:jambe|bras|cheville|poignet|hanche|pied|genou|cote|epaule|main|doigt|orteil|nez|dos"
+        rf"|clavicule)s? cassee?s?"
+        rf"|broken (?:{BODY_EN})|(?:s'est |se )?(?:casse|cassee|fracture|fracturee|foule|fouler|luxe|luxee|tordu|tordue"
+        rf"|blesse|blessee) (?:(?:le|la|l'|les|au|a la|a l'|aux) ?)(?:{BODY_FR})|(?:broke|broken|fractured|sprained"
+        rf"|twisted|injured|hurt|dislocated) (?:his|her|their|a|the|my) (?:{BODY_EN})|blessee? (?:au|a la|a l'|aux) \w+"
+        rf"|injur(?:y|ies|ed)|blessures?|tendinite|tendinitis|luxation|foulure|whiplash|commotion cerebrale|concussion",
     ),
     rule(
         HEALTH,
@@ -224,12 +263,14 @@ RULES: tuple[Rule, ...] = (
         r"|special needs|(?:doctor's|medical) note|lettre (?:de son|du) medecin|letter from (?:his|her|their) doctor"
         r"|fit[- ]to[- ]fly|cecite|blindness|surdite|deafness|hearing loss|perte auditive|visually impaired"
         r"|partially sighted|visual impairment|deficien\w* (?:visuel|auditi|intellect|mental|motric)\w*"
-        r"|coeur fragile|fragile du coeur|vertigo|handicap invisible|gateu(?:x|se)|drepanocytose|sickle cell"
+        r"|coeur fragile|fragile du coeur|vertigo|handicap invisible|drepanocytose|sickle cell"
         r"|hemophil\w*|lupus|crohn|polyarthrite"
         r"|arthrose|arthrite|arthritis|rhumatism\w*|osteoporose|osteoporosis|fibromyalgi\w*|migraines?|endometriose"
         r"|endometriosis|thyroid\w*|anemi\w*|anaemi\w*|coeliaque|œliaque|celiac|coeliac|maladie de \w+",
     ),
     rule(HEALTH, r"c(?P<hit>œliaque)"),
+    # "gâteux" says senile, and says it with contempt.
+    rule((HEALTH, JUDGEMENT), r"gateu(?:x|se|ses)"),
     rule(HEALTH, r"depressi\w*", not_before=r"(?:tropical|tropicale)", not_after=r"\s*(?:tropicale|atmospherique)"),
     rule(
         HEALTH,
@@ -335,7 +376,11 @@ RULES: tuple[Rule, ...] = (
     rule(
         RELIGION,
         r"halal|hallal|casher|kasher|kascher|kosher|cashrout|kashrut|moml|ksml|hnml|jpml|vjml",
-        not_after=r"\s*(?:\w+\s+)?(?:disponibles?|available|propose\w*|offered|servi\w*|inclus\w*|a volonte)",
+        # A place's offer or the agent's tip for a tour is information, not what the person eats.
+        not_after=r"\s*(?:\w+\s+)?(?:disponibles?|available|propose\w*|offered|servi\w*|inclus\w*|a volonte"
+        r"|recommand\w*|recommended|suggere\w*|suggested|conseille\w*|a tester|to try|for the group|pour le groupe)",
+        not_before=r"(?:recommand\w*|recommend\w*|suggest\w*|suggere\w*|conseill\w*|liste|list|adresses?|guide)"
+        r"(?:\s+\S+){0,3}",
     ),
     rule(
         RELIGION,
@@ -413,9 +458,14 @@ RULES: tuple[Rule, ...] = (
     rule(
         RELIGION,
         r"qibla|(?:orient\w*|tourne\w*) vers la mecque|direction de la mecque"
-        r"|(?:pelerinage|pilgrimage) (?:a|to) (?:la )?mec(?:que|ca)|hajj|hadj|omra|oumra|umrah"
-        r"|bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion"
-        r"|first communion",
+        r"|(?:pelerinage|pilgrimage) (?:a|to) (?:la )?mec(?:que|ca)|hajj|hadj|omra|oumra|umrah",
+    ),
+    # A family's rite is the family's; a friend's or a colleague's is an invitation.
+    rule(
+        RELIGION,
+        r"bar[- ]mitz?va\w*|bat[- ]mitz?va\w*|bar[- ]mitsva\w*|premiere communion|first communion",
+        not_before=r"(?:friend|friends|ami|amie|amis|colleague|collegue|voisin\w*|neighbou?r|boss|patron)(?:'s|'|s)?"
+        r"(?:\s+\S+){0,3}",
     ),
     rule(
         RELIGION,
@@ -616,7 +666,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         JUDGEMENT,
         r"con|conne|connes",
-        not_before=r"(?:chili|pros and|pro and|chile)",
+        not_before=r"(?:chili|pros and|pro and|chile|ex-?)",
         not_after=r"\s*(?:carne|leche|queso|dao|son|artist|game)",
     ),
     rule(
@@ -696,7 +746,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         JUDGEMENT,
-        rf"{PERSON}{IS}{SO}\s+(?P<hit>cheap|awful|stupide|con|conne|chiante?|penible|rude|horrible)(?!\s+(?:a|de|d'|to)\b)",
+        rf"{PERSON}{IS}{SO}\s+(?P<hit>cheap|awful|stupide|con|conne|chiante?|penible|rude|horrible)(?!\s+(?:a|de|d'"
+        rf"|to)\b)",
     ),
     rule(
         HEALTH,
@@ -709,4 +760,190 @@ RULES: tuple[Rule, ...] = (
         r"nutter\w*|drama queen|whiny|whinger\w*|moaner\w*|grumpy|pompous|mal lune\w*|(?:gros|sale) porc",
     ),
     rule(JUDGEMENT, rf"{PERSON}{IS}{SO}\s+(?P<hit>collante?s?|clingy)(?!\s+(?:a|de|d'|to)\b)"),
+    # -- families of words (written after holdout-d; see the README) ---------------------------------
+    # HEALTH: "MS sufferer", "migraine sufferer"; unwell; common infections said of the person.
+    rule(
+        HEALTH,
+        r"\w+ sufferers?|souffrant\w*|unwell|(?:a|avait|a eu|has|had|with|got|attrape\w*|caught) (?:la |une |un "
+        r"|de la |a"
+        r" |the )?(?:grippe|fievre|flu|fever|angine|gastro\w*|bronchite|bronchitis|pneumonie|pneumonia|covid|otite"
+        r"|infection\w*|zona|shingles|varicelle|chickenpox)",
+    ),
+    # HEALTH: mental health and the medicines that reveal a condition ("sous lithium", "on antipsychotics").
+    rule(
+        HEALTH,
+        r"deprime\w*|suicid\w*|anxiolyti\w*|somniferes?|sleeping pills|antipsychoti\w*|neurolepti\w*"
+        r"|beta[- ]?bloquants?"
+        r"|beta[- ]blockers?|statines?|statins?|benzodiazepin\w*|xanax|lexomil|prozac|methadone|morphine"
+        r"|antiretrovira\w*|immunosuppress\w*|antibiotiques?|antibiotics",
+    ),
+    rule(
+        HEALTH,
+        r"lithium",
+        not_before=r"(?:batterie|batteries|battery|batteries|pile|piles)(?:\s+\S+)?",
+        not_after=r"\s*(?:-?ion|batter\w*|polymer|polymere|cells?|piles?)",
+    ),
+    # HEALTH: organs and procedures in the person's history ("greffé du rein", "under dialysis" is above).
+    rule(
+        HEALTH,
+        r"(?:dialyse|dialysee|dialysed|dialyzed)s?|post[- ]?op\w*|pre[- ]?op\w*|en soins|under (?:treatment"
+        r"|medical care)|en traitement|en arret maladie|arret de travail|on sick leave|handicape\w*|disabled (?:person"
+        r"|passenger|client|traveller|traveler|guest|son|daughter|child|husband|wife)",
+    ),
+    # RELIGION: a holy day or season that the person keeps ("fera le ramadan", "ne voyage pas le jour de Kippour",
+    # "gives up meat for Lent"); a date in a guide ("Ramadan en avril : restaurants fermés") is not the person.
+    rule(
+        RELIGION,
+        r"ramadan|careme|lent|(?:yom )?kippou?r|pessah|passover|paque juive|rosh hashana\w*|soukkot|sukkot|diwali"
+        r"|(?:l'|la fete de l')?aid(?: el[- ]\w+)?|eid(?: al[- ]\w+)?|vendredi saint|good friday",
+        negatable=False,
+        needs=r"(?:\b(?:fai[st]|fait|faire|fera\w*|feront|font|fit|observ\w*|respect\w*|pratiqu\w*|jeun\w*|fast\w*"
+        r"|keeps?|keeping|celebr\w*|fete\w*|gives? up|giving up|ne voyage\w* pas|ne part pas|ne peut pas voyager"
+        r"|no travel|(?:doesn't|does not|won't|cannot|can't|will not) (?:travel|fly)|pas de viande|no meat|sans viande"
+        r"|poisson|fish|suit|suivent|pour (?:lui|elle|eux))\b)",
+        not_before=rf"{_CULTURE_BEFORE}|(?:fermes?|closed|ferme|fermeture|horaires|opening hours)(?:\s+\S+){{0,3}}",
+    ),
+    # RELIGION: worship attended by the person, any day ("wants to be in church", "va à la mosquée"); a named
+    # building ("the Blue Mosque", "la mosquée Hassan II") is a visit.
+    rule(
+        RELIGION,
+        r"(?:go(?:es)? to|going to|attend\w*|be in|be at|pray\w* (?:at|in)|va a|vont a|aller a|assiste\w* a|assister a"
+        r"|frequente\w*|prie\w* a|priera a) (?:the |la |le |l'|a |une |un |sa |son |his |her |their "
+        r"|leur )?(?P<hit>church"
+        r"|mass|mosque|synagogue|temple|gurdwara|eglise|messe|mosquee|temple|office|culte|shul"
+        r"|services?)\b(?!\s+(?:de |du "
+        r"|d'|of )?(?-i:[A-Z]))",
+        not_before=r"(?:visit\w*|tour\w*)(?:\s+\S+){0,3}",
+    ),
+    rule(
+        RELIGION,
+        r"orthodox|anglican\w*|methodist\w*|methodiste\w*|presbyterian\w*|quaker\w*|amish|pentecot\w*|pentecost\w*"
+        r"|luther\w*|calvinist\w*|calviniste\w*|coptes?|coptic|maronites?|shintoiste\w*|taoiste\w*|zoroastri\w*"
+        r"|rastafari\w*|ismaeli\w*|ismaili\w*|druzes?|alevi\w*|bahai|baha'i|wicca\w*|paien\w*|pagan\w*"
+        r"|born[- ]again|evangelical\w*|(?:practi[cs]ing|pratiquant\w*|devout|observant) (?:\w+)",
+        not_before=_CULTURE_BEFORE,
+        not_after=rf"{_CULTURE_AFTER}|\s*(?:brush|dentist\w*|(?:law|medicine|doctor|lawyer|yoga|sport\w*|golf|tennis"
+        r"|french|english|spanish)\b)",
+    ),
+    # POLITICAL_OPINION: more parties, and campaigning for one.
+    rule(
+        POLITICAL_OPINION,
+        r"snp|plaid cymru|sinn fein|dup|brexit party|the greens|nupes|generation\.?s|place publique|parti de gauche"
+        r"|les patriotes|cdu|csu|spd|fdp|die linke|vox|psoe|podemos|fidesz|democrats?|republicans?",
+        needs=rf"(?:{PARTY_CUE}|volunteer\w*|benevole\w*|campaign\w*|fait campagne|canvass\w*|tract\w*|donor\w*"
+        r"|donateur\w*|donatrice\w*)",
+    ),
+    rule(
+        POLITICAL_OPINION,
+        rf"(?:volunteer\w*|benevole\w*|campaign\w*|fait campagne|canvass\w*|tracte\w*|door-knock\w*) (?:for|pour|with"
+        rf"|avec) (?:the |le |la |les )?(?P<hit>{PARTY}|(?-i:[A-Z]{{2,5}}))\b",
+    ),
+    # TRADE_UNION: unions by their initials, with a word of membership around them.
+    rule(
+        TRADE_UNION,
+        r"(?-i:NEU|NASUWT|UCU|PCS|USDAW|CWU|NUJ|FBU|BALPA|RCN|BMA|AFT|NEA|IBEW|CUPE|UNEF|SNPL|SNPNC|SNCTA|SGEN|SNUIPP"
+        r"|SNUipp|CNT|SOLIDAIRES|Solidaires|UFICT|CGC|UGICT|SNJ|UNISON|Unison|Unite|GMB)",
+        needs=UNION_CUE,
+    ),
+    # SEXUAL_ORIENTATION: "son conjoint" of a man, "sa conjointe" of a woman, and a partner named with a title of
+    # the same sex ("Mr Owen and his partner Mr Reid", "pacsé avec M. Petit").
+    rule(SEXUAL_ORIENTATION, r"son conjoint|son partenaire|with his partner|his partner", partner="male"),
+    rule(SEXUAL_ORIENTATION, r"sa conjointe|sa partenaire|with her partner|her partner", partner="female"),
+    rule(
+        SEXUAL_ORIENTATION,
+        r"(?:partner|partenaire|conjoint\w*|compagnon|compagne|pacse\w*|marie\w* (?:a|avec)|married to|epoux|epouse"
+        r"|husband|wife|fiance\w*|en couple avec|in a relationship with) (?P<hit>(?:m\.|mr\.?|monsieur) \w+)",
+        partner="male",
+    ),
+    rule(
+        SEXUAL_ORIENTATION,
+        r"(?:partner|partenaire|conjoint\w*|compagnon|compagne|pacse\w*|marie\w* (?:a|avec)|married to|epoux|epouse"
+        r"|husband|wife|fiance\w*|en couple avec|in a relationship with) (?P<hit>(?:mme|mrs\.?|ms\.?|madame|miss) \w+)",
+        partner="female",
+    ),
+    # ETHNIC_ORIGIN: ancestry and heritage words, Roma and Travellers, colour and mixed descent, hyphenated
+    # identities ("Black British", "British Pakistani", "half-Japanese").
+    rule(
+        ETHNIC_ORIGIN,
+        r"(?:of|d'|de) \w+(?: \w+)? (?:heritage|ancestry|background|extraction)|(?:d'|de )?ascendance \w+"
+        r"|descendante?s? (?:d'|de |des )\w+|d'extraction \w+|(?:people|person|personnes?|gens|hommes?|femmes?"
+        r"|clients?|clientes?|famille|family|man|woman) (?:of colou?r|de couleur)|mixed[- ]race|biracial|half[- ]caste"
+        r"|half[- ](?!board|day|price|term|hour|time|pension|marathon|way|moon)\w+(?:ese|ian|ish|an|i|ic|ais|aise|ois"
+        r"|oise)\b|gypsy|gypsies|gipsy|gipsies|yeniche\w*|yenish|sinti|travellers? (?:family|families|community|site"
+        r"|camp)|irish travellers?|(?:famille|family|families|client\w*|people|gens|communaute|community|personnes?"
+        r"|femme|homme|woman|man) (?:roms?|roma|romani|rrom\w*)|(?:roms?|roma|romani|rrom\w*) (?:family|families"
+        r"|people|community|woman|man|client\w*|famil\w*)|d'origine (?:rom|rrom)\w*",
+        not_before=_CULTURE_BEFORE,
+        not_after=rf"{_CULTURE_AFTER}|\s*(?:kings|jazz|swing|music|musique)",
+    ),
+    rule(
+        ETHNIC_ORIGIN,
+        r"(?:black|white|brown|asian) (?:british|american|french|african|caribbean|canadian|european)"
+        r"|(?:british|american|french|canadian|franco|anglo|afro|sino|indo)[- ](?:pakistani|indian|bangladeshi|nigerian"
+        r"|ghanaian|jamaican|chinese|vietnamese|korean|japanese|african|caribbean|arab|turkish|algerian|moroccan"
+        r"|tunisian|asian|mexican|cuban|somali|senegalese|algerien\w*|marocain\w*|tunisien\w*|senegalais\w*"
+        r"|ivoirien\w*|camerounais\w*|malien\w*|vietnamien\w*|chinois\w*|turc\w*)|afro[- ]?caribbean"
+        r"|afro[- ]?antillais\w*"
+        r"|antillais\w* d'origine|nord[- ]africain\w*|north african|subsaharien\w*|sub-saharan|arabe?s? d'origine",
+    ),
+    # GENETIC_BIOMETRIC: genes a person carries, and their fingerprints, face or iris, whatever their wish about them.
+    rule(
+        GENETIC_BIOMETRIC,
+        r"brca\d?|(?:porteu\w*|carrier\w*|porte)\s+(?:\S+\s+){0,4}?(?:genes?|mutations?)|mutations? genetiques?"
+        r"|genetic mutations?|predisposition genetique|genetic predisposition",
+        negatable=False,
+    ),
+    rule(
+        GENETIC_BIOMETRIC,
+        r"(?:ses|leurs|les|des|his|her|their) (?:empreintes|prints)|empreintes? (?:digitales?|biometriques?)"
+        r"|(?:iris|retina|face|facial|finger|palm)[- ]?(?:scans?|prints?|recognition|data|images?)|fingerprint\w*"
+        r"|reconnaissance (?:faciale|de l'iris)|prise d'empreintes|parafe|e-?gates? (?:scan|photo)",
+        negatable=False,
+        not_after=r"\s*(?:carbone|carbon|ecologique|environnementale|de pas|de pattes)",
+    ),
+    # CRIMINAL_OFFENCE: a sentence served, bail, a tag, a record.
+    rule(
+        CRIMINAL_OFFENCE,
+        r"sous bracelet|bracelet (?:electronique|gps|anti-?rapprochement)|tagged|on (?:an? )?(?:electronic )?tag"
+        r"|served (?:\w+ ){0,2}(?:years?|months?|time|sentence)|did time|doing time|a fait (?:\w+ ){0,2}(?:ans|mois) de"
+        r" (?:prison|taule|detention)|on bail|out on bail|bailed|en liberte (?:sous caution|provisoire|conditionnelle)"
+        r"|sous caution|remanded|in custody|en garde a vue|(?:has|had|have|with|a) (?:a )?(?:criminal )?record"
+        r"(?! (?:of|number|locator|label|time|year|month|attendance|sales))|record for \w+|casier (?:pour|charge)"
+        r"|restraining order|ordonnance d'eloignement|community service|asbo|sex offenders? register",
+        not_before=r"(?:victime|victim)\w*(?:\s+\S+){0,4}",
+    ),
+    # JUDGEMENT: how the person "seems" to the agent ("a l'air louche", "looks shady", "seems dodgy"), said with or
+    # without a subject, and a wider word list.
+    rule(
+        JUDGEMENT,
+        rf"(?:a l'air|avait l'air|semble|semblait|parait|paraissait|looks|looked|seems|seemed|sounds|sounded){SO}\s+"
+        r"(?P<hit>louche\w*|bizarre\w*|douteu\w*|pas (?:net|nette|clair|claire|honnete|fiable|serieu\w*)|malhonnete\w*"
+        r"|shady|dodgy|sketchy|fishy|dubious|suspicious|weird|odd|creepy|untrustworthy|unreliable|dishonest|crazy|mad"
+        r"|drunk|ivre|bourre\w*|simplet\w*|idiot\w*|stupid\w*|bete|limite\w*|demeure\w*|perdu\w*|clueless|thick|dim"
+        r"|slow|dense)",
+    ),
+    rule(
+        JUDGEMENT,
+        r"louche\w*|shady|dodgy|sketchy|pas (?:tres )?(?:net|nette|clair|claire|honnete|fiable|commode|aimable|sympa\w*"
+        r"|agreable|poli|polie|facile|malin|maligne)",
+        needs=rf"(?:{PERSON}|\bce (?:type|mec|monsieur|client|gars|bonhomme)|\bcette (?:cliente|dame|femme|personne)"
+        r"|\b(?:customer|guy|bloke|chap)|^\s*$)",
+        not_before=r"(?:photo\w*|image\w*|scan\w*|copie\w*|document\w*|papiers?|paiement|payment|dossier|situation"
+        r"|facture|ciel|eau|water|sky|meteo|weather)\w*(?:\s+\S+){0,3}",
+    ),
+    rule(
+        JUDGEMENT,
+        r"boulet\w*|simplet\w*|simple d'esprit|neuneu\w*|benet\w*|nigaud\w*|tocard\w*|baltringue\w*|bolos\w*|boloss\w*"
+        r"|pauvre (?:type|con|conne|fille|mec|cloche|tache)|gonflant\w*|saoulant\w*|soulant\w*|casse-burnes"
+        r"|prise de tete"
+        r"|galere (?:de |ce |cette )?(?:client\w*|type|mec|dame)|sans[- ]gene|pas commode|mal aimable|clueless|useless"
+        r"|hopeless|pathetic|ridiculous|bossy|cocky|smug|snotty|snobby|stuck[- ]up|patroni[sz]ing|slimy|sleaze\w*"
+        r"|stroppy|tetchy|cranky|moody|shouty|time[- ]?waster\w*|tyre[- ]kicker\w*|tire[- ]kicker\w*|flaky|scruffy"
+        r"|muppet\w*|plonker\w*|numpty|pillock\w*|prat|prats|tosser\w*|bastard\w*|git|sod|wally|knobhead\w*"
+        r"|(?:total|real|absolute|right|royal|such an?|proper) (?:pain|headache|piece of work|handful)"
+        r"|(?:old|silly|stupid|fat|lazy|miserable|moody|grumpy|daft) (?:cow|bag|git|sod|bat|goat|fart|fool|witch|hag"
+        r"|bastard|moo)",
+        not_before=r"(?:boulet de canon|erreur|faute)",
+        not_after=r"\s*(?:de canon|road|street|off)",
+    ),
 )
