@@ -39,7 +39,7 @@ def scores(rows: list[dict[str, object]]) -> dict[str, tuple[float, float]]:
 def test_the_corpus_is_big_enough_and_labelled_with_known_categories() -> None:
     rows = _corpus()
     assert len(rows) >= 300
-    assert {row["split"] for row in rows} == {"dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e"}
+    assert {row["split"] for row in rows} == {"dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e", "holdout-f"}
     for category in CATEGORIES:
         assert sum(category in row["categories"] for row in rows) >= 5, category  # type: ignore[operator]
     assert sum(not row["categories"] for row in rows) >= 100  # traps: notes with nothing to find
