@@ -12,6 +12,8 @@ from resolvers.sensitive_notes import CATEGORIES, categories, detect
 
 CORPUS = Path(__file__).parent / "fixtures" / "notes_corpus.jsonl"
 GOAL = 0.9
+# Each part was written before the rules of its day saw it (README, "The DPO's cockpit").
+SPLITS = ("dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e", "holdout-f")
 
 
 def _corpus(split: str | None = None) -> list[dict[str, object]]:
@@ -39,7 +41,7 @@ def scores(rows: list[dict[str, object]]) -> dict[str, tuple[float, float]]:
 def test_the_corpus_is_big_enough_and_labelled_with_known_categories() -> None:
     rows = _corpus()
     assert len(rows) >= 300
-    assert {row["split"] for row in rows} == {"dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e", "holdout-f"}
+    assert {row["split"] for row in rows} == set(SPLITS)
     for category in CATEGORIES:
         assert sum(category in row["categories"] for row in rows) >= 5, category  # type: ignore[operator]
     assert sum(not row["categories"] for row in rows) >= 100  # traps: notes with nothing to find
@@ -51,7 +53,7 @@ def test_precision_and_recall_reach_the_goal_per_category() -> None:
         assert precision >= GOAL and recall >= GOAL, (category, precision, recall)
 
 
-@pytest.mark.parametrize("split", ["dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e"])
+@pytest.mark.parametrize("split", SPLITS)
 def test_precision_and_recall_reach_the_goal_on_each_part(split: str) -> None:
     # Per part, overall: a part holds a handful of notes of some categories, where one note is 10 points.
     precision, recall = scores(_corpus(split))["overall"]

@@ -56,6 +56,15 @@ def rule(categories: str | tuple[str, ...], pattern: str, **options: object) -> 
 
 # -- building blocks --------------------------------------------------------------------------------
 
+# What an agent may call awful that is not a person: the weather, a flight, a queue.
+THINGS_JUDGED = (
+    r"(?:hiver|climat|winter|climate|conditions|montee|epreuve|erreur|faute|mensonge|oubli|odeur|bruit"
+    r"|surprise|experience|vol|vols|sejour|trajet|transfert|escale|attente|route|nuit|journee|retour|aller|flight"
+    r"|trip|c'est|c'etait|ca a ete|situation|chaleur|heat|noise|retard|delay|meteo|temps|weather|chambre|hotel"
+    r"|room|voyage|infection|marketing|pricing|tarif|soleil|sun|marche|file|queue|hiking|climb|journey|traffic"
+    r"|strike|greve|airport|aeroport|connection|correspondance|check-in|security|immigration|transfer)\b[^.]{0,30}"
+)
+
 BODY_FR = (
     r"jambes?|bras|chevilles?|poignets?|hanches?|pieds?|genoux|genou|cotes?|epaules?|mains?|doigts?|orteils?|nez"
     r"|dos|clavicules?|coudes?|tibias?|femurs?|bassin|vertebres?|menisques?|ligaments?|tendons?"
@@ -69,9 +78,10 @@ BODY_EN = (
 PERSON = (
     r"(?:client|cliente|clients|clientes|customer|il|elle|he|she|homme|femme|man|woman|lady|guy|dame|monsieur|madame|"
     r"mari|epouse|husband|wife|fils|fille|son|daughter|enfant|kid|child|pere|mere|father|mother|personne|person|"
-    r"passager|passagere|passenger|voyageur|voyageuse|traveller|traveler|type|mec|nana|bonhomme|gars|famille|family)"
+    r"passager|passagere|passenger|voyageur|voyageuse|traveller|traveler|type|mec|nana|bonhomme|gars|famille|family|"
+    r"je|i|nous|we)"
 )
-IS = r"(?:\s+(?:est|etait|sont|semble|parait|reste|is|was|are|seems|looks|can be|a l'air))?"
+IS = r"(?:\s+(?:est|etait|sont|semble|parait|reste|is|was|are|seems|looks|can be|a l'air|suis|sommes|am)|'(?:m|s|re))?"
 SO = (
     r"(?:\s+(?:tres|vraiment|un peu|plutot|super|trop|completement|totalement|assez|hyper|tellement|particulierement|"
     r"extremement|really|very|quite|so|totally|extremely|such|a bit|a little|pretty|rather|un|une|a|an|vrai|vraie|"
@@ -142,13 +152,15 @@ ORIGIN_THINGS = (
 
 # A health word about something else than the person: an event or a body on the subject ("congrès de
 # diabétologie", "Diabetes UK walk"), an insurance product ("Illness & Injury cover", "maladie-rapatriement"),
-# or an illness the agent says was a pretext ("en prétextant une maladie").
+# or an illness the agent says was a pretext ("en prétextant une maladie"), or what an insurance covers.
 HEALTH_NOT_BEFORE = (
     r"(?:congres|conference|congress|colloque|symposium|seminaire|seminar|salon|convention|forum|gala|fundraising"
     r"|charity|fondation|foundation|federation|ligue|association|journee mondiale|world)(?:\s+(?:de la|du|de|des|d'|of"
     r"|on|sur|pour|for|the|la|le|l'))?\s*(?:\w+\s+)?"
     r"|(?:pretext\w*|pretend\w*|pretending|faking|fake|feign\w*|soi-disant|pretendue?s?|invente\w*|sous pretexte"
     r"|excuse of|excuse)(?:\s+\S+){0,3}"
+    r"|(?:insurance|assurance|couverture|cover|covers|covered|couvre|couvert\w*|garantie|garantit|policy|polic)"
+    r"(?:\s+\S+){0,3}"
 )
 HEALTH_NOT_AFTER = (
     r"\s*(?:&|and|et|/|-)?\s*(?:\w+\s+)?(?:cover|insurance|assurance|policy|policies|garantie|benefit|rapatriement"
@@ -189,7 +201,7 @@ RULES: tuple[Rule, ...] = (
     rule(HEALTH, r"blind (?:in (?:one|both|his|her|the (?:left|right)) eyes?|since (?:birth|childhood))|legally blind"),
     rule(
         HEALTH,
-        rf"{PERSON}{IS}{SO}\s+(?:legally |partially |totally )?(?P<hit>blind)"
+        rf"{PERSON}{IS}{SO}\s+(?:legally |partially |totally )?(?P<hit>blind)(?!-)"
         r"|(?P<x>blind) (?:man|woman|client|customer|passenger|traveller|traveler|person|lady|gentleman|guest)",
     ),
     rule(
@@ -382,9 +394,13 @@ RULES: tuple[Rule, ...] = (
         r"halal|hallal|casher|kasher|kascher|kosher|cashrout|kashrut|moml|ksml|hnml|jpml|vjml",
         # A place's offer or the agent's tip for a tour is information, not what the person eats.
         not_after=r"\s*(?:\w+\s+)?(?:disponibles?|available|propose\w*|offered|servi\w*|inclus\w*|a volonte"
-        r"|recommand\w*|recommended|suggere\w*|suggested|conseille\w*|a tester|to try|for the group|pour le groupe)",
+        r"|recommand\w*|recommended|suggere\w*|suggested|conseille\w*|a tester|to try|for the group|pour le groupe"
+        r"|au programme|in the programme|on the itinerary)",
+        # ...and so is a question about what a place offers ("y a-t-il des restaurants halal ?").
         not_before=r"(?:recommand\w*|recommend\w*|suggest\w*|suggere\w*|conseill\w*|liste|list|adresses?|guide)"
-        r"(?:\s+\S+){0,3}",
+        r"(?:\s+\S+){0,3}|(?:y a-t-il|y-a-t-il|il y a|are there|is there|existe-t-il|avez-vous|do you have|any)"
+        r"\s+(?:des |de |d'|some |a |an |any )?(?:(?:restaurants?|boucheries?|shops?|magasins?|epiceries?"
+        r"|options?)\s*)?",
     ),
     rule(
         RELIGION,
@@ -711,10 +727,7 @@ RULES: tuple[Rule, ...] = (
         JUDGEMENT,
         r"rude|grossier\w*|grossiere\w*|agressi\w*|aggressive\w*|insupportable\w*|desagreable\w*|chiant\w*|penible\w*"
         r"|lazy|annoying|horrible\w*|infect\w*|exasperant\w*",
-        not_before=r"(?:hiver|climat|winter|climate|conditions|montee|epreuve|erreur|faute|mensonge|oubli|odeur|bruit"
-        r"|surprise|experience|vol|vols|sejour|trajet|transfert|escale|attente|route|nuit|journee|retour|aller|flight"
-        r"|trip|c'est|c'etait|ca a ete|situation|chaleur|heat|noise|retard|delay|meteo|temps|weather|chambre|hotel"
-        r"|room|voyage|infection|marketing|pricing|tarif|soleil|sun|marche|file|queue|hiking|climb)\b[^.]{0,30}",
+        not_before=THINGS_JUDGED,
         not_after=r"\s*(?:river|pricing|prices|tarif|marketing|delay|weather|flight)",
     ),
     rule(
@@ -910,7 +923,10 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         GENETIC_BIOMETRIC,
-        r"(?:ses|leurs|les|des|his|her|their) (?:empreintes|prints)|empreintes? (?:digitales?|biometriques?)"
+        r"(?:ses|leurs|les|des|his|her|their|mes|nos|my|our) (?:empreintes|prints)|empreintes? (?:digitales?"
+        r"|biometriques?)"
+        r"|(?:my|his|her|their|our|mon|son|sa|leur|ses|mes) (?:face|visage|iris|eyes?|yeux|fingers?|doigts) (?:\w+ )?"
+        r"(?:scanned|scan\w*|photographed|recorded|stored|enregistr\w*|numeris\w*|photographi\w*)"
         r"|(?:iris|retina|face|facial|finger|palm)[- ]?(?:scans?|prints?|recognition|data|images?)|fingerprint\w*"
         r"|reconnaissance (?:faciale|de l'iris)|prise d'empreintes|parafe|e-?gates? (?:scan|photo)",
         negatable=False,
@@ -939,12 +955,24 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         JUDGEMENT,
-        r"louche\w*|shady|dodgy|sketchy|pas (?:tres )?(?:net|nette|clair|claire|honnete|fiable|commode|aimable|sympa\w*"
+        r"louche\w*|shady|dodgy|sketchy|pas (?:tres )?(?:clair|claire|commode|aimable|sympa\w*"
         r"|agreable|poli|polie|facile|malin|maligne)",
         needs=rf"(?:{PERSON}|\bce (?:type|mec|monsieur|client|gars|bonhomme)|\bcette (?:cliente|dame|femme|personne)"
         r"|\b(?:customer|guy|bloke|chap)|^\s*$)",
         not_before=r"(?:photo\w*|image\w*|scan\w*|copie\w*|document\w*|papiers?|paiement|payment|dossier|situation"
         r"|facture|ciel|eau|water|sky|meteo|weather)\w*(?:\s+\S+){0,3}",
+    ),
+    # "Pas net du tout", "pas très honnête": of a person unless a thing is named before it.
+    rule(
+        JUDGEMENT,
+        r"pas (?:tres |du tout |vraiment )?(?:net|nette|honnete|fiable)(?: du tout)?",
+        not_before=rf"{THINGS_JUDGED}|(?:photo\w*|image\w*|scan\w*|copie\w*|document\w*|papiers?|paiement|payment"
+        rf"|dossier|situation"
+        r"|facture|ciel|eau|water|sky|meteo|weather|wifi|connexion|reseau|internet|horaires?|information\w*|infos?"
+        r"|site|application|app|transport\w*|bus|train|compagnie|airline|source\w*|loueur|hotel\w*|agence"
+        r"|prestataire\w*|fournisseur\w*|guide\w*|chauffeur\w*|driver\w*|supplier\w*|partenaire\w*|voiture|car"
+        r"|vehicule|chambre|room|sol|vitre\w*|verre\w*|ecran|screen|son|sound|signal|reseau"
+        r"|imprim\w*)\w*(?:\s+\S+){0,3}",
     ),
     rule(
         JUDGEMENT,
@@ -955,10 +983,11 @@ RULES: tuple[Rule, ...] = (
         r"|hopeless|pathetic|ridiculous|bossy|cocky|smug|snotty|snobby|stuck[- ]up|patroni[sz]ing|slimy|sleaze\w*"
         r"|stroppy|tetchy|cranky|moody|shouty|time[- ]?waster\w*|tyre[- ]kicker\w*|tire[- ]kicker\w*|flaky|scruffy"
         r"|muppet\w*|plonker\w*|numpty|pillock\w*|prat|prats|tosser\w*|bastard\w*|git|sod|wally|knobhead\w*"
-        r"|(?:total|real|absolute|right|royal|such an?|proper) (?:pain|headache|piece of work|handful)"
+        r"|(?:total|real|absolute|right|royal|such an?|proper) (?:pain|headache|piece of work|handful|nightmare)"
+        r"|caracteres? de (?:cochon|chien|merde)|mauvais caractere|grump\w*"
         r"|(?:old|silly|stupid|fat|lazy|miserable|moody|grumpy|daft) (?:cow|bag|git|sod|bat|goat|fart|fool|witch|hag"
         r"|bastard|moo)",
-        not_before=r"(?:boulet de canon|erreur|faute)",
+        not_before=rf"(?:boulet de canon|erreur|faute)|{THINGS_JUDGED}",
         not_after=r"\s*(?:de canon|road|street|off)",
     ),
     # -- more families (written after holdout-e's first run; see the README) -----------------------
@@ -1024,10 +1053,13 @@ RULES: tuple[Rule, ...] = (
         SEXUAL_ORIENTATION,
         r"(?:m\.|mr\.?|monsieur) \w+ (?:et|and|&) (?:m\.|mr\.?|monsieur) \w+|(?:mme|mrs\.?|ms\.?|madame"
         r"|miss) \w+ (?:et|and"
-        r"|&) (?:mme|mrs\.?|ms\.?|madame|miss) \w+|(?:two|deux|2) (?:women|men|femmes|hommes|ladies|gentlemen|guys"
-        r"|filles|garcons)",
+        r"|&) (?:mme|mrs\.?|ms\.?|madame|miss) \w+|(?:two|deux|2|both|tous deux|toutes deux|tous les deux"
+        r"|toutes les deux) (?:women|men|femmes|hommes|ladies"
+        r"|gentlemen|guys|filles|garcons|messieurs|dames)",
         needs=r"\b(?:couple|en couple|married|maries|mariees|pacse\w*|honeymoon|noces|lune de miel"
         r"|anniversaire de mariage|wedding anniversary|romanti\w*|un lit|un grand lit|one bed|double bed|king bed"
+        r"|my wife"
+        r"|my husband|ma femme|mon mari|mon epou\w*|ma compagne|mon compagnon|my partner"
         r"|lit double|lit king)\b",
         needs_sentence=True,
     ),
@@ -1079,4 +1111,19 @@ RULES: tuple[Rule, ...] = (
         r"|hotel\w*|agence|prestataire\w*|fournisseur\w*|guide\w*|chauffeur\w*|driver\w*|supplier\w*|partenaire\w*)"
         r"(?:\s+\S+){0,3}",
     ),
+    # -- holdout-f's families -------------------------------------------------------------------------
+    # HEALTH: a body part with an operation, a pain or a weakness ("knee op", "hanche opérée", "a bad hip").
+    rule(
+        HEALTH,
+        rf"(?:{BODY_EN}|heart|eyes?|cataract|bypass|brain|kidney|liver|lung|bladder|bowel)s? (?:op|ops|operation"
+        r"|surgery|replacement|transplant|problems?|issues?|injur(?:y|ies)|pain|condition)\b"
+        rf"|(?:bad|weak|dodgy|gammy|fragile|dicky|mauvaise?s?) (?:{BODY_EN}|heart|coeur|dos|genoux|genou|hanches?)"
+        rf"|(?:{BODY_FR}|coeur|yeux|oeil|rein|foie|poumons?|cerveau)s? (?:operee?s?|fragiles?|douloureu\w*|abimee?s?"
+        r"|en vrac|greffee?s?|pose\w* d'une prothese)|psy suivi\w*|(?:suivi|suivie)e?s? (?:par un |chez un )?psy\w*"
+        r"|malade du coeur|malade des (?:reins|poumons)",
+        not_before=r"(?:photo|room|leg|chambre)\s*",
+        not_after=r"\s*(?:of|du|de la|des)\b",
+    ),
+    # CRIMINAL_OFFENCE: a record by its short name, with what it holds ("Casier (vol)", "casier : vol").
+    rule(CRIMINAL_OFFENCE, r"casiers?(?: judiciaires?)?(?=\s*(?:\(|:|pour\b|charge\b|avec\b))"),
 )
