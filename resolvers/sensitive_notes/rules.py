@@ -137,7 +137,8 @@ UNION_ORG = (
 UNION_CUE = (
     r"(?:delegue\w*|militant\w*|membre\w*|members?|adherent\w*|syndiqu\w*|syndical\w*|representant\w*|reps?|elu\w*|"
     r"encarte\w*|secretaire\w*|responsable\w*|carte|card|actif|active|steward|official"
-    r"|(?:est|suis|sont|is) (?:a la|au|chez|in the|a)|adhere\w*|permanent|proche)"
+    r"|(?:est|suis|sont|is) (?:a la|au|chez|in the|a)|adhere\w*|permanent|proche|union|syndicat|works? (?:full-time )?"
+    r"for|working for|travaille (?:pour|au|a la|chez))"
 )
 ORIGIN_ADJ_STOP = (
     r"(?:controlee|protegee|inconnue|modeste|modestes|humble|sociale|geographique|date|prevue|de|du|des|la|le|les|en|"
@@ -166,8 +167,16 @@ HEALTH_NOT_AFTER = (
     r"\s*(?:&|and|et|/|-)?\s*(?:\w+\s+)?(?:cover|insurance|assurance|policy|policies|garantie|benefit|rapatriement"
     r"|repatriation|option)\b|\s*(?:congress|conference|congres|symposium|walk|run|charity|foundation|association)\b"
 )
+# What a place or an airline offers is information, not the person's practice ("Halal options are available on
+# every flight", "Kosher meals can be ordered up to 48 hours before", "Shabbat elevator available").
+RELIGION_NOT_AFTER = (
+    r"\s*(?:\w+\s+){0,3}(?:available|disponibles?|offered|propose\w*|can be (?:ordered|requested|booked)"
+    r"|peuvent etre (?:commande|demande|reserve)\w*|sur demande|on request|servi\w* (?:a bord|on board))"
+)
+# An animal's illness is not a person's ("the client's dog is diabetic").
+HEALTH_NOT_BEFORE += r"|(?:dog|dogs|chien\w*|cat|cats|pet|pets|animal|animaux|horse|cheval)(?:'s)?(?:\s+\S+){0,2}"
 CATEGORY_NOT_BEFORE = {HEALTH: HEALTH_NOT_BEFORE}
-CATEGORY_NOT_AFTER = {HEALTH: HEALTH_NOT_AFTER}
+CATEGORY_NOT_AFTER = {HEALTH: HEALTH_NOT_AFTER, RELIGION: RELIGION_NOT_AFTER}
 
 RULES: tuple[Rule, ...] = (
     # -- HEALTH: disability and reduced mobility ----------------------------------------------------
@@ -280,7 +289,7 @@ RULES: tuple[Rule, ...] = (
         r"|partially sighted|visual impairment|deficien\w* (?:visuel|auditi|intellect|mental|motric)\w*"
         r"|coeur fragile|fragile du coeur|vertigo|handicap invisible|drepanocyt\w*|sickle cell"
         r"|hemophil\w*|lupus|crohn|polyarthrite"
-        r"|arthrose|arthrite|arthritis|rhumatism\w*|osteoporose|osteoporosis|fibromyalgi\w*|migraines?|endometriose"
+        r"|arthrose|arthrite|arthritis|rhumatism\w*|osteoporose|osteoporosis|fibromyalgi\w*|migrain\w*|endometriose"
         r"|endometriosis|thyroid\w*|anemi\w*|anaemi\w*|coeliaque|œliaque|celiac|coeliac|maladie de \w+",
     ),
     rule(HEALTH, r"c(?P<hit>œliaque)"),
@@ -550,7 +559,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         POLITICAL_OPINION,
-        r"militant\w*(?!\s+(?:syndica\w*|cgt|cfdt|associati\w*|humanitaire\w*|caritati\w*))",
+        rf"militant\w*(?!\s+(?:syndica\w*|cgt|cfdt|associati\w*|humanitaire\w*|caritati\w*|(?:a |au |a la |chez )"
+        rf"?(?:la |le )?(?:{UNION_ORG})))",
         not_before=r"(?:syndica\w*|union)",
     ),
     # -- TRADE_UNION ---------------------------------------------------------------------------------
@@ -646,7 +656,8 @@ RULES: tuple[Rule, ...] = (
     ),
     rule(
         CRIMINAL_OFFENCE,
-        r"(?:sorti\w*|sort|libere\w*|en|de la|fait de la|ans de|mois de|years in|months in|from|in|out of|released from"
+        r"(?:sorti\w*|sort|libere\w*|en|de la|fait de la|ans de|mois de|years in|months in|from|in|out of|after|apres"
+        r"|released from"
         r"|served time in|time in|to|went to|was in|been in|sent to|ex-?)\s+(?:de |d')?(?P<hit>prison|jail|taule"
         r"|zonzon)",
         not_before=r"(?:visit\w*|tours?|musee|museum|hotel|nuit)\b.*",
@@ -1048,11 +1059,14 @@ RULES: tuple[Rule, ...] = (
     # starts during the trip"); a guide's remark ("opening hours may change") has no such cue.
     rule(
         RELIGION,
-        r"ramadan|careme|lent|(?:yom )?kippou?r|pessah|passover|rosh hashana\w*|soukkot|sukkot|diwali|eid",
+        r"ramadan|careme|lent|(?:yom )?kippou?r|pessah|passover|rosh hashana\w*|soukkot|sukkot|diwali|eid"
+        r"|fetes? (?:juives?|religieuses?|musulmanes?|chretiennes?)|holy days|high holidays|jours saints",
         negatable=False,
         needs_sentence=True,
         needs=r"\b(?:fasting|fasts|will fast|jeunera\w*|jeune\w* (?:pendant|pour|durant)|fera le|observera|respectera"
-        r"|keeps|observes|celebrat\w*|celebre\w*|fetera\w*)\b",
+        r"|keeps|observes|celebrat\w*|celebre\w*|fetera\w*|ne (?:prend|prennent|voyage|voyagent|vole|part|partent)"
+        r"\w* pas|(?:don't|doesn't|won't|will not|do not|does not) (?:fly|travel)|no (?:flights?|travel)|synagogue"
+        r"|mosquee|mosque|eglise|church|temple)\b",
     ),
     # SEXUAL_ORIENTATION: two people of one sex, named or counted, said to be a couple.
     rule(
@@ -1176,5 +1190,28 @@ RULES: tuple[Rule, ...] = (
         r"(?:un |une |vrai |vraie |quel |quelle |such a |a real |sacre |sacree )+(?:peste|plaie|poison|teigne|vipere"
         r"|chipie|chameau|calvaire|baratineu\w*|gamine?)|baratineu\w*|bete (?:comme (?!chou)|a manger )\w+(?: \w+)?"
         r"|(?:raconte|dit|dire) (?:vraiment )?n'importe quoi|talks? (?:utter )?nonsense|full of (?:it|crap|shit)",
+    ),
+    # -- holdout-h's families -------------------------------------------------------------------------
+    rule(
+        HEALTH,
+        r"dement|demente|dements|dementes|demented|stammer\w*|stutter\w*|begai\w*|begues?|restless legs?"
+        r"|jambes sans repos|brittle bones?|os de verre|osteogenes\w*|(?:pneumo|broncho|cardio|myo|neuro|nephro|retino"
+        r"|encephalo|hepato|uro|arthro|coronaro)[- ]?path(?:y|ie|ies|ies)",
+    ),
+    rule(
+        SEXUAL_ORIENTATION,
+        r"(?:is|am|'m|est|suis|are|sont) bi(?![-\w])|his male partner|her female partner|son partenaire masculin"
+        r"|sa partenaire feminine",
+    ),
+    rule(
+        CRIMINAL_OFFENCE,
+        r"(?:on|released on|out on) licence",
+        needs=r"\b(?:prison|jail|officer|probation|parole)\b",
+        needs_sentence=True,
+    ),
+    rule(
+        JUDGEMENT,
+        r"(?:client\w*|monsieur|madame|il|elle|he|she) (?:est |is |always |toujours |tout le temps )*de mauvaise humeur"
+        r"|(?:total|real|absolute|such a|une vraie|vraie|quelle) (?:diva|prima donna|princesse|princess)",
     ),
 )
