@@ -13,7 +13,18 @@ from resolvers.sensitive_notes import CATEGORIES, categories, detect
 CORPUS = Path(__file__).parent / "fixtures" / "notes_corpus.jsonl"
 GOAL = 0.9
 # Each part was written before the rules of its day saw it (README, "The DPO's cockpit").
-SPLITS = ("dev", "holdout", "holdout-b", "holdout-c", "holdout-d", "holdout-e", "holdout-f", "holdout-g", "holdout-h", "holdout-i")
+SPLITS = (
+    "dev",
+    "holdout",
+    "holdout-b",
+    "holdout-c",
+    "holdout-d",
+    "holdout-e",
+    "holdout-f",
+    "holdout-g",
+    "holdout-h",
+    "holdout-i",
+)
 
 
 def _corpus(split: str | None = None) -> list[dict[str, object]]:

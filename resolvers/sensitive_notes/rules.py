@@ -56,6 +56,13 @@ def rule(categories: str | tuple[str, ...], pattern: str, **options: object) -> 
 
 # -- building blocks --------------------------------------------------------------------------------
 
+# Organ stems of French inflammations; they compose ("spondylarthrite", "gastro-entérite").
+ORGANS = (
+    r"arthr|bronch|hepat|mening|gastr|enter|col|derm|sinus|tendin|ot|laryng|pharyng|conjonctiv|appendic|cyst"
+    r"|pancreat|spondyl|encephal|myocard|pericard|phleb|nephr|thyroid|neur|gingiv|prostat|rhin|uve|kerat|oesophag"
+    r"|diverticul|polyarthr|osteo|poly"
+)
+
 # What an agent may call awful that is not a person: the weather, a flight, a queue.
 THINGS_JUDGED = (
     r"(?:hiver|climat|winter|climate|conditions|montee|epreuve|erreur|faute|mensonge|oubli|odeur|bruit"
@@ -98,7 +105,7 @@ CULTURE = (
     r"republique|republic|camps?|occupation|sacre|batiments?|buildings?|voyages?|trips?|sejours?|tourisme|tourism|"
     r"ceremonies?|musique|music|chants?|celebrations?|mariages?|wedding|rites?|spiritualite|paques|noel|easter"
     r"|choirs?|chorales?|choeurs?|concerts?|gospel|tabernacle|films?|movies?|documentar\w+|livres?|books?|novels?"
-    r"|romans?|series"
+    r"|romans?|series|universit\w*|schools?|ecoles?|colleges?|lycees?|charit\w*|institut\w*"
     r"|christmas|calendar|villages?|icones?|icons?)"
 )
 _CULTURE_BEFORE = rf"{CULTURE}(?:\s+\S+){{0,3}}"
@@ -184,6 +191,8 @@ RULES: tuple[Rule, ...] = (
         HEALTH,
         r"fauteuils? roulants?|chaises? roulantes?|wheel ?chairs?(?:[- ]bound| users?)?|fauteuils? (?:electrique"
         r"|manuel|pliant)s?",
+        not_before=r"(?:hotel|property|resort|venue|museum|musee|site|bus|coach|ship|navire|has|have|offers|dispose"
+        r"|propose)\w*(?:\s+\S+){0,3}",
     ),
     rule(HEALTH, r"(?:en|son|sa|leur|ses) (?P<hit>fauteuil)", not_after=r"\s*(?:d'|de |club|de massage)"),
     rule(
@@ -409,8 +418,9 @@ RULES: tuple[Rule, ...] = (
         r"|au programme|in the programme|on the itinerary|food tours?|tours?|experiences?|cooking class\w*|ateliers?"
         r"|workshops?|markets?|marches?|festival\w*)",
         # ...and so is a question about what a place offers ("y a-t-il des restaurants halal ?").
-        not_before=r"(?:recommand\w*|recommend\w*|suggest\w*|suggere\w*|conseill\w*|liste|list|adresses?|guide)"
-        r"(?:\s+\S+){0,3}|(?:y a-t-il|y-a-t-il|il y a|are there|is there|existe-t-il|avez-vous|do you have|any)"
+        not_before=r"(?:recommand\w*|recommend\w*|suggest\w*|suggere\w*|conseill\w*|liste|list|adresses?|guide|cours"
+        r"|class|classes|atelier|workshop|demonstration|degustation|tasting)(?:\s+\S+){0,3}|(?:y a-t-il|y-a-t-il"
+        r"|il y a|are there|is there|existe-t-il|avez-vous|do you have|any)"
         r"\s+(?:des |de |d'|some |a |an |any )?(?:(?:restaurants?|boucheries?|shops?|magasins?|epiceries?"
         r"|options?)\s*)?",
     ),
@@ -454,6 +464,8 @@ RULES: tuple[Rule, ...] = (
         r"shabbat|sabbat|sabbath|chabbat|chabbath|suhoor|sahur|iftar",
         negatable=False,
         not_before=r"(?:diner|soiree|animation|experience|visite|dinner|evening|tour)\s+(?:de |du |d'|au )?",
+        not_after=r"\s*(?:dinner|diner|repas|meal|evening|soiree)s?\b.*\b(?:tour|circuit|programme|program|itinerary"
+        r"|part of|fait partie)",
     ),
     rule(
         RELIGION,
@@ -1014,11 +1026,9 @@ RULES: tuple[Rule, ...] = (
         HEALTH,
         r"\w{3,}itis|\w{3,}(?<!hypn)(?<!diagn)(?<!progn)(?<!osm)(?<!morph)osis|\w+ectom(?:y|ies|ie|ies)|\w+ostom(?:y"
         r"|ie)s?"
-        r"|\w+(?<!nost)algi(?:a|e)s?|\w+plegi\w+|\w+(?<!acad)(?<!boh)(?:aem|em)ia|(?:arthr|bronch|hepat|mening|gastr"
-        r"|col|derm|sinus"
-        r"|tendin|ot|laryng|pharyng|conjonctiv|appendic|cyst|pancreat|spondyl|encephal|myocard|pericard|phleb|nephr"
-        r"|thyroid|neur|gingiv|prostat|rhin|uve|kerat|oesophag|diverticul|polyarthr|osteo)ites?|(?:arthr|scler|fibr"
-        r"|thromb|tubercul|cirrh|nevr|psych|osteopor|endometri|mucoviscid|sten|scoli|lordo|cyph|spondylarthr|necr)oses?"
+        rf"|\w+(?<!nost)algi(?:a|e)s?|\w+plegi\w+|\w+(?<!acad)(?<!boh)(?:aem|em)ia|(?:(?:{ORGANS})o?-?)+ites?"
+        r"|(?:arthr|scler|fibr|thromb|tubercul|cirrh|nevr|psych|osteopor|endometri|mucoviscid|sten|scoli|lordo|cyph"
+        r"|spondylarthr|necr)oses?"
         r"|syndromes? (?:de|d'|du) \w+|(?!stockholm|paris|imposter|impostor|jerusalem|jet|tourist|china)\w+ syndrome",
         not_before=r"(?:syndrome de (?:stockholm|paris|l'imposteur))",
         not_after=r"\s*(?:de (?:stockholm|paris|l'imposteur)|insurance|cover)",
@@ -1213,5 +1223,18 @@ RULES: tuple[Rule, ...] = (
         JUDGEMENT,
         r"(?:client\w*|monsieur|madame|il|elle|he|she) (?:est |is |always |toujours |tout le temps )*de mauvaise humeur"
         r"|(?:total|real|absolute|such a|une vraie|vraie|quelle) (?:diva|prima donna|princesse|princess)",
+    ),
+    # -- holdout-i's families -------------------------------------------------------------------------
+    rule(
+        HEALTH,
+        rf"(?:{BODY_EN})s? (?:replaced|scoped|reconstructed|fused|pinned)|(?:arthro|colono|colo|endo|fibro)scop\w*"
+        r"|biops\w*|(?:is|was|are|'s|est|sont|etait) (?:totally |completely |partially |legally |almost )?(?P<hit>blind"
+        r"|deaf|aveugle|sourde?)(?!\s*(?:to|spot|date|-|a |au ))",
+    ),
+    rule(
+        RELIGION,
+        r"(?:friday|vendredi|sunday|dimanche|daily|quotidiennes?|cinq|five|5) (?:prayers?|prieres?)"
+        r"|prieres? du (?:vendredi"
+        r"|soir|matin)|prayers? (?:on|every) (?:friday|saturday|sunday)",
     ),
 )
