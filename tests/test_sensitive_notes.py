@@ -24,6 +24,7 @@ SPLITS = (
     "holdout-g",
     "holdout-h",
     "holdout-i",
+    "holdout-j",
 )
 
 
