@@ -106,6 +106,40 @@ def test_places_and_travel_words_are_not_the_person() -> None:
         assert detect(note) == [], note
 
 
+def test_slips_of_typing_are_read_as_their_word_and_excerpted_as_typed() -> None:
+    found = detect("wheelchar at arrival, pregant 5 months, alergic to nuts")
+    assert [(f.category, f.excerpt) for f in found] == [
+        ("HEALTH", "wheelchar"),
+        ("HEALTH", "pregant"),
+        ("HEALTH", "alergic"),
+    ]
+    # One edit from a keyword but a word of its own: not corrected.
+    for note in ("Retraite de méditation", "Hospitalité remarquable", "Ils pratiquent le ski", "Cashier at the desk"):
+        assert detect(note) == [], note
+
+
+def test_events_offers_insurance_and_animals_are_not_the_person() -> None:
+    for note in (
+        "Congrès de diabétologie à Lisbonne",
+        "Halal options are available on every flight of this airline",
+        "Client's dog is diabetic, pet-friendly hotel needed",
+        "Does the travel insurance cover illness abroad?",
+        "The flight was a total nightmare because of the delays",
+        "Vol opéré par Air France",
+        "Le client est kinésithérapeute",
+    ):
+        assert detect(note) == [], note
+
+
+def test_a_cue_elsewhere_in_the_sentence_and_the_client_s_own_words() -> None:
+    assert categories(detect("Mrs Hussain will be fasting, Ramadan starts during the trip.")) == ["RELIGION"]
+    assert detect("Ramadan starts during the trip: opening hours may change in Marrakech.") == []
+    assert categories(detect("Mme Blanc et Mme Renaud sont en couple, un grand lit.")) == ["SEXUAL_ORIENTATION"]
+    assert detect("Mme Blanc et Mme Renaud sont collègues, deux lits.") == []
+    assert categories(detect("Bonjour, je suis sourd, merci de m'écrire.")) == ["HEALTH"]
+    assert categories(detect("severe claustrophobia - no inside cabin")) == ["HEALTH"]
+
+
 def test_son_mari_is_read_against_who_the_note_is_about() -> None:
     assert categories(detect("M. Martin voyage avec son mari.")) == ["SEXUAL_ORIENTATION"]
     assert detect("Mme Martin voyage avec son mari.") == []
