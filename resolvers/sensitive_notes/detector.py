@@ -37,7 +37,7 @@ _CLAUSE_BREAK = re.compile(
 # after a dash or a colon is the answer only when the clause ends with it.
 _NEGATED_AFTER = re.compile(
     r"\s*(?:[:=?]|-|\u2013)\s*(?:(?:aucun\w*|none|neant|nil|n/a|ras|rien|nothing|sans objet)\b"
-    r"|(?:non|no|pas)\s*(?:$|[.;,!)\n]))"
+    r"|(?:non|no|pas)\s*(?:$|[.;,:!?)\n]))"
     r"|\s+(?:not|pas|non|no longer|plus)\s+(?:needed|required|necessary|requested|necessaire|requis|demande|utile)\b",
     re.IGNORECASE,
 )
