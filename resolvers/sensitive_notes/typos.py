@@ -1,4 +1,5 @@
-"""Typing slips on the words that matter: "wheelchar", "pregant", "alergic", "ramadam" read as their word.
+"""Typing slips on the words that matter: "wheelchar", "pregant", "alergic", "ramadam" read as their word, and
+the ligatures of "cœur" and "œsophage" written out.
 
 Agents type fast. A word one edit away (a letter missing, added, changed, or two swapped) from one of the
 distinctive words below is read as that word before the rules run, so every rule (its exclusions and its
@@ -31,7 +32,10 @@ KEYWORDS = frozenset(
     }
 )
 _MIN_LENGTH = 6
-_TOKEN = re.compile(rf"[^\W\d_]{{{_MIN_LENGTH},}}")
+# Only the words that may change: long enough to be a slip, or holding a ligature.
+_WORD = re.compile(rf"[^\W\d_]*[œæŒÆ][^\W\d_]*|[^\W\d_]{{{_MIN_LENGTH},}}")
+# "cœur", "œsophage", "Cæsar": the rules spell them "coeur", "oesophage" (French keyboards type them so).
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
 
 
 def _deletes(word: str) -> set[str]:
@@ -70,13 +74,24 @@ def _keyword_for(token: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _replacement(word: str) -> str | None:
+    """The word as the rules spell it, or None when they already do."""
+    expanded = word.translate(_LIGATURES)
+    if len(expanded) >= _MIN_LENGTH:
+        keyword = _keyword_for(expanded.lower())
+        if keyword is not None:
+            return keyword
+    return expanded if expanded != word else None
+
+
 def correct(folded: str) -> tuple[str, list[int] | None]:
     """The text with slips corrected, and each of its offsets' offset in `folded` (None: nothing changed)."""
     pieces: list[str] = []
     offsets: list[int] = []
     last = 0
-    for token in _TOKEN.finditer(folded):
-        keyword = _keyword_for(token.group().lower())
+    for token in _WORD.finditer(folded):
+        keyword = _replacement(token.group())
         if keyword is None:
             continue
         pieces.append(folded[last : token.start()])
