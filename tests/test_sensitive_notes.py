@@ -25,6 +25,7 @@ SPLITS = (
     "holdout-h",
     "holdout-i",
     "holdout-j",
+    "holdout-k",
 )
 
 
