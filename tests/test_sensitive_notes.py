@@ -12,6 +12,21 @@ from resolvers.sensitive_notes import CATEGORIES, categories, detect
 
 CORPUS = Path(__file__).parent / "fixtures" / "notes_corpus.jsonl"
 GOAL = 0.9
+# Each part was written before the rules of its day saw it (README, "The DPO's cockpit").
+SPLITS = (
+    "dev",
+    "holdout",
+    "holdout-b",
+    "holdout-c",
+    "holdout-d",
+    "holdout-e",
+    "holdout-f",
+    "holdout-g",
+    "holdout-h",
+    "holdout-i",
+    "holdout-j",
+    "holdout-k",
+)
 
 
 def _corpus(split: str | None = None) -> list[dict[str, object]]:
@@ -39,7 +54,7 @@ def scores(rows: list[dict[str, object]]) -> dict[str, tuple[float, float]]:
 def test_the_corpus_is_big_enough_and_labelled_with_known_categories() -> None:
     rows = _corpus()
     assert len(rows) >= 300
-    assert {row["split"] for row in rows} == {"dev", "holdout", "holdout-b", "holdout-c"}
+    assert {row["split"] for row in rows} == set(SPLITS)
     for category in CATEGORIES:
         assert sum(category in row["categories"] for row in rows) >= 5, category  # type: ignore[operator]
     assert sum(not row["categories"] for row in rows) >= 100  # traps: notes with nothing to find
@@ -51,7 +66,7 @@ def test_precision_and_recall_reach_the_goal_per_category() -> None:
         assert precision >= GOAL and recall >= GOAL, (category, precision, recall)
 
 
-@pytest.mark.parametrize("split", ["dev", "holdout", "holdout-b", "holdout-c"])
+@pytest.mark.parametrize("split", SPLITS)
 def test_precision_and_recall_reach_the_goal_on_each_part(split: str) -> None:
     # Per part, overall: a part holds a handful of notes of some categories, where one note is 10 points.
     precision, recall = scores(_corpus(split))["overall"]
@@ -90,6 +105,40 @@ def test_places_and_travel_words_are_not_the_person() -> None:
         "Passeport biométrique",
     ):
         assert detect(note) == [], note
+
+
+def test_slips_of_typing_are_read_as_their_word_and_excerpted_as_typed() -> None:
+    found = detect("wheelchar at arrival, pregant 5 months, alergic to nuts")
+    assert [(f.category, f.excerpt) for f in found] == [
+        ("HEALTH", "wheelchar"),
+        ("HEALTH", "pregant"),
+        ("HEALTH", "alergic"),
+    ]
+    # One edit from a keyword but a word of its own: not corrected.
+    for note in ("Retraite de méditation", "Hospitalité remarquable", "Ils pratiquent le ski", "Cashier at the desk"):
+        assert detect(note) == [], note
+
+
+def test_events_offers_insurance_and_animals_are_not_the_person() -> None:
+    for note in (
+        "Congrès de diabétologie à Lisbonne",
+        "Halal options are available on every flight of this airline",
+        "Client's dog is diabetic, pet-friendly hotel needed",
+        "Does the travel insurance cover illness abroad?",
+        "The flight was a total nightmare because of the delays",
+        "Vol opéré par Air France",
+        "Le client est kinésithérapeute",
+    ):
+        assert detect(note) == [], note
+
+
+def test_a_cue_elsewhere_in_the_sentence_and_the_client_s_own_words() -> None:
+    assert categories(detect("Mrs Hussain will be fasting, Ramadan starts during the trip.")) == ["RELIGION"]
+    assert detect("Ramadan starts during the trip: opening hours may change in Marrakech.") == []
+    assert categories(detect("Mme Blanc et Mme Renaud sont en couple, un grand lit.")) == ["SEXUAL_ORIENTATION"]
+    assert detect("Mme Blanc et Mme Renaud sont collègues, deux lits.") == []
+    assert categories(detect("Bonjour, je suis sourd, merci de m'écrire.")) == ["HEALTH"]
+    assert categories(detect("severe claustrophobia - no inside cabin")) == ["HEALTH"]
 
 
 def test_son_mari_is_read_against_who_the_note_is_about() -> None:

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from resolvers.sensitive_notes.rules import RULES, Rule
+from resolvers.sensitive_notes.rules import CATEGORY_NOT_AFTER, CATEGORY_NOT_BEFORE, RULES, Rule
+from resolvers.sensitive_notes.typos import correct
 
 # Words that negate what follows them within a clause (the last few words before a match).
 _NEGATIONS = frozenset(
@@ -32,8 +33,11 @@ _CLAUSE_BREAK = re.compile(
     r"hormis|et|and|puis|then|donc|so|whereas|alors que|tandis que|par contre)\b",
     re.IGNORECASE,
 )
+# "Allergies : aucune", "Handicap - néant", but not "claustrophobia - no inside cabin": a bare "no" or "non"
+# after a dash or a colon is the answer only when the clause ends with it.
 _NEGATED_AFTER = re.compile(
-    r"\s*(?:[:=?]|-|\u2013)\s*(?:aucun\w*|none|non|no|neant|nil|n/a|ras|rien|pas|nothing|sans objet)\b"
+    r"\s*(?:[:=?]|-|\u2013)\s*(?:(?:aucun\w*|none|neant|nil|n/a|ras|rien|nothing|sans objet)\b"
+    r"|(?:non|no|pas)\s*(?:$|[.;,:!?)\n]))"
     r"|\s+(?:not|pas|non|no longer|plus)\s+(?:needed|required|necessary|requested|necessaire|requis|demande|utile)\b",
     re.IGNORECASE,
 )
@@ -93,6 +97,17 @@ def _negated(folded: str, start: int, end: int) -> bool:
     return _NEGATED_AFTER.match(folded, end) is not None
 
 
+def _context(rule: Rule, folded: str, start: int, end: int) -> str:
+    """Where a rule's `needs` is looked for: the clause around the match, or its whole sentence."""
+    if not rule.needs_sentence:
+        return _clause_before(folded, start) + " " + _clause_after(folded, end)
+    before = folded[max(0, start - 200) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    after = folded[end : end + 200]
+    stop = _SENTENCE_BREAK.search(after)
+    return (before[breaks[-1].end() :] if breaks else before) + " " + (after[: stop.start()] if stop else after)
+
+
 def _partner_matches(folded: str, start: int, partner: str) -> bool:
     """ "son mari" said of a man, "sa compagne" of a woman: the nearest gendered word before, in the sentence."""
     window = folded[max(0, start - 200) : start]
@@ -107,23 +122,49 @@ def _partner_matches(folded: str, start: int, partner: str) -> bool:
     return (nearest_male > nearest_female) == (partner == "male")
 
 
+def _cased(rule: Rule) -> bool:
+    """A rule that tells capitals apart ("(?-i:RN)", a proper noun after a church) reads the text as written."""
+    return any(p and "(?-i" in p for p in (rule.pattern, rule.not_before, rule.not_after, rule.needs))
+
+
+def _lower(folded: str) -> str:
+    """Lower case, one character for one (the rare letter whose lower case is longer stays as it is)."""
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> list[
-    tuple[Rule, re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]
+    tuple[Rule, bool, re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]
 ]:
     def optional(pattern: str | None) -> re.Pattern[str] | None:
         return re.compile(pattern, re.IGNORECASE) if pattern else None
 
-    return [
-        (
-            rule,
-            re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE),
-            optional(rf"(?:{rule.not_before})\s*$" if rule.not_before else None),
-            optional(rule.not_after),
-            optional(rule.needs),
+    def either(*patterns: str | None) -> str | None:
+        present = [f"(?:{p})" for p in patterns if p]
+        return "|".join(present) or None
+
+    compiled = []
+    for rule in RULES:
+        # The category's own context (CATEGORY_NOT_BEFORE, CATEGORY_NOT_AFTER) joins each rule's exclusions.
+        before = either(rule.not_before, *(CATEGORY_NOT_BEFORE.get(c) for c in rule.categories))
+        after = either(rule.not_after, *(CATEGORY_NOT_AFTER.get(c) for c in rule.categories))
+        compiled.append(
+            (
+                rule,
+                _cased(rule),
+                # Most rules run case-sensitively on the lowered text: much faster than IGNORECASE (it runs on
+                # every write).
+                re.compile(rf"(?<!\w)(?:{rule.pattern})(?!\w)", re.IGNORECASE if _cased(rule) else re.NOFLAG),
+                # An exclusion starts at a word: "era" (a period, tourism) is not the end of "fera".
+                optional(rf"(?<!\w)(?:{before})\s*$" if before else None),
+                optional(after),
+                optional(rule.needs),
+            )
         )
-        for rule in RULES
-    ]
+    return compiled
 
 
 def _accepted(
@@ -139,7 +180,7 @@ def _accepted(
         return False
     if not_after is not None and not_after.match(_clause_after(folded, end)):
         return False
-    if needs is not None and not needs.search(_clause_before(folded, start) + " " + _clause_after(folded, end)):
+    if needs is not None and not needs.search(_context(rule, folded, start, end)):
         return False
     if rule.partner is not None and not _partner_matches(folded, start, rule.partner):
         return False
@@ -158,13 +199,17 @@ def detect(text: str) -> list[Finding]:
     """Every finding in the note, in reading order; one per category and excerpt."""
     if not text or not text.strip():
         return []
-    folded = fold(text)
+    folded, offsets = correct(fold(text))
+    lowered = _lower(folded)
     found: dict[tuple[str, str], Finding] = {}
-    for rule, pattern, not_before, not_after, needs in _compiled():
-        for match in pattern.finditer(folded):
+    for rule, cased, pattern, not_before, not_after, needs in _compiled():
+        read = folded if cased else lowered
+        for match in pattern.finditer(read):
             start, end = match.span(_excerpt_group(pattern, match))
-            if not _accepted(rule, folded, start, end, not_before, not_after, needs):
+            if not _accepted(rule, read, start, end, not_before, not_after, needs):
                 continue
+            if offsets is not None:  # a slip was read as its word: the excerpt is the agent's spelling
+                start, end = offsets[start], offsets[end]
             excerpt = " ".join(text[start:end].split())
             for category in rule.categories:
                 key = (category, excerpt.lower())
