@@ -118,7 +118,7 @@ async def empty_postgres(url: str) -> None:
         }
         current = None
         if _FINGERPRINT_TABLE in tables:
-            current = await connection.fetchval(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")  # noqa: S608 - a constant
+            current = await connection.fetchval(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")
         if current == fingerprint:
             data = sorted(tables - {_FINGERPRINT_TABLE, "tortoise_migrations"})
             if data:
@@ -131,7 +131,7 @@ async def empty_postgres(url: str) -> None:
     connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         await connection.execute(f"CREATE TABLE {_FINGERPRINT_TABLE} (fingerprint text NOT NULL)")
-        await connection.execute(f"INSERT INTO {_FINGERPRINT_TABLE} VALUES ($1)", fingerprint)  # noqa: S608 - a constant
+        await connection.execute(f"INSERT INTO {_FINGERPRINT_TABLE} VALUES ($1)", fingerprint)
     finally:
         await connection.close()
 

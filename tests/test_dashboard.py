@@ -9,11 +9,10 @@ run leaves the checkout as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest

@@ -127,8 +127,8 @@ async def test_wide_nested_connections_are_refused_before_execution(client, worl
     query = "{ contacts(first: 200) { edges { node { requests(first: 200) { edges { node { id } } } } } } }"
     assert "cost" in refusal(await client.post(query, token=world.tokens["dpo"]))
     typical = (
-        "{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName consents { purpose } "
-        "requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }"
+        "{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName "
+        "consents { purpose } requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }"
     )
     assert "contacts" in (await client.data(typical, token=world.tokens["dpo"]))
 
