@@ -1,7 +1,8 @@
 """A real database (a SQLite file, and PostgreSQL when ALVEOLE_TEST_POSTGRES_URL is set) behind the real app.
 
-Fast by construction: migrations run once per test session, into a template SQLite file that each test
-copies, and into the PostgreSQL database, which each test then empties with one TRUNCATE. Passwords
+Fast by construction: migrations run once per test process, into a template SQLite file that each test (and each
+server a test starts) copies, and into the PostgreSQL database, which each test then empties with DELETEs. Under
+pytest-xdist every worker has its own PostgreSQL database. Passwords
 are hashed with cheap argon2 parameters (ALVEOLE_ARGON2_*, set here for in-process apps and for every
 server process a test starts).
 """
@@ -101,11 +102,24 @@ async def _migrate(database_url: str) -> None:
     await close_database()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    await _migrate(f"sqlite://{path}")
+_TEMPLATES = Path(tempfile.gettempdir()) / f"alveole-test-templates-{os.getpid()}"
+
+
+async def sqlite_template_file() -> Path:
+    """A SQLite database migrated once per test process, for tests to copy: a migration costs over a second of
+    CPU, a copy nothing. Servers started by tests get copies too (tests.live_server.seed)."""
+    path = _TEMPLATES / "template.sqlite3"
+    if not path.exists():
+        _TEMPLATES.mkdir(exist_ok=True)
+        building = path.with_name("building.sqlite3")
+        await _migrate(f"sqlite://{building}")
+        building.rename(path)
     return path
+
+
+@pytest_asyncio.fixture(scope="session")
+async def sqlite_template() -> Path:
+    return await sqlite_template_file()
 
 
 def copy_sqlite_template(template: Path, target: Path) -> str:
@@ -228,6 +242,7 @@ POSTGRES_JOURNAL = Path(tempfile.gettempdir()) / f"alveole-test-erasure-journal-
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     POSTGRES_JOURNAL.unlink(missing_ok=True)
+    shutil.rmtree(_TEMPLATES, ignore_errors=True)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
