@@ -115,11 +115,12 @@ async def test_deep_self_referencing_query_is_refused_fast_and_small(client, wor
         inner = f"requests {{ edges {{ node {{ contact {{ {inner} }} }} }} }}"
     query = "{ contacts { edges { node { " + inner + " } } } }"
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    # CPU time, not wall time: the app runs in this process, and a busy machine must not make the test fail.
+    started = time.process_time()
     body = await client.post(query, token=world.tokens["dpo"])
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert "depth" in refusal(body)
-    assert elapsed < 1.0  # generous for a shared machine; it is refused in milliseconds
+    assert elapsed < 1.0  # it is refused in milliseconds
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
 
 
