@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bench.servers import free_port, wait_for_health
+from bench.servers import wait_for_health
 from tests.conftest import SECRET
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 60

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from app import dispatcher
-from bench.servers import free_port
 from models import AuditEvent, OutboxMessage, OutboxStatus, SubjectRequest
 from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from resolvers import outbox, self_service
@@ -23,6 +22,7 @@ from resolvers.smtp import SmtpServer
 from tests.conftest import CHEAP_HASHING, POSTGRES_URL, SECRET, make_settings
 from tests.live_server import LiveServer, live_server, seed
 from tests.mailbox import smtp_server
+from tests.ports import free_port
 from tests.test_cli import alveole
 from tests.test_self_service import FORM, OUTBOX, SUBMIT, intake_key
 from tests.world import World, make_world

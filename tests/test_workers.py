@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.servers import free_port
 from tests.conftest import POSTGRES_JOURNAL, POSTGRES_URL, SECRET, reset_postgres
+from tests.ports import free_port
 
 pytestmark = [
     pytest.mark.postgres,
