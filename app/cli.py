@@ -8,11 +8,15 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from app import settings as settings_module
+
+T = TypeVar("T")
 
 
 def _settings() -> settings_module.Settings:
@@ -26,7 +30,7 @@ def _settings() -> settings_module.Settings:
     return settings
 
 
-async def _with_database(work):  # type: ignore[no-untyped-def]
+async def _with_database(work: Callable[[], Awaitable[T]]) -> T:
     from app.database import close_database, open_database
 
     await open_database(_settings())
@@ -194,7 +198,7 @@ def create_agency(name: str, admin_email: str, admin_name: str) -> None:
 
     password = _password("Admin password")
 
-    async def work():  # type: ignore[no-untyped-def]
+    async def work():
         return await create(name, admin_email, admin_name, password)
 
     try:
@@ -218,7 +222,7 @@ def appoint_dpo(email: str, agency_name: str, name: str) -> None:
 
     password = _password("DPO password")
 
-    async def work():  # type: ignore[no-untyped-def]
+    async def work():
         return await appoint(agency_name, email, name, password)
 
     try:

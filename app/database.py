@@ -72,7 +72,8 @@ _config_in_use: dict[str, Any] | None = None
 
 
 def tortoise_config_in_use() -> dict[str, Any]:
-    assert _config_in_use is not None, "the database is not open"
+    if _config_in_use is None:
+        raise RuntimeError("the database is not open")
     return _config_in_use
 
 

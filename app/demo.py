@@ -225,7 +225,7 @@ async def _seed_activity(agency: Agency, advisors: list[User], rng: random.Rando
     for days_ago in range(29, -1, -1):
         day = (at - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
         for advisor in advisors:
-            own = [c for c in contacts if c.owner_id == advisor.id]  # type: ignore[attr-defined]
+            own = [c for c in contacts if c.owner_id == advisor.id]
             views = 60 if (advisor.email.startswith("marc") and days_ago == 5) else rng.randint(2, 12)
             entries = [
                 audit.Entry("VIEW_PERSONAL", rng.choice(own if views < 20 else contacts).id) for _ in range(views)

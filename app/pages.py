@@ -79,7 +79,7 @@ async def confirm(request: Request) -> Response:
         return _not_found()
     except Gone as error:
         return _gone(error, request)
-    agency = await Agency.get(id=subject.agency_id)  # type: ignore[attr-defined]
+    agency = await Agency.get(id=subject.agency_id)
     language = subject.language
     return _page(
         f"{template}.{language}.html",
@@ -99,7 +99,7 @@ async def delivery(request: Request) -> Response:
         return _not_found()
     except Gone as error:
         return _gone(error, request)
-    agency = await Agency.get(id=opened.delivery.agency_id)  # type: ignore[attr-defined]
+    agency = await Agency.get(id=opened.delivery.agency_id)
     language = opened.request.language
     return _page(
         f"delivery.{language}.html",

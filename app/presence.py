@@ -32,7 +32,8 @@ HOW_TO_STOP = (
 
 def _lock_file(settings: Settings) -> Path:
     path = settings.sqlite_path
-    assert path is not None  # noqa: S101 - only called for SQLite
+    if path is None:
+        raise RuntimeError("only a SQLite database has a lock file")
     return path.with_name(path.name + ".in-use")
 
 

@@ -122,7 +122,8 @@ class RequestGuard:
                 await _json_error(send, 503, message, "TIMEOUT", accept)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":

@@ -25,7 +25,7 @@ def _compile_roomy(slots: int) -> Callable[..., Any]:
     source = f"def roomy(function, *args):\n    {names} = None\n    return function(*args)\n"
     namespace: dict[str, Any] = {}
     exec(compile(source, "<app.serving.roomy>", "exec"), namespace)  # noqa: S102 - generated above, no input
-    return namespace["roomy"]  # type: ignore[no-any-return]
+    return namespace["roomy"]
 
 
 roomy = _compile_roomy(ROOMY_SLOTS)

@@ -58,7 +58,10 @@ async def viewer(request: Request) -> tuple | None:
 def _visible_sql(role: str) -> str:
     if role == "DPO":
         return "1"
-    return "CASE WHEN c.visibility = 'AGENCY' OR c.owner_id = ? OR (c.visibility = 'TEAM' AND c.team_id = ?) THEN 1 ELSE 0 END"
+    return (
+        "CASE WHEN c.visibility = 'AGENCY' OR c.owner_id = ? OR (c.visibility = 'TEAM' AND c.team_id = ?) "
+        "THEN 1 ELSE 0 END"
+    )
 
 
 async def page(request: Request) -> Response:
@@ -81,7 +84,8 @@ async def page(request: Request) -> Response:
     consents: dict[int, dict[str, bool]] = {cid: {} for cid in visible}
     if visible:
         for contact_id, purpose, granted in await db.fetch(
-            f"SELECT contact_id, purpose, granted FROM consent_record WHERE contact_id IN ({db.marks(visible)}) ORDER BY id",
+            "SELECT contact_id, purpose, granted FROM consent_record "
+            f"WHERE contact_id IN ({db.marks(visible)}) ORDER BY id",
             *visible,
         ):
             consents[contact_id][purpose] = bool(granted)
@@ -167,8 +171,8 @@ async def export_csv(request: Request) -> Response:
     agency_id = who[1]
     contact_id = int(request.path_params["contact_id"])
     found = await db.fetch(
-        "SELECT id, kind, first_name, last_name, email, phone, birth_date, address, notes, created_at, last_activity_at "
-        "FROM contact WHERE id = ? AND agency_id = ?",
+        "SELECT id, kind, first_name, last_name, email, phone, birth_date, address, notes, created_at, "
+        "last_activity_at FROM contact WHERE id = ? AND agency_id = ?",
         contact_id,
         agency_id,
     )
@@ -192,7 +196,8 @@ async def _csv_rows(agency_id: int, contact_id: int, contact: list[Any]) -> Asyn
     while True:
         chunk = await db.fetch(
             "SELECT r.id, r.status, r.destination, r.departure_date, r.return_date, r.traveler_count, r.budget_cents, "
-            "r.notes, r.created_at, r.last_activity_at, u.name FROM travel_request r JOIN app_user u ON u.id = r.advisor_id "
+            "r.notes, r.created_at, r.last_activity_at, u.name "
+            "FROM travel_request r JOIN app_user u ON u.id = r.advisor_id "
             "WHERE r.agency_id = ? AND r.contact_id = ? AND r.id > ? ORDER BY r.id LIMIT ?",
             agency_id,
             contact_id,

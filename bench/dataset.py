@@ -240,7 +240,8 @@ async def create_agency(writer: Writer) -> Agency:
     await writer.insert(
         "team", ("id", "agency_id", "name", "created_at"), [(i + 1, 1, name, now) for i, name in enumerate(TEAMS)]
     )
-    users, advisors = [], []
+    users: list[tuple[object, ...]] = []  # app_user rows (the DPO has no team)
+    advisors: list[tuple[int, int]] = []
     # Nobody logs in with a password here: sessions are written directly, so no argon2 cost.
     unusable = "$argon2id$v=19$m=65536,t=3,p=4$bench$bench"
     for t in range(len(TEAMS)):

@@ -71,7 +71,8 @@ async def _baseline(url: str) -> dict[str, float | int]:
                         ids = [
                             r[0]
                             for r in await tx.fetch(
-                                "SELECT r.id FROM travel_request r JOIN contact c ON c.id = r.contact_id WHERE r.agency_id = ? "
+                                "SELECT r.id FROM travel_request r JOIN contact c ON c.id = r.contact_id "
+                                "WHERE r.agency_id = ? "
                                 "AND r.last_activity_at < ? AND c.restricted = ? LIMIT ?",
                                 agency_id,
                                 cutoff,
@@ -88,7 +89,8 @@ async def _baseline(url: str) -> dict[str, float | int]:
                         ids = [
                             r[0]
                             for r in await tx.fetch(
-                                "SELECT c.id FROM contact c WHERE c.agency_id = ? AND c.last_activity_at < ? AND c.restricted = ? "
+                                "SELECT c.id FROM contact c "
+                                "WHERE c.agency_id = ? AND c.last_activity_at < ? AND c.restricted = ? "
                                 "AND NOT EXISTS (SELECT 1 FROM travel_request r WHERE r.contact_id = c.id) LIMIT ?",
                                 agency_id,
                                 cutoff,

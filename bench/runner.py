@@ -18,7 +18,7 @@ from typing import Any
 from bench import dataset, export, page, purge
 from bench.report import print_report, write_json
 from bench.servers import app_command, baseline_command, serve
-from bench.storage import BenchError, Target, Writer, reset, sqlite_target
+from bench.storage import BenchError, Target, Writer, remove_sqlite_files, reset, sqlite_target
 
 SECRET = "bench-secret-" + "k" * 40  # signs export links inside the benchmark's own servers only
 
@@ -110,6 +110,11 @@ async def _main_sections(target: Target, plan: Plan, logs: Path, say: Any) -> di
     return results
 
 
+def _remove_databases(workdir: Path) -> None:
+    for database in workdir.glob("*.sqlite3*"):
+        database.unlink()
+
+
 async def _scale(target_for: Any, plan: Plan, logs: Path, say: Any) -> dict[str, Any]:
     points = []
     for size in plan.scale:
@@ -120,8 +125,7 @@ async def _scale(target_for: Any, plan: Plan, logs: Path, say: Any) -> dict[str,
             measured = await page.load(app, page.app_calls(agency.client_tokens), plan.seconds, plan.warmup)
         points.append({"contacts": size, "requests": agency.requests, **measured})
         if target.dialect == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target.sqlite_path}{suffix}").unlink(missing_ok=True)
+            remove_sqlite_files(target.sqlite_path)
     first, last = points[0], points[-1]
     return {
         "points": points,
@@ -166,8 +170,7 @@ async def _run(database_url: str | None, plan: Plan, quick: bool, say: Any) -> d
         results.update(await _main_sections(main_target, plan, logs, say))
         results["scale"] = await _scale(target_for, plan, logs, say)
     except BaseException:
-        for database in workdir.glob("*.sqlite3*"):
-            database.unlink()
+        _remove_databases(workdir)  # the logs stay, for the message below
         say(f"failed: the servers' output is in {logs}")
         raise
     shutil.rmtree(workdir, ignore_errors=True)

@@ -64,11 +64,16 @@ def sqlite_target(directory: Path, name: str) -> Target:
     return Target(f"sqlite://{directory / name}.sqlite3")
 
 
+def remove_sqlite_files(path: str | Path) -> None:
+    """A SQLite database's file and its WAL companions (a few unlinks: too quick to need a thread)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 async def reset(target: Target) -> None:
     """An empty, migrated database. PostgreSQL: only one that is empty or the benchmark's own."""
     if target.dialect == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target.sqlite_path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite_files(target.sqlite_path)
     else:
         await _reset_postgres(target)
     target.erasure_journal.unlink(missing_ok=True)
@@ -165,7 +170,8 @@ class Writer:
             return
         for table in TABLES:
             await self._pg.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM \"{table}\"), 1))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f'GREATEST((SELECT MAX(id) FROM "{table}"), 1))'
             )
         # What autovacuum would soon do on a live server: the planner needs statistics.
         await self._pg.execute("ANALYZE")

@@ -1,4 +1,7 @@
-"""Tortoise models only. Every field is declared personal or not in models.declarations."""
+"""Tortoise models only. Every field is declared personal or not in models.declarations.
+
+Beside each foreign key, `<name>_id: int` declares for type checkers the column attribute Tortoise sets on
+its own; an annotation without a value is no field to Tortoise (no column, no migration)."""
 
 from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session

@@ -14,6 +14,7 @@ class Breach(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="breaches", on_delete=fields.CASCADE
     )
+    agency_id: int
     recorded_at = fields.DatetimeField()
     recorded_by = fields.CharField(max_length=254)
     discovered_at = fields.DatetimeField()
@@ -41,9 +42,11 @@ class BreachContact(Model):
     breach: fields.ForeignKeyRelation[Breach] = fields.ForeignKeyField(
         "models.Breach", related_name="affected", on_delete=fields.CASCADE
     )
+    breach_id: int
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="breaches", on_delete=fields.CASCADE
     )
+    contact_id: int
 
     class Meta:
         table = "breach_contact"

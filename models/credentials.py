@@ -13,6 +13,7 @@ class Session(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sessions", on_delete=fields.CASCADE
     )
+    user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
@@ -39,6 +40,7 @@ class ApiKey(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="api_keys", on_delete=fields.CASCADE
     )
+    agency_id: int
     name = fields.CharField(max_length=200)
     secret_hash = fields.CharField(max_length=64, unique=True)
     scopes = fields.CharField(max_length=200, description="comma-separated ApiScope values")

@@ -14,14 +14,17 @@ class Contact(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="contacts", on_delete=fields.RESTRICT
     )
+    agency_id: int
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="contacts", on_delete=fields.RESTRICT
     )
+    owner_id: int
     # Always the owner's current team, kept in step by resolvers.users and resolvers.contacts,
     # so that the TEAM compartment is a plain indexed column in SQL.
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
+    team_id: int | None
     kind = fields.CharEnumField(ContactKind, max_length=16, default=ContactKind.PROSPECT)
     visibility = fields.CharEnumField(Visibility, max_length=16, db_index=True)
     restricted = fields.BooleanField(default=False)
@@ -57,12 +60,15 @@ class TravelRequest(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="travel_requests", on_delete=fields.RESTRICT
     )
+    agency_id: int
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="requests", on_delete=fields.CASCADE
     )
+    contact_id: int
     advisor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="travel_requests", on_delete=fields.RESTRICT
     )
+    advisor_id: int
     status = fields.CharEnumField(RequestStatus, max_length=16, default=RequestStatus.NEW)
     destination = fields.CharField(max_length=200)
     departure_date = fields.DateField(null=True)
@@ -94,6 +100,7 @@ class Traveler(Model):
     request: fields.ForeignKeyRelation[TravelRequest] = fields.ForeignKeyField(
         "models.TravelRequest", related_name="travelers", on_delete=fields.CASCADE
     )
+    request_id: int
     position = fields.IntField(default=0)
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100)

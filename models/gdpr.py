@@ -18,6 +18,7 @@ class ConsentRecord(Model):
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="consent_records", on_delete=fields.CASCADE
     )
+    contact_id: int
     purpose = fields.CharEnumField(ConsentPurpose, max_length=32)
     granted = fields.BooleanField()
     recorded_at = fields.DatetimeField()
@@ -45,10 +46,12 @@ class SubjectRequest(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="subject_requests", on_delete=fields.CASCADE
     )
+    agency_id: int
     # Kept after an erasure (the deadline record is accountability), but unlinked from the person.
     contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="subject_requests", null=True, on_delete=fields.SET_NULL
     )
+    contact_id: int | None
     kind = fields.CharEnumField(SubjectRightKind, max_length=16)
     status = fields.CharEnumField(SubjectRequestStatus, max_length=16, default=SubjectRequestStatus.OPEN)
     received_at = fields.DatetimeField()
@@ -89,13 +92,16 @@ class ExportDelivery(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="export_deliveries", on_delete=fields.CASCADE
     )
+    agency_id: int
     subject_request: fields.ForeignKeyRelation[SubjectRequest] = fields.ForeignKeyField(
         "models.SubjectRequest", related_name="deliveries", on_delete=fields.CASCADE
     )
+    subject_request_id: int
     # Erasure deletes the row (resolvers.deletion): the link then answers 404.
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="export_deliveries", on_delete=fields.CASCADE
     )
+    contact_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
@@ -114,6 +120,7 @@ class AuditEvent(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="audit_events", on_delete=fields.CASCADE
     )
+    agency_id: int
     at = fields.DatetimeField()
     actor = fields.CharField(max_length=254)
     action = fields.CharField(max_length=32)

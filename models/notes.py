@@ -16,16 +16,20 @@ class NoteFinding(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="note_findings", on_delete=fields.CASCADE
     )
+    agency_id: int
     # Null only for a rights request from the website not linked to a contact yet (linking sets it).
     contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="note_findings", null=True, on_delete=fields.CASCADE
     )
+    contact_id: int | None
     travel_request: fields.ForeignKeyNullableRelation[TravelRequest] = fields.ForeignKeyField(
         "models.TravelRequest", related_name="note_findings", null=True, on_delete=fields.CASCADE
     )
+    travel_request_id: int | None
     subject_request: fields.ForeignKeyNullableRelation[SubjectRequest] = fields.ForeignKeyField(
         "models.SubjectRequest", related_name="note_findings", null=True, on_delete=fields.CASCADE
     )
+    subject_request_id: int | None
     field = fields.CharField(max_length=64, description='where it was found, e.g. "Contact.notes"')
     category = fields.CharField(max_length=32, description="a SensitiveCategory")
     excerpt = fields.CharField(max_length=300, description="the words that triggered it")

@@ -27,6 +27,7 @@ class Team(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="teams", on_delete=fields.CASCADE
     )
+    agency_id: int
     name = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -42,9 +43,11 @@ class User(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="users", on_delete=fields.CASCADE
     )
+    agency_id: int
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="members", null=True, on_delete=fields.SET_NULL
     )
+    team_id: int | None
     # Unique per agency, not globally: one agency learns nothing of another's staff (see README, Security).
     email = fields.CharField(max_length=254, db_index=True)
     name = fields.CharField(max_length=200)

@@ -21,6 +21,7 @@ class OutboxMessage(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="outbox", on_delete=fields.CASCADE
     )
+    agency_id: int
     transport = fields.CharField(max_length=16, description="how it is sent: mail (webhook to come)")
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     recipient = fields.CharField(max_length=500, description="an email address, or a webhook's URL")
@@ -32,13 +33,16 @@ class OutboxMessage(Model):
     contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="outbox", null=True, on_delete=fields.CASCADE
     )
+    contact_id: int | None
     subject_request: fields.ForeignKeyNullableRelation[SubjectRequest] = fields.ForeignKeyField(
         "models.SubjectRequest", related_name="outbox", null=True, on_delete=fields.CASCADE
     )
+    subject_request_id: int | None
     # The webhook a "webhook" row goes to: deleting the webhook drops what it was not sent yet.
     webhook: fields.ForeignKeyNullableRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="outbox", null=True, on_delete=fields.CASCADE
     )
+    webhook_id: int | None
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField()
     next_attempt_at = fields.DatetimeField(description="not before: the retry backoff")

@@ -13,6 +13,7 @@ class Webhook(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "models.Agency", related_name="webhooks", on_delete=fields.CASCADE
     )
+    agency_id: int
     url = fields.CharField(max_length=500)
     events = fields.CharField(max_length=200, description="comma-separated WebhookEvent values")
     # The signing secret is derived from it and ALVEOLE_SECRET_KEY (auth.credentials.webhook_secret):

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -40,7 +41,7 @@ def _digest(event: AuditEvent) -> str:
         event.actor,
         event.action,
         event.contact_ref,
-        event.detail,  # type: ignore[attr-defined]
+        event.detail,
         event.prev_hash,
     )
 
@@ -101,11 +102,11 @@ async def _append(
     _, last = await conn.execute_query(spelled_for(conn, _LAST_HASH), [agency_id])
     prev = last[0][0] if last else GENESIS
     at = at or now()
-    rows = []
+    rows: list[list[Any]] = []  # the parameter lists execute_many takes
     for entry in entries:
         ref = contact_ref(entry.contact_id) if entry.contact_id is not None else None
         digest = _hash(agency_id, at, actor, entry.action, ref, entry.detail, prev)
-        rows.append((agency_id, at, actor, entry.action, ref, entry.detail, prev, digest))
+        rows.append([agency_id, at, actor, entry.action, ref, entry.detail, prev, digest])
         prev = digest
     # One prepared statement for the whole batch (a page of 50 contacts viewed is 50 events): rows
     # are inserted in list order, so ids follow the chain.

@@ -106,7 +106,7 @@ async def create_contact(
     contact = Contact(
         agency_id=principal.agency_id,
         owner_id=owner.id,
-        team_id=owner.team_id,  # type: ignore[attr-defined]
+        team_id=owner.team_id,
         visibility=visibility,
         created_at=at,
         last_activity_at=at,
@@ -122,7 +122,7 @@ async def create_contact(
 
 
 async def _check_notes(principal: Principal, contact: Contact, conn: Any) -> None:
-    place = note_findings.Place(contact.agency_id, contact.id, note_findings.CONTACT_NOTES)  # type: ignore[attr-defined]
+    place = note_findings.Place(contact.agency_id, contact.id, note_findings.CONTACT_NOTES)
     await note_findings.check_text(conn, principal.actor, place, contact.notes)
 
 
@@ -179,9 +179,9 @@ async def set_visibility(principal: Principal, contact_id: int, visibility: Visi
 async def transfer(principal: Principal, contact_id: int, owner_id: int) -> Contact:
     contact = await _managed_contact(principal, contact_id, "transfer it")
     owner = await _active_user(principal, owner_id, "ownerId")
-    previous = contact.owner_id  # type: ignore[attr-defined]
-    contact.owner_id = owner.id  # type: ignore[attr-defined]
-    contact.team_id = owner.team_id  # type: ignore[attr-defined]
+    previous = contact.owner_id
+    contact.owner_id = owner.id
+    contact.team_id = owner.team_id
     contact.last_activity_at = now()
     async with in_transaction() as conn:
         await contact.save(update_fields=["owner_id", "team_id", "last_activity_at"], using_db=conn)

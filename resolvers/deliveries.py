@@ -44,11 +44,11 @@ async def deliver(
         raise BadInput("requestId", "only ACCESS and PORTABILITY requests are answered with a copy of the data")
     if request.status != SubjectRequestStatus.OPEN:
         raise BadInput("requestId", "this request is closed")
-    if request.contact_id is None:  # type: ignore[attr-defined]
+    if request.contact_id is None:
         raise BadInput("requestId", "link the request to its contact first (linkSubjectRequest)")
     if not owes_mail(request):
         raise BadInput("requestId", "this request has no confirmed email address to deliver to")
-    contact = await get_contact(principal, request.contact_id)  # type: ignore[attr-defined]
+    contact = await get_contact(principal, request.contact_id)
     token = new_link_token()
     at = now()
     async with in_transaction() as conn:
@@ -112,7 +112,7 @@ async def revoke(principal: Principal, delivery_id: int) -> ExportDelivery:
         await audit.record(
             principal,
             "REVOKE_DELIVERY",
-            delivery.contact_id,  # type: ignore[attr-defined]
+            delivery.contact_id,
             f"delivery {delivery.id}",
             connection=conn,
         )
@@ -139,7 +139,7 @@ def _reader(delivery: ExportDelivery, request: SubjectRequest) -> Principal:
     # The DPO's reach, for this one contact (the files read nothing else), named after the request in the
     # audit trail. Not tied to a DPO's account: the link is the person's and outlives staff changes.
     return Principal(
-        agency_id=delivery.agency_id,  # type: ignore[attr-defined]
+        agency_id=delivery.agency_id,
         actor=f"data-subject:{request.reference}",
         role=Role.DPO,
     )
@@ -152,7 +152,7 @@ async def _open(token: str) -> tuple[ExportDelivery, SubjectRequest]:
     delivery = await ExportDelivery.filter(token_hash=secret_hash(token)).first()
     if delivery is None:
         raise NotFound("Link")
-    request = await SubjectRequest.get(id=delivery.subject_request_id)  # type: ignore[attr-defined]
+    request = await SubjectRequest.get(id=delivery.subject_request_id)
     if delivery.revoked:
         raise Gone("revoked")
     if delivery.expires_at <= now():
@@ -195,7 +195,7 @@ async def open_download(token: str, file_format: str) -> tuple[Opened, export.Ex
 
 async def _opened(delivery: ExportDelivery, request: SubjectRequest) -> Opened:
     reader = _reader(delivery, request)
-    contact = await get_contact(reader, delivery.contact_id)  # type: ignore[attr-defined]
+    contact = await get_contact(reader, delivery.contact_id)
     return Opened(delivery=delivery, request=request, contact=contact, principal=reader)
 
 

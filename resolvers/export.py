@@ -171,7 +171,7 @@ class Subject:
 async def subject(principal: Principal, contact: Contact) -> Subject:
     return Subject(
         contact=contact,
-        owner=await User.get(id=contact.owner_id, agency_id=principal.agency_id),  # type: ignore[attr-defined]
+        owner=await User.get(id=contact.owner_id, agency_id=principal.agency_id),
         consents=await consent_history(principal, contact.id),
         agency=await Agency.get(id=principal.agency_id),
     )

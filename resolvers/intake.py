@@ -111,12 +111,12 @@ async def submit_contact_form(principal: Principal, form: ContactForm) -> Travel
     cleaned = _clean(form)
     at = now()
     async with in_transaction() as conn:
-        agency = await Agency.get(id=principal.agency_id).using_db(conn)
+        agency = await Agency.get(id=principal.agency_id, using_db=conn)
         owner = await default_owner(principal.agency_id, conn)
         contact = Contact(
             agency_id=principal.agency_id,
             owner_id=owner.id,
-            team_id=owner.team_id,  # type: ignore[attr-defined]
+            team_id=owner.team_id,
             kind=ContactKind.PROSPECT,
             visibility=agency.default_visibility,
             created_at=at,

@@ -130,15 +130,12 @@ async def consenting(contact_ids: Iterable[int | None]) -> set[int]:
 
 
 def _flags(rows: list[NoteFinding], consented: set[int]) -> list[Flag]:
-    return [
-        Flag(r.field, r.category, r.excerpt, is_covered(r.category, r.contact_id in consented))  # type: ignore[attr-defined]
-        for r in rows
-    ]
+    return [Flag(r.field, r.category, r.excerpt, is_covered(r.category, r.contact_id in consented)) for r in rows]
 
 
 async def _grouped(key: str, ids: list[int]) -> list[list[Flag]]:
     rows = await NoteFinding.filter(**{f"{key}__in": ids}).order_by("id")
-    consented = await consenting(r.contact_id for r in rows)  # type: ignore[attr-defined]
+    consented = await consenting(r.contact_id for r in rows)
     grouped: dict[int, list[NoteFinding]] = defaultdict(list)
     for row in rows:
         grouped[getattr(row, key)].append(row)
@@ -189,10 +186,12 @@ async def flagged_records(
     if category is not None:
         query = query.filter(category=category)
     rows = await query.order_by("id")
-    consented = await consenting(r.contact_id for r in rows)  # type: ignore[attr-defined]
+    consented = await consenting(r.contact_id for r in rows)
     groups: dict[tuple[int, int | None, int | None], list[NoteFinding]] = {}
     for row in rows:
-        key = (row.contact_id, row.travel_request_id, row.subject_request_id)  # type: ignore[attr-defined]
+        if row.contact_id is None:  # never: the query asks for contact_id__isnull=False (this tells mypy)
+            continue
+        key = (row.contact_id, row.travel_request_id, row.subject_request_id)
         groups.setdefault(key, []).append(row)
     records = []
     for (contact_id, request_id, _), found in groups.items():

@@ -101,7 +101,7 @@ async def enqueue_webhooks(conn: BaseDBAsyncClient, agency_id: int, deliveries: 
     at = now()
     pending = OutboxStatus.PENDING.value
     rows = [
-        (agency_id, WEBHOOK, pending, delivery.url, "", delivery.payload, 0, at, at, delivery.webhook_id)
+        [agency_id, WEBHOOK, pending, delivery.url, "", delivery.payload, 0, at, at, delivery.webhook_id]
         for delivery in deliveries
     ]
     await conn.execute_many(spelled_for(conn, _INSERT_WEBHOOKS), rows)

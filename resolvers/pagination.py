@@ -10,12 +10,13 @@ from collections import namedtuple
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pypika_tortoise import Order
 from pypika_tortoise.analytics import Count, RowNumber
 from pypika_tortoise.terms import Star
 from tortoise import connections
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.errors import BadInput
@@ -23,6 +24,17 @@ from auth.errors import BadInput
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+
+class Keyed(Protocol):
+    """What a cursor is made from: a row's id (a model, a ListedRow or a record built from rows)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+K = TypeVar("K", bound=Keyed)
 TotalCount = Callable[[], Awaitable[int]]
 
 
@@ -81,7 +93,7 @@ def page_size(first: int | None) -> int:
     return min(first, MAX_PAGE)
 
 
-async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> Page[ListedRow]:
+async def paginate(query: QuerySet[M], first: int | None, after: str | None) -> Page[ListedRow]:
     """A page of the query's rows, newest first, as ListedRows; cursors name the query's model."""
     size = page_size(first)
     kind = query.model.__name__
@@ -92,23 +104,23 @@ async def paginate(query: QuerySet[T], first: int | None, after: str | None) -> 
     items = list(rows[:size])
     return Page(
         items=items,
-        cursors=[encode_cursor(kind, item.id) for item in items],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in items],
         has_next_page=len(rows) > size,
         count=count,
     )
 
 
-def page_of(items: list[T], first: int | None, after: str | None, *, kind: str) -> Page[T]:
+def page_of(items: list[K], first: int | None, after: str | None, *, kind: str) -> Page[K]:
     """The same page over a list of `kind` rows already loaded (newest first), for batched nested connections."""
     size = page_size(first)
     total = len(items)
     if after is not None:
         key = decode_cursor(kind, after)
-        items = [item for item in items if item.id < key]  # type: ignore[attr-defined]
+        items = [item for item in items if item.id < key]
     chunk = items[:size]
     return Page(
         items=chunk,
-        cursors=[encode_cursor(kind, item.id) for item in chunk],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in chunk],
         has_next_page=len(items) > size,
         count=known(total),
     )
@@ -122,7 +134,7 @@ ListedRow = Any
 
 @lru_cache(maxsize=64)
 def _row_class(columns: tuple[str, ...]) -> Any:
-    return namedtuple("ListedRow", columns, rename=True)  # type: ignore[misc]
+    return namedtuple("ListedRow", columns, rename=True)
 
 
 def _built(query: QuerySet[Any]) -> tuple[Any, Any]:
@@ -153,7 +165,7 @@ class Head(Generic[T]):
     total: int
 
 
-async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> dict[int, Head[T]]:
+async def heads(query: QuerySet[M], group: str, keys: list[int], limit: int) -> dict[int, Head[M]]:
     """The `limit` newest rows (by id) of each group, and each group's count, in ONE query whatever
     the number of groups: a window function (SQLite 3.25+, PostgreSQL) filtered in an outer SELECT,
     which Tortoise's query builder cannot express, hence pypika on the query's own SQL."""
@@ -167,21 +179,21 @@ async def heads(query: QuerySet[T], group: str, keys: list[int], limit: int) -> 
     )
     db, inner = _built(ranked)  # the scoped SELECT with both window columns
     listed = await _read(db, db.query_class.from_(inner).select("*").where(inner.page_rank <= limit))
-    found: dict[int, Head[T]] = {key: Head(items=[], total=0) for key in keys}
+    found: dict[int, Head[M]] = {key: Head(items=[], total=0) for key in keys}
     for row in sorted(listed, key=lambda r: r.id, reverse=True):
         head = found[getattr(row, group)]
-        head.items.append(row)  # type: ignore[arg-type]
+        head.items.append(row)
         head.total = row.page_total
     return found
 
 
-def page_of_head(head: Head[T], first: int | None, *, kind: str) -> Page[T]:
+def page_of_head(head: Head[K], first: int | None, *, kind: str) -> Page[K]:
     """The first page (no cursor) from a group's head of `kind` rows fetched with limit page_size(first) + 1."""
     size = page_size(first)
     chunk = head.items[:size]
     return Page(
         items=chunk,
-        cursors=[encode_cursor(kind, item.id) for item in chunk],  # type: ignore[attr-defined]
+        cursors=[encode_cursor(kind, item.id) for item in chunk],
         has_next_page=len(head.items) > size,
         count=known(head.total),
     )

@@ -177,7 +177,7 @@ async def confirm(token: str) -> SubjectRequest:
             None,
             "VERIFY_SUBJECT_REQUEST",
             detail=f"subject request {request.id}: email address confirmed through the link",
-            agency_id=request.agency_id,  # type: ignore[attr-defined]
+            agency_id=request.agency_id,
             actor=SUBJECT_ACTOR.format(reference=request.reference),
             connection=conn,
         )
@@ -202,7 +202,7 @@ async def link(principal: Principal, request_id: int, contact_id: int) -> Subjec
             f"subject request {request.id} {request.reference}",
             connection=conn,
         )
-    request.contact_id = contact.id  # type: ignore[attr-defined]
+    request.contact_id = contact.id
     return request
 
 

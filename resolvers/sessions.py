@@ -43,10 +43,10 @@ class LoginFailed(Unauthenticated):
 
 def principal_for_user(user: User, session_id: int | None = None) -> Principal:
     return Principal(
-        agency_id=user.agency_id,  # type: ignore[attr-defined]
+        agency_id=user.agency_id,
         actor=user.email,
         user_id=user.id,
-        team_id=user.team_id,  # type: ignore[attr-defined]
+        team_id=user.team_id,
         role=user.role,
         session_id=session_id,
     )
@@ -86,7 +86,7 @@ async def login(
     if user is None:
         await throttle.fail(keys)
         for account in accounts:  # each agency's trail shows the failed attempts on its own account
-            await audit.record(None, "LOGIN_FAILED", agency_id=account.agency_id, actor=account.email)  # type: ignore[attr-defined]
+            await audit.record(None, "LOGIN_FAILED", agency_id=account.agency_id, actor=account.email)
         raise LoginFailed()
     token = new_session_token()
     at = now()
@@ -129,7 +129,7 @@ async def authenticate(secret: str | None, policy: SessionPolicy) -> Principal |
         if key is None:
             return None
         return Principal(
-            agency_id=key.agency_id,  # type: ignore[attr-defined]
+            agency_id=key.agency_id,
             actor=f"api-key:{key.name}",
             api_key_id=key.id,
             scopes=frozenset(ApiScope(s) for s in key.scopes.split(",") if s),

@@ -101,12 +101,12 @@ async def _room_in(team: Team, conn: BaseDBAsyncClient) -> None:
 
 async def _move(principal: Principal, user: User, team: Team | None, conn: BaseDBAsyncClient) -> None:
     """Puts the user in the team (or none), its contacts with it, and records the change."""
-    old = await Team.filter(id=user.team_id).using_db(conn).first() if user.team_id else None  # type: ignore[attr-defined]
+    old = await Team.filter(id=user.team_id).using_db(conn).first() if user.team_id else None
     if (old.id if old else None) == (team.id if team else None):
         return
     if team is not None:
         await _room_in(team, conn)
-    user.team = team  # type: ignore[assignment]
+    user.team = team
     await user.save(update_fields=["team_id"], using_db=conn)
     # TEAM compartments follow the owner: their contacts move with them.
     await Contact.filter(owner_id=user.id).using_db(conn).update(team_id=team.id if team else None)

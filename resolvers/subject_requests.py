@@ -117,7 +117,7 @@ async def close_request(
         await audit.record(
             principal,
             "CLOSE_SUBJECT_REQUEST",
-            request.contact_id,  # type: ignore[attr-defined]
+            request.contact_id,
             f"subject request {request.id} {status.value}",
             connection=conn,
         )
@@ -138,7 +138,7 @@ async def extend_request(principal: Principal, request_id: int) -> SubjectReques
         await audit.record(
             principal,
             "EXTEND_SUBJECT_REQUEST",
-            request.contact_id,  # type: ignore[attr-defined]
+            request.contact_id,
             f"subject request {request.id}",
             connection=conn,
         )

@@ -6,7 +6,8 @@ Each counted event is a row (key, at): failed logins, and web rights requests (r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -43,7 +44,9 @@ async def check(keys: list[str], limits: Limits) -> None:
 async def check_key(key: str, limit: int, window: timedelta, what: str = "Too many failed attempts") -> None:
     """RATE_LIMITED, with the seconds until the oldest counted event leaves the window, once `limit` are in it."""
     since = now() - window
-    events = await LoginFailure.filter(key=key, at__gt=since).order_by("at").values_list("at", flat=True)
+    # Tortoise types values_list as rows of tuples, flat=True included: these are the datetimes themselves.
+    query = LoginFailure.filter(key=key, at__gt=since).order_by("at").values_list("at", flat=True)
+    events = cast("list[datetime]", await query)
     if len(events) >= limit:
         oldest_counted = events[len(events) - limit]
         retry = int((oldest_counted + window - now()).total_seconds()) + 1

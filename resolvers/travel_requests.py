@@ -112,7 +112,7 @@ async def create_request(principal: Principal, contact_id: int, data: dict[str, 
     cleaned = _clean(data)
     validation.date_range(cleaned.get("departure_date"), cleaned.get("return_date"))
     travelers = cleaned.pop("travelers", [])
-    advisor_id = principal.user_id if principal.user_id is not None else contact.owner_id  # type: ignore[attr-defined]
+    advisor_id = principal.user_id if principal.user_id is not None else contact.owner_id
     return await _insert(principal, contact, advisor_id, cleaned, travelers)
 
 
@@ -124,7 +124,7 @@ async def _insert(
         request = await TravelRequest.create(
             agency_id=contact.agency_id,
             contact_id=contact.id,
-            advisor_id=advisor_id,  # type: ignore[attr-defined]
+            advisor_id=advisor_id,
             created_at=at,
             last_activity_at=at,
             using_db=conn,
@@ -140,8 +140,8 @@ async def _insert(
 
 async def check_notes(conn: Any, actor: str, request: TravelRequest) -> None:
     place = note_findings.Place(
-        request.agency_id,  # type: ignore[attr-defined]
-        request.contact_id,  # type: ignore[attr-defined]
+        request.agency_id,
+        request.contact_id,
         note_findings.REQUEST_NOTES,
         request_id=request.id,
     )
@@ -150,7 +150,7 @@ async def check_notes(conn: Any, actor: str, request: TravelRequest) -> None:
 
 async def update_request(principal: Principal, request_id: int, patch: dict[str, Any]) -> TravelRequest:
     request = await get_request(principal, request_id)
-    contact = await get_visible_contact(principal, request.contact_id, "change this request")  # type: ignore[attr-defined]
+    contact = await get_visible_contact(principal, request.contact_id, "change this request")
     ensure_not_restricted(contact, "change its requests")
     cleaned = _clean(patch)
     travelers = cleaned.pop("travelers", None)

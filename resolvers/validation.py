@@ -109,8 +109,7 @@ def date_range(departure: date | None, return_: date | None, field: str = "retur
 
 
 def url(field: str, value: str) -> str:
-    value = text(field, value, max_length=URL_MAX)
-    return value
+    return text(field, value, max_length=URL_MAX)
 
 
 def web_page(field: str, value: str) -> str:

@@ -30,7 +30,7 @@ class WebhookTransport:
     allow_http_loopback: bool = False
 
     async def send(self, message: OutboxMessage) -> None:
-        webhook = await Webhook.filter(id=message.webhook_id).first()  # type: ignore[attr-defined]
+        webhook = await Webhook.filter(id=message.webhook_id).first()
         if webhook is None:
             raise TransportError("the webhook no longer exists")
         try:

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema import fastpath, list_bounds
 from schema.accountability import AccountabilityQueries
@@ -92,7 +93,7 @@ class Documents(ParserCache):
 
 
 class AlveoleSchema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with its traceback, which may hold personal data;
         # schema.errors logs the unexpected ones by type only.
         return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+import models
 from resolvers import contacts, travel_requests
 from resolvers.ids import decode_id
+from resolvers.pagination import Page
 from schema.context import Info
 from schema.enums import Visibility
 from schema.inputs import (
@@ -31,11 +33,11 @@ REQUEST_FIELDS = (
 )
 
 
-async def one_request(info: Info, row) -> TravelRequest:  # type: ignore[no-untyped-def]
+async def one_request(info: Info, row: models.TravelRequest) -> TravelRequest:
     return (await travel_requests_of(info, [row]))[0]
 
 
-async def request_connection(info: Info, page) -> TravelRequestConnection:  # type: ignore[no-untyped-def]
+async def request_connection(info: Info, page: Page[models.TravelRequest]) -> TravelRequestConnection:
     return TravelRequestConnection.of(page, await travel_requests_of(info, page.items))
 
 

@@ -4,15 +4,33 @@ import strawberry
 
 from models import enums
 
-Role = strawberry.enum(enums.Role)
-Visibility = strawberry.enum(enums.Visibility)
-ContactKind = strawberry.enum(enums.ContactKind)
-RequestStatus = strawberry.enum(enums.RequestStatus)
-ConsentPurpose = strawberry.enum(enums.ConsentPurpose)
-SubjectRightKind = strawberry.enum(enums.SubjectRightKind)
-SubjectRequestStatus = strawberry.enum(enums.SubjectRequestStatus)
-ApiScope = strawberry.enum(enums.ApiScope)
-SensitiveCategory = strawberry.enum(enums.SensitiveCategory)
-SubjectRequestChannel = strawberry.enum(enums.SubjectRequestChannel)
-MailStatus = strawberry.enum(enums.OutboxStatus, name="MailStatus")
-WebhookEvent = strawberry.enum(enums.WebhookEvent)
+# strawberry.enum marks a class in place and returns it: each name below is the domain enum itself (a plain
+# class alias, which type checkers accept in annotations), registered once with Strawberry.
+Role = enums.Role
+Visibility = enums.Visibility
+ContactKind = enums.ContactKind
+RequestStatus = enums.RequestStatus
+ConsentPurpose = enums.ConsentPurpose
+SubjectRightKind = enums.SubjectRightKind
+SubjectRequestStatus = enums.SubjectRequestStatus
+ApiScope = enums.ApiScope
+SensitiveCategory = enums.SensitiveCategory
+SubjectRequestChannel = enums.SubjectRequestChannel
+MailStatus = enums.OutboxStatus
+WebhookEvent = enums.WebhookEvent
+
+for _domain_enum in (
+    Role,
+    Visibility,
+    ContactKind,
+    RequestStatus,
+    ConsentPurpose,
+    SubjectRightKind,
+    SubjectRequestStatus,
+    ApiScope,
+    SensitiveCategory,
+    SubjectRequestChannel,
+    WebhookEvent,
+):
+    strawberry.enum(_domain_enum)
+strawberry.enum(MailStatus, name="MailStatus")

@@ -60,7 +60,8 @@ class SubjectAccessExport:
 
 def _download_url(info: Info, token: str, extension: str) -> str:
     request = info.context.request
-    assert request is not None, "export links are made for HTTP requests"
+    if request is None:
+        raise RuntimeError("export links are made for HTTP requests")
     return f"{request.base_url}exports/{token}.{extension}"
 
 

@@ -67,7 +67,7 @@ class SubjectRequest:
 
     @strawberry.field(description="null once the contact has been erased")
     async def contact(self, info: Info) -> Contact | None:
-        contact_id = self.row.contact_id  # type: ignore[attr-defined]
+        contact_id = self.row.contact_id
         if contact_id is None:
             return None
         row = await info.context.loaders.contact.load(contact_id)

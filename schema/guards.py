@@ -178,7 +178,7 @@ class _Shape:
                 self.defaults[name] = variable.default_value
             type_ = type_from_ast(self.schema, variable.type)
             if name in self.variables and is_input_type(type_):
-                problem = _not_whole(type_, self.variables[name], f"variable ${name}")  # type: ignore[arg-type]
+                problem = _not_whole(type_, self.variables[name], f"variable ${name}")
                 if problem:
                     raise _Refused(Refusal(problem))
 

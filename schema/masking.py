@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 from strawberry.extensions import FieldExtension
@@ -30,7 +30,10 @@ from strawberry.utils.str_converters import to_camel_case
 from auth import enforce
 from schema.selections import resolve_info, selected_fields
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")  # a Strawberry type is a dataclass
 
 # GraphQL type name -> the GraphQL names of its personal fields (attributes and resolvers alike).
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {}

@@ -63,7 +63,7 @@ def now_or_later(
     """at_hand's object at once when the loader holds the value, else an awaitable of it (batched)."""
     found = at_hand(loader, key, wrap, made)
     if found is not PENDING:
-        return found  # type: ignore[no-any-return]
+        return found
 
     async def later() -> R:
         return _wrapped(wrap, await loader.load(key), made, key)
@@ -152,7 +152,7 @@ async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
     loaders, viewer = info.context.loaders, info.context.viewer
     jobs: list[Awaitable[Any]] = []
     if "team" in node:
-        jobs.append(loaders.team.load_many(sorted({r.team_id for r in rows if r.team_id is not None})))  # type: ignore[attr-defined]
+        jobs.append(loaders.team.load_many(sorted({r.team_id for r in rows if r.team_id is not None})))
     if "consents" in node:
         jobs.append(loaders.consents.load_many([r.id for r in rows if enforce.sees_personal_data(viewer, r)]))
     requests = node.get("requests")
@@ -163,7 +163,7 @@ async def prefetch_contact_page(info: Info, rows: list[models.Contact]) -> None:
         heads = (await asyncio.gather(heads_job, *jobs))[0]
     elif jobs:
         await asyncio.gather(*jobs)
-    users: set[int] = {r.owner_id for r in rows} if "owner" in node else set()  # type: ignore[attr-defined]
+    users: set[int] = {r.owner_id for r in rows} if "owner" in node else set()
     if requests is not None and "advisor" in _node_fields(requests, raw.fragments):
         users |= {request.advisor_id for head in heads for request in head.items}
     if users:

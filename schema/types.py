@@ -95,8 +95,8 @@ class User:
 
     @strawberry.field
     def team(self, info: Info) -> Team | None:
-        relation = team_of(info, self.row.team_id)  # type: ignore[attr-defined]
-        return relation() if relation is not None else None  # type: ignore[no-any-return]
+        relation = team_of(info, self.row.team_id)
+        return relation() if relation is not None else None
 
 
 # Relations resolve from the request's DataLoaders: at once when the page prefetched them
@@ -115,7 +115,8 @@ def team_of(info: Info, team_id: int | None) -> Relation | None:
 
 
 def _user(row: models.User | None) -> User:
-    assert row is not None, "rows of an agency only reference users of that agency"
+    if row is None:
+        raise RuntimeError("rows of an agency only reference users of that agency")
     return User.of(row)
 
 
@@ -168,7 +169,7 @@ class ConsentRecord:
 
     @classmethod
     def of(cls, row: models.ConsentRecord, info: Info) -> ConsentRecord:
-        note_viewed(info, row.contact_id, "ConsentRecord")  # type: ignore[attr-defined]
+        note_viewed(info, row.contact_id, "ConsentRecord")
         return cls(row=row)
 
     @strawberry.field
@@ -296,7 +297,7 @@ class Contact:
                 "address": row.address,
                 "notes": row.notes,
                 "owner": user_of(info, row.owner_id),
-                "team": team_of(info, row.team_id),  # type: ignore[attr-defined]
+                "team": team_of(info, row.team_id),
                 "consents": Relation(info.context.loaders.consents, row.id, _consent_states),
                 "note_findings": Relation(info.context.loaders.contact_note_findings, row.id, note_findings_of),
             },
@@ -365,7 +366,7 @@ class TravelRequest:
                 "created_at": row.created_at,
                 "last_activity_at": row.last_activity_at,
                 "notes": row.notes,
-                "advisor": user_of(info, row.advisor_id),  # type: ignore[attr-defined]
+                "advisor": user_of(info, row.advisor_id),
                 "travelers": Relation(
                     loaders.travelers,
                     row.id,
@@ -383,7 +384,7 @@ def _travelers(contact_id: int, visible: bool, info: Info, rows: list[models.Tra
 
 async def travel_requests_of(info: Info, rows: list[models.TravelRequest]) -> list[TravelRequest]:
     """Wraps requests with their contact (one batched load) and the contact's compartment decision."""
-    contacts = await info.context.loaders.contact.load_many([r.contact_id for r in rows])  # type: ignore[attr-defined]
+    contacts = await info.context.loaders.contact.load_many([r.contact_id for r in rows])
     viewer = info.context.viewer
     return [
         TravelRequest.of(r, c, enforce.sees_personal_data(viewer, c), info)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from typing import TypeVar
 
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bench.servers import free_port, wait_for_health
+from bench.servers import wait_for_health
 from tests.conftest import SECRET
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 60
@@ -94,10 +96,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 async def seed(database_url: str, build: Callable[[], Awaitable[T]]) -> T:
     """Run `build` on an empty, migrated database (PostgreSQL is emptied first), before a server is started on it."""
     from app.database import close_database, open_database
-    from tests.conftest import empty_postgres, make_settings
+    from tests.conftest import empty_postgres, make_settings, sqlite_template_file
 
     if not database_url.startswith("sqlite"):
         await empty_postgres(database_url)
+    elif not (path := Path(database_url.removeprefix("sqlite://"))).exists():
+        shutil.copyfile(await sqlite_template_file(), path)  # migrated already
     EXECUTOR_CACHE.clear()  # as conftest's client fixture: the backend may differ from the previous test's
     await open_database(make_settings(database_url))
     try:

@@ -16,8 +16,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.servers import free_port
 from resolvers.smtp import SmtpServer
+from tests.ports import free_port
 
 LINK = re.compile(r"https?://\S+")
 

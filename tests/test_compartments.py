@@ -131,7 +131,8 @@ async def test_team_scope_follows_the_owner(client, world: World) -> None:
 async def test_transfer_moves_the_team_scope(client, world: World) -> None:
     contact = world.contacts[Visibility.TEAM]
     data = await client.data(
-        "mutation($id: ID!, $o: ID!) { transferContact(id: $id, ownerId: $o) { owner { email } team { name } personalDataVisible } }",
+        "mutation($id: ID!, $o: ID!) { transferContact(id: $id, ownerId: $o) "
+        "{ owner { email } team { name } personalDataVisible } }",
         {"id": gid("Contact", contact.id), "o": gid("User", world.users["other_team"].id)},
         world.tokens["owner"],
     )

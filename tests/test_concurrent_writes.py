@@ -14,6 +14,7 @@ from pathlib import Path
 from app.settings import Settings
 from tests.world import World, gid, make_world
 
+ROOT = Path(__file__).resolve().parent.parent
 CREATE_CONTACT = "mutation($i: ContactInput!) { createContact(input: $i) { id } }"
 CREATE_REQUEST = "mutation($i: TravelRequestInput!) { createTravelRequest(input: $i) { id } }"
 WRITERS = ("owner", "mate", "other_team", "dpo")
@@ -47,7 +48,7 @@ async def _start_other_writer(settings: Settings, agency_id: int) -> asyncio.sub
         str(agency_id),
         "4",
         stdout=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     assert process.stdout is not None
     assert (await process.stdout.readline()).strip() == b"ready"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.servers import free_port
+from tests.ports import free_port
 from tests.conftest import CHEAP_HASHING, SECRET
 from tests.live_server import LiveServer, live_server
 from tests.mailbox import link_in, smtp_server, text_of

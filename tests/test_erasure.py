@@ -27,7 +27,9 @@ from tests.world import GraphQLClient, World, gid, make_contact, make_world, per
 ERASE = "mutation($id: ID!) { eraseContact(contactId: $id) { erasedAt requestsDeleted consentRecordsDeleted } }"
 OPEN = "mutation($id: ID!) { openSubjectRequest(contactId: $id, kind: ERASURE) { id } }"
 CONSENT = """mutation($id: ID!, $w: String!) {
-  recordConsent(input: {contactId: $id, purpose: MARKETING_SMS, granted: true, source: "phone call", wording: $w}) { id }
+  recordConsent(input: {contactId: $id, purpose: MARKETING_SMS, granted: true, source: "phone call", wording: $w}) {
+    id
+  }
 }"""
 
 

@@ -115,11 +115,12 @@ async def test_deep_self_referencing_query_is_refused_fast_and_small(client, wor
         inner = f"requests {{ edges {{ node {{ contact {{ {inner} }} }} }} }}"
     query = "{ contacts { edges { node { " + inner + " } } } }"
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    # CPU time, not wall time: the app runs in this process, and a busy machine must not make the test fail.
+    started = time.process_time()
     body = await client.post(query, token=world.tokens["dpo"])
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert "depth" in refusal(body)
-    assert elapsed < 1.0  # generous for a shared machine; it is refused in milliseconds
+    assert elapsed < 1.0  # it is refused in milliseconds
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
 
 
@@ -127,8 +128,8 @@ async def test_wide_nested_connections_are_refused_before_execution(client, worl
     query = "{ contacts(first: 200) { edges { node { requests(first: 200) { edges { node { id } } } } } } }"
     assert "cost" in refusal(await client.post(query, token=world.tokens["dpo"]))
     typical = (
-        "{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName consents { purpose } "
-        "requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }"
+        "{ contacts(first: 50) { edges { node { id owner { name } team { name } visibility firstName "
+        "consents { purpose } requests(first: 5) { edges { node { destination status advisor { name } } } } } } } }"
     )
     assert "contacts" in (await client.data(typical, token=world.tokens["dpo"]))
 

@@ -101,7 +101,8 @@ async def test_no_query_reveals_a_hidden_contact(client, world: World, outsider:
     schema = build_schema()._schema  # type: ignore[attr-defined]
     documents = root_queries(schema, args)
     documents["travelRequestsOfContact"] = (
-        f'{{ travelRequests(filter: {{contactId: "{contact_id}"}}) {{ edges {{ node {{ notes travelers {{ firstName lastName }} '
+        f'{{ travelRequests(filter: {{contactId: "{contact_id}"}}) '
+        "{ edges { node { notes travelers { firstName lastName } "
         f"contact {{ firstName lastName email phone notes address consents {{ purpose }} }} }} }} }} }}"
     )
     secrets = personal_values(hidden)
@@ -122,11 +123,13 @@ async def test_refused_mutations_do_not_leak_in_errors(client, world: World, out
     attempts = [
         ('mutation($id: ID!) { updateContact(id: $id, patch: {notes: "x"}) { notes firstName } }', {"id": contact_id}),
         (
-            'mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) { notes contact { firstName } } }',
+            'mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) '
+            "{ notes contact { firstName } } }",
             {"id": contact_id},
         ),
         (
-            'mutation($id: ID!) { recordConsent(input: {contactId: $id, purpose: NEWSLETTER, granted: true, source: "s", wording: "w"}) { id } }',
+            "mutation($id: ID!) { recordConsent(input: "
+            '{contactId: $id, purpose: NEWSLETTER, granted: true, source: "s", wording: "w"}) { id } }',
             {"id": contact_id},
         ),
         ("query($id: ID!) { consentHistory(contactId: $id) { wording source } }", {"id": contact_id}),

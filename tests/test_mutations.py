@@ -7,7 +7,10 @@ import pytest
 from models import Contact, TravelRequest, User, Visibility
 from tests.world import World, gid, make_world
 
-CREATE = "mutation($i: ContactInput!) { createContact(input: $i) { id firstName visibility owner { email } personalDataVisible } }"
+CREATE = (
+    "mutation($i: ContactInput!) { createContact(input: $i) "
+    "{ id firstName visibility owner { email } personalDataVisible } }"
+)
 CREATE_REQUEST = (
     "mutation($i: TravelRequestInput!) { createTravelRequest(input: $i) { id travelers { firstName } travelerCount } }"
 )
@@ -111,7 +114,8 @@ async def test_request_lifecycle_updates_activity(client, world: World) -> None:
     request_id = data["createTravelRequest"]["id"]
     assert data["createTravelRequest"]["travelers"] == [{"firstName": "Léon"}]
     updated = await client.data(
-        "mutation($id: ID!) { updateTravelRequest(id: $id, patch: {status: QUOTED, travelers: []}) { status travelers { firstName } lastActivityAt contact { lastActivityAt } } }",
+        "mutation($id: ID!) { updateTravelRequest(id: $id, patch: {status: QUOTED, travelers: []}) "
+        "{ status travelers { firstName } lastActivityAt contact { lastActivityAt } } }",
         {"id": request_id},
         world.tokens["owner"],
     )

@@ -27,7 +27,7 @@ from models import (
 from resolvers import self_service
 from resolvers.clock import now
 from resolvers.ids import decode_id
-from tests.conftest import SECRET, make_settings
+from tests.conftest import SECRET, copy_sqlite_template, make_settings
 from tests.test_intake import FORM, make_key, submit
 from tests.world import World, gid, make_contact, make_user, make_world
 
@@ -220,8 +220,8 @@ async def test_erasure_takes_the_findings_with_the_person(client, world: World) 
 
 
 @pytest.fixture
-def scan_database(tmp_path: Path) -> str:
-    url = f"sqlite://{tmp_path / 'scan.sqlite3'}"
+def scan_database(tmp_path: Path, sqlite_template: Path) -> str:
+    url = copy_sqlite_template(sqlite_template, tmp_path / "scan.sqlite3")
 
     async def prepare() -> None:
         EXECUTOR_CACHE.clear()

@@ -20,7 +20,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app import dispatcher
-from bench.servers import free_port
 from models import AuditEvent, OutboxMessage, OutboxStatus, SubjectRequest
 from models.enums import SubjectRequestChannel, SubjectRequestStatus, SubjectRightKind
 from resolvers import outbox, self_service
@@ -29,6 +28,7 @@ from resolvers.smtp import SmtpServer
 from tests.conftest import CHEAP_HASHING, POSTGRES_URL, SECRET, make_settings
 from tests.live_server import LiveServer, live_server, seed
 from tests.mailbox import Mailbox, smtp_server
+from tests.ports import free_port
 from tests.test_cli import alveole
 from tests.test_self_service import FORM, OUTBOX, SUBMIT, intake_key
 from tests.world import World, make_world

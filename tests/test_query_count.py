@@ -136,7 +136,10 @@ async def test_nested_request_pages_match_the_cursor_path(client) -> None:
     second = next(e["node"]["requests"] for e in pages if e["node"]["id"] == contact_id)
     assert second["totalCount"] == 7
     assert [e["node"]["destination"] for e in second["edges"]] == ["Dest3", "Dest2", "Dest1"]
-    empty = "query($id: ID!) { contact(id: $id) { requests(first: 0) { totalCount pageInfo { hasNextPage } edges { cursor } } } }"
+    empty = (
+        "query($id: ID!) { contact(id: $id) "
+        "{ requests(first: 0) { totalCount pageInfo { hasNextPage } edges { cursor } } } }"
+    )
     data = await client.data(empty, {"id": contact_id}, token)
     assert data["contact"]["requests"] == {"totalCount": 7, "pageInfo": {"hasNextPage": True}, "edges": []}
 

@@ -14,7 +14,9 @@ UPDATE = 'mutation($id: ID!) { updateContact(id: $id, patch: {notes: "changed"})
 NEW_REQUEST = 'mutation($id: ID!) { createTravelRequest(input: {contactId: $id, destination: "Oslo"}) { id } }'
 UPDATE_REQUEST = 'mutation($id: ID!) { updateTravelRequest(id: $id, patch: {notes: "changed"}) { notes } }'
 CONSENT = """mutation($id: ID!, $g: Boolean!) {
-  recordConsent(input: {contactId: $id, purpose: NEWSLETTER, granted: $g, source: "phone call", wording: "Newsletter"}) {
+  recordConsent(
+    input: {contactId: $id, purpose: NEWSLETTER, granted: $g, source: "phone call", wording: "Newsletter"}
+  ) {
     purpose granted recordedBy
   }
 }"""

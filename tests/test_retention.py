@@ -28,7 +28,7 @@ from models import (
 from models.enums import SubjectRightKind
 from resolvers import retention
 from resolvers.clock import now
-from tests.conftest import SECRET, make_settings
+from tests.conftest import SECRET, copy_sqlite_template, make_settings
 from tests.world import World, gid, make_contact, make_user, make_world, personal_values
 
 OLD = 2000  # days: well beyond the default 36 months
@@ -311,8 +311,8 @@ async def test_purged_values_are_gone_from_the_sqlite_file(client, settings: Set
 
 
 @pytest.fixture
-def cli_database(tmp_path: Path) -> str:
-    url = f"sqlite://{tmp_path / 'cron.sqlite3'}"
+def cli_database(tmp_path: Path, sqlite_template: Path) -> str:
+    url = copy_sqlite_template(sqlite_template, tmp_path / "cron.sqlite3")
 
     async def prepare() -> None:
         EXECUTOR_CACHE.clear()

@@ -10,7 +10,10 @@ from models import LoginFailure, Session
 from resolvers.clock import now
 from tests.world import PASSWORD, World, gid, make_world
 
-LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { email team { name } } } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { login(email: $e, password: $p) "
+    "{ token expiresAt user { email team { name } } } }"
+)
 
 
 @pytest.fixture
@@ -139,7 +142,9 @@ def test_password_hashing_defaults_to_argon2_cffi_s_parameters() -> None:
     cost = load(key).password_hash_cost
     assert (cost.time_cost, cost.memory_kib, cost.parallelism) == (3, 65536, 4)
     assert (library.time_cost, library.memory_cost, library.parallelism) == (3, 65536, 4)
-    cheap = load({**key, "ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "64", "ALVEOLE_ARGON2_PARALLELISM": "2"})
+    cheap = load(
+        {**key, "ALVEOLE_ARGON2_TIME_COST": "1", "ALVEOLE_ARGON2_MEMORY_KIB": "64", "ALVEOLE_ARGON2_PARALLELISM": "2"}
+    )
     assert cheap.password_hash_cost.memory_kib == 64
     with pytest.raises(SettingsError, match="ALVEOLE_ARGON2_MEMORY_KIB"):
         load({**key, "ALVEOLE_ARGON2_MEMORY_KIB": "8", "ALVEOLE_ARGON2_PARALLELISM": "4"})

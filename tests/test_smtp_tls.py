@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from app import dispatcher
 from app.settings import load
-from bench.servers import free_port
+from tests.ports import free_port
 from models import OutboxMessage
 from resolvers import outbox
 from tests.conftest import SECRET

@@ -1,4 +1,5 @@
-"""Data-subject requests: the Art. 12(3) deadline, calendar months clamped to the month's end, overdue, closing, extending."""
+"""Data-subject requests: the Art. 12(3) deadline, calendar months clamped to the month's end, overdue, closing,
+extending."""
 
 from __future__ import annotations
 

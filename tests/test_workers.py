@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.servers import free_port
 from tests.conftest import POSTGRES_JOURNAL, POSTGRES_URL, SECRET, reset_postgres
+from tests.ports import free_port
 
 pytestmark = [
     pytest.mark.postgres,
@@ -89,6 +90,11 @@ def login(url: str, email: str, password: str = PASSWORD) -> str:
 
 async def test_two_processes_share_sessions_lockouts_and_export_links(tmp_path: Path) -> None:
     await reset_postgres(str(POSTGRES_URL))
+    # The rest talks to other processes with blocking calls: off the event loop.
+    await asyncio.to_thread(_share_sessions_lockouts_and_export_links, tmp_path)
+
+
+def _share_sessions_lockouts_and_export_links(tmp_path: Path) -> None:
     for command in (
         ["create-agency", "Agence Multi", "--admin-email", "admin@multi.test"],
         ["appoint-dpo", "dpo@multi.test", "--agency", "Agence Multi"],  # the first DPO: never through the API

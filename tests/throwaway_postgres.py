@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import free_port
+from tests.ports import free_port
 
 
 def binaries() -> Path | None:
