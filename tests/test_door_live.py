@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.ports import free_port
 from tests.conftest import CHEAP_HASHING, SECRET
 from tests.live_server import LiveServer, live_server
 from tests.mailbox import link_in, smtp_server, text_of
+from tests.ports import free_port
 from tests.test_cli import alveole
 
 pytestmark = pytest.mark.slow

@@ -21,11 +21,11 @@ from cryptography.x509.oid import NameOID
 
 from app import dispatcher
 from app.settings import load
-from tests.ports import free_port
 from models import OutboxMessage
 from resolvers import outbox
 from tests.conftest import SECRET
 from tests.mailbox import Mailbox, text_of
+from tests.ports import free_port
 from tests.test_self_service import intake_key, submit
 from tests.world import World, make_world
 
