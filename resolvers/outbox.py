@@ -100,8 +100,8 @@ async def enqueue_webhooks(conn: BaseDBAsyncClient, agency_id: int, deliveries: 
         return
     at = now()
     pending = OutboxStatus.PENDING.value
-    rows = [
-        (agency_id, WEBHOOK, pending, delivery.url, "", delivery.payload, 0, at, at, delivery.webhook_id)
+    rows: list[list[Any]] = [
+        [agency_id, WEBHOOK, pending, delivery.url, "", delivery.payload, 0, at, at, delivery.webhook_id]
         for delivery in deliveries
     ]
     await conn.execute_many(spelled_for(conn, _INSERT_WEBHOOKS), rows)
