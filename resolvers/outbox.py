@@ -100,7 +100,7 @@ async def enqueue_webhooks(conn: BaseDBAsyncClient, agency_id: int, deliveries: 
         return
     at = now()
     pending = OutboxStatus.PENDING.value
-    rows = [
+    rows: list[list[Any]] = [
         [agency_id, WEBHOOK, pending, delivery.url, "", delivery.payload, 0, at, at, delivery.webhook_id]
         for delivery in deliveries
     ]

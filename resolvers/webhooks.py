@@ -115,11 +115,8 @@ async def notify_many(
         return 0
     recipients = await subscribers(conn, agency_id, event)
     changed = sorted(set(fields))
-    deliveries = [
-        outbox.WebhookDelivery(webhook.id, webhook.url, payload(event, contact_id, changed))
-        for contact_id in contact_ids
-        for webhook in recipients
-    ]
+    bodies = [payload(event, contact_id, changed) for contact_id in contact_ids] if recipients else []
+    deliveries = [outbox.WebhookDelivery(webhook.id, webhook.url, body) for body in bodies for webhook in recipients]
     await outbox.enqueue_webhooks(conn, agency_id, deliveries)
     return len(recipients)
 
