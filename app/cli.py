@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging.config
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -43,6 +44,21 @@ async def _with_database(work: Callable[[], Awaitable[T]]) -> T:
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
+def _stdout_closed() -> bool:
+    """Whether standard output's reader is gone (a pipe with no reader polls as an error); if so, it is
+    pointed at /dev/null so that Python's own flush at exit does not fail again."""
+    try:
+        fd = sys.stdout.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        closed = any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+    except (OSError, ValueError):  # no real file behind stdout: not a pipe that broke
+        return False
+    if closed:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+    return closed
+
+
 class _Commands(click.Group):
     """Every command: a database that cannot be reached or written, or an erasure journal that cannot be
     opened, is a clear error and exit 1, not a traceback (an operator's mistake or an outage, not a bug)."""
@@ -57,6 +73,10 @@ class _Commands(click.Group):
             raise  # already said clearly (it may wrap a storage fault as its context)
         except JournalError as error:
             raise click.ClickException(f"erasure journal: {error}") from None
+        except BrokenPipeError:
+            if _stdout_closed():  # `alveole notes check < notes.txt | head`: the reader had enough
+                sys.exit(1)
+            raise click.ClickException("The database is unavailable; try again shortly (BrokenPipeError)") from None
         except Exception as error:
             fault = unavailable(error)
             if fault is None:

@@ -120,3 +120,25 @@ def test_committed_schema_is_current() -> None:
     assert committed.read_text() == alveole("schema").stdout, (
         "schema drifted: run `alveole schema > schema/schema.graphql`"
     )
+
+
+def test_a_reader_that_stops_early_is_not_an_error_to_report(tmp_path: Path) -> None:
+    """`alveole notes check < notes.txt | head -1`: the pipe closes under the command, which stops quietly."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("client diabétique, repas halal\n" * 50_000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALVEOLE_")}
+    with notes.open("rb") as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "notes", "check"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert b"HEALTH" in process.stdout.readline()
+        process.stdout.close()  # the reader has had enough
+        stderr = process.stderr.read().decode()
+        process.stderr.close()
+        assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "database" not in stderr, stderr
