@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,20 @@ from schema.types import KINDS, STATUSES, VISIBILITIES, Contact, TravelRequest
 log = logging.getLogger("alveole.fastpath")
 
 COMPILE_AFTER = 2  # a document's text seen this many times (a trusted one at once) is compiled
+
+# Enum members by the text a row holds, as schema.types reads them (Role(text), ConsentPurpose(text) for staff and
+# consents, whose rows the ORM reads there).
+ROLES = {member.value: member for member in Role}
+PURPOSES = {member.value: member for member in ConsentPurpose}
+_ENUM_TABLES = {
+    "KINDS": KINDS,
+    "VISIBILITIES": VISIBILITIES,
+    "STATUSES": STATUSES,
+    "ROLES": ROLES,
+    "PURPOSES": PURPOSES,
+}
+_ENUM_SOURCE = re.compile(r"(\w+)\[r\.\w+\]")
+_COLUMN = re.compile(r"\br\.(\w+)")
 
 _serial = itertools.count(1)
 _FILENAME = "<compiled operation"
@@ -106,11 +121,11 @@ USER_LEAVES = {
     "id": "ENCODE_ID('User', r.id)",
     "email": "r.email",
     "name": "r.name",
-    "role": "ROLE(r.role)",
-    "active": "r.active",
+    "role": "ROLES[r.role]",
+    "active": "bool(r.active)",
 }
 TEAM_LEAVES = {"id": "ENCODE_ID('Team', r.id)", "name": "r.name"}
-CONSENT_STATE_LEAVES = {"purpose": "PURPOSE(r.purpose)", "granted": "r.granted", "since": "r.recorded_at"}
+CONSENT_STATE_LEAVES = {"purpose": "PURPOSES[r.purpose]", "granted": "bool(r.granted)", "since": "r.recorded_at"}
 PAGE_INFO_LEAVES = {"hasNextPage": "r.has_next_page", "endCursor": "r.end_cursor"}
 
 
@@ -119,6 +134,7 @@ class Needs:
 
     __slots__ = (
         "advisors",
+        "columns",
         "consents",
         "contact_viewed",
         "owners",
@@ -132,6 +148,14 @@ class Needs:
         self.owners = self.teams = self.consents = self.advisors = False
         self.requests: FieldNode | None = None  # the `requests` field: its arguments are read per run
         self.requests_field: Any = None
+        # The columns each table's rows need: the compartment decision's and the selected fields' (by table).
+        self.columns: dict[str, set[str]] = {
+            "contact": {"id", "agency_id", "owner_id", "team_id", "visibility"},
+            "request": {"id", "contact_id"},
+            "user": {"id"},
+            "team": {"id"},
+            "consent": {"id", "contact_id", "purpose", "recorded_at"},
+        }
         self.contact_viewed = self.request_viewed = False
 
 
@@ -188,8 +212,8 @@ class _Writer:
             "KINDS": KINDS,
             "VISIBILITIES": VISIBILITIES,
             "STATUSES": STATUSES,
-            "ROLE": Role,
-            "PURPOSE": ConsentPurpose,
+            "ROLES": ROLES,
+            "PURPOSES": PURPOSES,
             "CURRENT_STATE": current_state,
             "PAGE_OF_HEAD": page_of_head,
         }
@@ -211,12 +235,21 @@ class _Writer:
         self.lines.append("")
         return name
 
-    def leaf(self, source: str, field_type: Any) -> str:
+    def leaf(self, source: str, field_type: Any, columns: set[str] | None = None) -> str:
+        """The expression of a leaf's serialised value; `columns` gets the row's columns it reads."""
+        if columns is not None:
+            columns.update(_COLUMN.findall(source))
         nullable = not isinstance(field_type, GraphQLNonNull)
         named = get_named_type(field_type)
         exact, convert = exact_leaf(named)
         if exact is None:
             raise Unsupported(named.name)
+        enum = _ENUM_SOURCE.fullmatch(source)
+        if enum is not None and enum.group(1) in _ENUM_TABLES and convert is not None and not nullable:
+            # A row's text to the member's name in one look-up (an unknown text raises KeyError, as in schema.types).
+            names = {text: convert(member) for text, member in _ENUM_TABLES[enum.group(1)].items()}
+            if SLOW not in names.values():
+                return f"{self.value(names)}{source.removeprefix(enum.group(1))}"
         other, exact_name = self.value(_other_value(named, nullable)), self.value(exact)
         if convert is None:
             return f"(_x if type(_x := {source}) is {exact_name} else {other}(_x))"
@@ -255,28 +288,28 @@ class _Compiler:
             raise Unsupported(name)
         return found
 
-    def leaves(self, type_name: str, node: FieldNode, sources: dict[str, str]) -> dict[str, str]:
-        """A staff, team, consent state or page info object's fields: leaves only."""
+    def leaves(self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None) -> dict[str, str]:
+        """A staff, team, consent state or page info object's fields: leaves only (read from `table`'s rows)."""
         graphql_type, result = self.object_type(type_name), {}
+        columns = self.needs.columns[table] if table is not None else None
         for field in _fields(node.selection_set):
             _arguments(field)
-            name = field.name.value
+            name, key = field.name.value, (field.alias or field.name).value
             if name == "__typename":
-                result[(field.alias or field.name).value] = self.writer.value(type_name)
+                result[key] = self.writer.value(type_name)
             elif name in sources:
-                result[(field.alias or field.name).value] = self.writer.leaf(
-                    sources[name], graphql_type.fields[name].type
-                )
+                result[key] = self.writer.leaf(sources[name], graphql_type.fields[name].type, columns)
             else:
                 raise Unsupported(f"{type_name}.{name}")
         return result
 
-    def object(self, type_name: str, node: FieldNode, sources: dict[str, str]) -> str:
-        return self.writer.function("r", [], self.leaves(type_name, node, sources))
+    def object(self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None = None) -> str:
+        return self.writer.function("r", [], self.leaves(type_name, node, sources, table))
 
-    def subject_leaf(self, cls: type, type_name: str, name: str, attribute: str, source: str) -> str:
+    def subject_leaf(self, cls: type, type_name: str, name: str, source: tuple[str, str], table: str) -> str:
+        attribute, expression = source
         graphql_type = self.object_type(type_name)
-        value = self.writer.leaf(source, graphql_type.fields[name].type)
+        value = self.writer.leaf(expression, graphql_type.fields[name].type, self.needs.columns[table])
         personal = attribute in cls.__personal_attributes__  # type: ignore[attr-defined]
         return f"({value} if v else None)" if personal else value
 
@@ -288,11 +321,11 @@ class _Compiler:
             if name == "__typename":
                 result[key] = self.writer.value("TravelRequest")
             elif name in REQUEST_LEAVES:
-                attribute, source = REQUEST_LEAVES[name]
-                result[key] = self.subject_leaf(TravelRequest, "TravelRequest", name, attribute, source)
+                result[key] = self.subject_leaf(TravelRequest, "TravelRequest", name, REQUEST_LEAVES[name], "request")
             elif name == "advisor":
                 self.needs.advisors = True
-                result[key] = f"{self.object('User', field, USER_LEAVES)}(page.users[r.advisor_id])"
+                self.needs.columns["request"].add("advisor_id")
+                result[key] = f"{self.object('User', field, USER_LEAVES, 'user')}(page.users[r.advisor_id])"
             else:
                 raise Unsupported(f"TravelRequest.{name}")
         return self.writer.function("r, v, page", [], result)
@@ -334,18 +367,17 @@ class _Compiler:
             if name == "__typename":
                 result[key] = self.writer.value("Contact")
             elif name in CONTACT_LEAVES:
-                attribute, source = CONTACT_LEAVES[name]
-                result[key] = self.subject_leaf(Contact, "Contact", name, attribute, source)
+                result[key] = self.subject_leaf(Contact, "Contact", name, CONTACT_LEAVES[name], "contact")
             elif name == "owner":
                 self.needs.owners = True
-                result[key] = f"{self.object('User', field, USER_LEAVES)}(page.users[r.owner_id])"
+                result[key] = f"{self.object('User', field, USER_LEAVES, 'user')}(page.users[r.owner_id])"
             elif name == "team":
                 self.needs.teams = True
-                team = self.object("Team", field, TEAM_LEAVES)
+                team = self.object("Team", field, TEAM_LEAVES, "team")
                 result[key] = f"({team}(_t) if (_t := page.teams.get(r.team_id)) is not None else None)"
             elif name == "consents" and "consents" in Contact.__personal_attributes__:  # type: ignore[attr-defined]
                 self.needs.consents = True
-                state = self.object("ConsentState", field, CONSENT_STATE_LEAVES)
+                state = self.object("ConsentState", field, CONSENT_STATE_LEAVES, "consent")
                 result[key] = f"([{state}(s) for s in CURRENT_STATE(page.consents.get(r.id, ()))] if v else None)"
             else:
                 raise Unsupported(f"Contact.{name}")

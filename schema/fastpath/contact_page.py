@@ -21,7 +21,6 @@ from auth import enforce
 from auth.errors import AlveoleError
 from auth.principal import Principal
 from models.gdpr import ConsentRecord
-from models.organisation import User
 from resolvers.loaders import consents_query, teams_query, users_query
 from resolvers.pagination import (
     Head,
@@ -61,55 +60,73 @@ def _converted(model: Any, rows: Rows, columns: tuple[str, ...]) -> Rows:
     return [row._replace(**{column: to_python(getattr(row, column)) for column, to_python in fields}) for row in rows]
 
 
-async def _contact_rows(principal: Principal, size: int, before: int | None) -> Rows:
+def _columns(plan: ContactPagePlan, table: str) -> tuple[str, ...]:
+    return tuple(sorted(plan.needs.columns[table]))
+
+
+async def _contact_rows(plan: ContactPagePlan, principal: Principal, size: int, before: int | None) -> Rows:
     if not size:
         return []
+    columns = _columns(plan, "contact")
 
     def build(slots: list[int]) -> Any:
-        return queryset_sql(page_query(enforce.contacts(principal), size, slots[0] if before is not None else None))
+        query = page_query(enforce.contacts(principal), size, slots[0] if before is not None else None)
+        return queryset_sql(query.only(*columns))
 
-    found = statement(("contacts", principal, size, before is None), "default", build, 0 if before is None else 1)
-    return await found.rows([] if before is None else [before])
+    key = ("contacts", principal, size, before is None, columns)
+    return await statement(key, "default", build, 0 if before is None else 1).rows([] if before is None else [before])
 
 
-async def _users(agency_id: int, ids: list[int]) -> dict[int, Any]:
+async def _users(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    found = statement(
-        ("users", len(ids)), "default", lambda slots: queryset_sql(users_query(slots[0], slots[1:])), len(ids) + 1
-    )
-    rows = _converted(User, await found.rows([agency_id, *ids]), ("role", "active"))
-    return {row.id: row for row in rows}
+    columns = _columns(plan, "user")
 
+    def build(slots: list[int]) -> Any:
+        return queryset_sql(users_query(slots[0], slots[1:]).only(*columns))
 
-async def _teams(agency_id: int, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    found = statement(
-        ("teams", len(ids)), "default", lambda slots: queryset_sql(teams_query(slots[0], slots[1:])), len(ids) + 1
-    )
+    found = statement(("users", len(ids), columns), "default", build, len(ids) + 1)
     return {row.id: row for row in await found.rows([agency_id, *ids])}
 
 
-async def _consents(ids: list[int]) -> dict[int, list[Any]]:
+async def _teams(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    found = statement(("consents", len(ids)), "default", lambda slots: queryset_sql(consents_query(slots)), len(ids))
-    rows = _converted(ConsentRecord, await found.rows(ids), ("purpose", "granted", "recorded_at"))
+    columns = _columns(plan, "team")
+
+    def build(slots: list[int]) -> Any:
+        return queryset_sql(teams_query(slots[0], slots[1:]).only(*columns))
+
+    found = statement(("teams", len(ids), columns), "default", build, len(ids) + 1)
+    return {row.id: row for row in await found.rows([agency_id, *ids])}
+
+
+async def _consents(plan: ContactPagePlan, ids: list[int]) -> dict[int, list[Any]]:
+    if not ids:
+        return {}
+    columns = _columns(plan, "consent")
+
+    def build(slots: list[int]) -> Any:
+        return queryset_sql(consents_query(slots).only(*columns))
+
+    found = statement(("consents", len(ids), columns), "default", build, len(ids))
+    # recorded_at as the ORM's objects hold it (schema.types reads consents as objects): its time zone set.
+    rows = _converted(ConsentRecord, await found.rows(ids), ("recorded_at",))
     grouped: dict[int, list[Any]] = {key: [] for key in ids}
     for row in rows:
         grouped[row.contact_id].append(row)
     return grouped
 
 
-async def _heads(principal: Principal, ids: list[int], limit: int) -> dict[int, Head[Any]]:
+async def _heads(plan: ContactPagePlan, principal: Principal, ids: list[int], limit: int) -> dict[int, Head[Any]]:
     if not ids:
         return {}
+    columns = _columns(plan, "request")
 
     def build(slots: list[int]) -> Any:
-        return heads_statement(enforce.travel_requests(principal), "contact_id", slots, limit)[1]
+        return heads_statement(enforce.travel_requests(principal).only(*columns), "contact_id", slots, limit)[1]
 
-    found = statement(("heads", principal, len(ids), limit), "default", build, len(ids))
+    found = statement(("heads", principal, len(ids), limit, columns), "default", build, len(ids))
     return grouped_heads(await found.rows(ids), "contact_id", ids)
 
 
@@ -141,7 +158,7 @@ async def run(plan: ContactPagePlan, principal: Principal | None, variables: Any
             limit = page_size(request_first) + 1
     except AlveoleError:
         raise Decline from None
-    rows = await _contact_rows(principal, size, before)
+    rows = await _contact_rows(plan, principal, size, before)
     page = page_from(rows, size, "Contact", _uncounted)
     data = PageData([enforce.sees_personal_data(principal, row) for row in page.items], request_first)
     await _related(plan, principal, page.items, data, limit)
@@ -164,11 +181,11 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     needs, agency_id = plan.needs, principal.agency_id
     jobs = []
     if needs.teams:
-        jobs.append(_teams(agency_id, sorted({r.team_id for r in items if r.team_id is not None})))
+        jobs.append(_teams(plan, agency_id, sorted({r.team_id for r in items if r.team_id is not None})))
     if needs.consents:
-        jobs.append(_consents([r.id for r, visible in zip(items, data.visible, strict=True) if visible]))
+        jobs.append(_consents(plan, [r.id for r, visible in zip(items, data.visible, strict=True) if visible]))
     if needs.requests is not None:
-        jobs.append(_heads(principal, sorted({r.id for r in items}), limit))
+        jobs.append(_heads(plan, principal, sorted({r.id for r in items}), limit))
     found = list(await asyncio.gather(*jobs)) if jobs else []
     if needs.teams:
         data.teams = found.pop(0)
@@ -179,6 +196,6 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     users = {r.owner_id for r in items} if needs.owners else set()
     if needs.advisors:
         users |= {request.advisor_id for head in data.heads.values() for request in head.items}
-    data.users = await _users(agency_id, sorted(users))
+    data.users = await _users(plan, agency_id, sorted(users))
     if any(user_id not in data.users for user_id in users):
         raise Decline  # the stock path reports it (rows of an agency only reference its users)
