@@ -20,7 +20,9 @@ from graphql.execution import get_argument_values
 from auth import enforce
 from auth.errors import AlveoleError
 from auth.principal import Principal
+from models.crm import Contact, TravelRequest
 from models.gdpr import ConsentRecord
+from models.organisation import Team, User
 from resolvers.loaders import consents_query, teams_query, users_query
 from resolvers.pagination import (
     Head,
@@ -31,8 +33,8 @@ from resolvers.pagination import (
     page_query,
     page_size,
 )
+from resolvers.statements import queryset_sql, statement
 from schema.fastpath.compiled import ContactPagePlan, Decline
-from schema.fastpath.statements import queryset_sql, statement
 
 Rows = list[Any]
 
@@ -74,7 +76,7 @@ async def _contact_rows(plan: ContactPagePlan, principal: Principal, size: int, 
         return queryset_sql(query.only(*columns))
 
     key = ("contacts", principal, size, before is None, columns)
-    return await statement(key, "default", build, 0 if before is None else 1).rows([] if before is None else [before])
+    return await statement(key, Contact, build, 0 if before is None else 1).rows([] if before is None else [before])
 
 
 async def _users(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[int, Any]:
@@ -85,7 +87,7 @@ async def _users(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[
     def build(slots: list[int]) -> Any:
         return queryset_sql(users_query(slots[0], slots[1:]).only(*columns))
 
-    found = statement(("users", len(ids), columns), "default", build, len(ids) + 1)
+    found = statement(("users", len(ids), columns), User, build, len(ids) + 1)
     return {row.id: row for row in await found.rows([agency_id, *ids])}
 
 
@@ -97,7 +99,7 @@ async def _teams(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[
     def build(slots: list[int]) -> Any:
         return queryset_sql(teams_query(slots[0], slots[1:]).only(*columns))
 
-    found = statement(("teams", len(ids), columns), "default", build, len(ids) + 1)
+    found = statement(("teams", len(ids), columns), Team, build, len(ids) + 1)
     return {row.id: row for row in await found.rows([agency_id, *ids])}
 
 
@@ -109,7 +111,7 @@ async def _consents(plan: ContactPagePlan, ids: list[int]) -> dict[int, list[Any
     def build(slots: list[int]) -> Any:
         return queryset_sql(consents_query(slots).only(*columns))
 
-    found = statement(("consents", len(ids), columns), "default", build, len(ids))
+    found = statement(("consents", len(ids), columns), ConsentRecord, build, len(ids))
     # recorded_at as the ORM's objects hold it (schema.types reads consents as objects): its time zone set.
     rows = _converted(ConsentRecord, await found.rows(ids), ("recorded_at",))
     grouped: dict[int, list[Any]] = {key: [] for key in ids}
@@ -126,7 +128,7 @@ async def _heads(plan: ContactPagePlan, principal: Principal, ids: list[int], li
     def build(slots: list[int]) -> Any:
         return heads_statement(enforce.travel_requests(principal).only(*columns), "contact_id", slots, limit)[1]
 
-    found = statement(("heads", principal, len(ids), limit, columns), "default", build, len(ids))
+    found = statement(("heads", principal, len(ids), limit, columns), TravelRequest, build, len(ids))
     return grouped_heads(await found.rows(ids), "contact_id", ids)
 
 
