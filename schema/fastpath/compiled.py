@@ -21,6 +21,7 @@ import itertools
 import linecache
 import logging
 import re
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,8 @@ _COLUMN = re.compile(r"\br\.(\w+)")
 
 _serial = itertools.count(1)
 _FILENAME = "<compiled operation"
+MAX_REGISTERED = 512  # generated sources kept for tracebacks (operation plans are remembered for 256 texts)
+_registered: deque[str] = deque()
 
 
 _reported: set[tuple[str, str]] = set()  # (exception type, compiled operation): logged already
@@ -74,6 +77,8 @@ def report_once(error: Exception, filename: str) -> None:
     path then meets it again and answers it."""
     key = (type(error).__name__, filename)
     if key not in _reported:
+        if len(_reported) >= MAX_REGISTERED:
+            _reported.clear()
         _reported.add(key)
         log.error("%s raised in %s; its requests take graphql-core's path", key[0], filename, exc_info=error)
 
@@ -435,6 +440,9 @@ def compile_contact_page(schema: GraphQLSchema, operation: OperationDefinitionNo
     filename = f"{_FILENAME} {next(_serial)}>"
     # Tracebacks through the generated code show its lines (mtime None: never dropped by checkcache).
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    _registered.append(filename)
+    if len(_registered) > MAX_REGISTERED:  # endless distinct documents: the oldest sources are dropped
+        linecache.cache.pop(_registered.popleft(), None)
     namespace = dict(compiler.writer.values)
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - generated above from the schema; no text from the query
     node = fields[0]

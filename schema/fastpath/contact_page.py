@@ -2,7 +2,7 @@
 
 It reads what `Query.contacts` and schema.prefetch read for the same selection, with the same statements (the
 contacts in the viewer's scope, teams, consents of the contacts whose personal data the viewer sees, the heads of
-their requests, owners and advisors in one batch), each written once (schema.fastpath.statements). Whose personal
+their requests, owners and advisors in one batch), each built once (resolvers.statements). Whose personal
 data is shown is auth.enforce.sees_personal_data's decision for each row; which contacts count as viewed is
 schema.masking's rule; the VIEW_PERSONAL batch is written by schema.view_log, as for every response.
 
