@@ -34,7 +34,8 @@ from resolvers.pagination import (
     page_size,
 )
 from resolvers.statements import queryset_sql, statement
-from schema.fastpath.compiled import ContactPagePlan, Decline
+from schema.fastpath.compiled import ContactPagePlan
+from schema.fastpath.compiled_source import Decline
 
 Rows = list[Any]
 

@@ -41,7 +41,8 @@ from graphql.pyutils import Path
 
 from schema.fastpath import _compat, compiled, contact_page
 from schema.fastpath._compat import ExecutorBase
-from schema.fastpath.compiled import ContactPagePlan, Decline, report_once
+from schema.fastpath.compiled import ContactPagePlan, report_once
+from schema.fastpath.compiled_source import Decline
 from schema.fastpath.completers import Completer, generate
 from schema.fastpath.plans import SLOW, Attributes, FieldPlan, FieldPlans
 from schema.memo import MISSING, BoundedMemo
