@@ -98,9 +98,21 @@ async def paginate(query: QuerySet[M], first: int | None, after: str | None) -> 
     size = page_size(first)
     kind = query.model.__name__
     count = query.count
-    if after is not None:
-        query = query.filter(id__lt=decode_cursor(kind, after))
-    rows = await listed(query.order_by("-id").limit(size + 1)) if size else []
+    before = decode_cursor(kind, after) if after is not None else None
+    rows = await listed(page_query(query, size, before)) if size else []
+    return page_from(rows, size, kind, count)
+
+
+def page_query(query: QuerySet[Any], size: int, before: int | None) -> QuerySet[Any]:
+    """The query of a page of `size` rows, newest first, older than the key `before` when given (one row more than
+    the page, to tell whether another follows)."""
+    if before is not None:
+        query = query.filter(id__lt=before)
+    return query.order_by("-id").limit(size + 1)
+
+
+def page_from(rows: list[Any], size: int, kind: str, count: TotalCount) -> Page[Any]:
+    """The page of `kind` rows that page_query's rows make."""
     items = list(rows[:size])
     return Page(
         items=items,
@@ -137,7 +149,7 @@ def _row_class(columns: tuple[str, ...]) -> Any:
     return namedtuple("ListedRow", columns, rename=True)
 
 
-def _built(query: QuerySet[Any]) -> tuple[Any, Any]:
+def built(query: QuerySet[Any]) -> tuple[Any, Any]:
     """The connection a listing runs on and its pypika query. `QuerySet.sql()` (public) builds the query as
     awaiting it would; the connection is the model's own (listings never run inside a transaction)."""
     query.sql()
@@ -145,7 +157,12 @@ def _built(query: QuerySet[Any]) -> tuple[Any, Any]:
 
 
 async def _read(db: Any, query: Any) -> list[ListedRow]:
-    _, rows = await db.execute_query(*query.get_parameterized_sql())
+    return await read_sql(db, *query.get_parameterized_sql())
+
+
+async def read_sql(db: Any, sql: str, params: list[Any]) -> list[ListedRow]:
+    """A statement's rows as ListedRows, read on `db`."""
+    _, rows = await db.execute_query(sql, params)
     if not rows:
         return []
     row_class, new = _row_class(tuple(rows[0].keys())), tuple.__new__  # what _make does, without its frame
@@ -154,7 +171,7 @@ async def _read(db: Any, query: Any) -> list[ListedRow]:
 
 async def listed(query: QuerySet[Any]) -> list[ListedRow]:
     """The query's rows as ListedRows, read on its own connection."""
-    return await _read(*_built(query))
+    return await _read(*built(query))
 
 
 @dataclass
@@ -171,15 +188,23 @@ async def heads(query: QuerySet[M], group: str, keys: list[int], limit: int) -> 
     which Tortoise's query builder cannot express, hence pypika on the query's own SQL."""
     if not keys:
         return {}
-    model = query.model
-    table = model._meta.basetable
+    return grouped_heads(await _read(*heads_statement(query, group, keys, limit)), group, keys)
+
+
+def heads_statement(query: QuerySet[Any], group: str, keys: list[int], limit: int) -> tuple[Any, Any]:
+    """heads' connection and statement: the scoped SELECT with both window columns, filtered by rank."""
+    table = query.model._meta.basetable
     ranked = query.filter(**{f"{group}__in": keys}).annotate(
         page_rank=RowNumber().over(table[group]).orderby(table.id, order=Order.desc),
         page_total=Count(Star()).over(table[group]),
     )
-    db, inner = _built(ranked)  # the scoped SELECT with both window columns
-    listed = await _read(db, db.query_class.from_(inner).select("*").where(inner.page_rank <= limit))
-    found: dict[int, Head[M]] = {key: Head(items=[], total=0) for key in keys}
+    db, inner = built(ranked)
+    return db, db.query_class.from_(inner).select("*").where(inner.page_rank <= limit)
+
+
+def grouped_heads(listed: list[ListedRow], group: str, keys: list[int]) -> dict[int, Head[Any]]:
+    """heads' answer from its statement's rows."""
+    found: dict[int, Head[Any]] = {key: Head(items=[], total=0) for key in keys}
     for row in sorted(listed, key=lambda r: r.id, reverse=True):
         head = found[getattr(row, group)]
         head.items.append(row)

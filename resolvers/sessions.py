@@ -17,6 +17,7 @@ from models.enums import ApiScope
 from models.organisation import User
 from resolvers import audit, throttle
 from resolvers.clock import now
+from resolvers.statements import queryset_sql, statement, text_placeholders
 
 AGENCY_NAME_MAX = 200
 # Refreshing last_seen_at at most this often keeps the idle timeout without a write per request.
@@ -135,15 +136,47 @@ async def authenticate(secret: str | None, policy: SessionPolicy) -> Principal |
             scopes=frozenset(ApiScope(s) for s in key.scopes.split(",") if s),
             trusted_documents_only=key.trusted_documents_only,
         )
-    session = await Session.filter(token_hash=digest, revoked=False).select_related("user").first()
-    if session is None:
+    found = await statement(("session",), Session, _session_query, 1, text_placeholders).rows([digest])
+    if not found:
         return None
+    session = found[0]
+    expires_at, last_seen_at = _EXPIRES_AT(session.expires_at), _LAST_SEEN_AT(session.last_seen_at)
     at = now()
-    if session.expires_at <= at or session.last_seen_at + policy.idle <= at or not session.user.active:
+    if expires_at <= at or last_seen_at + policy.idle <= at or not _ACTIVE(session.user__active):
         return None
-    if at - session.last_seen_at > LAST_SEEN_GRANULARITY:
+    if at - last_seen_at > LAST_SEEN_GRANULARITY:
         await Session.filter(id=session.id).update(last_seen_at=at)
-    return principal_for_user(session.user, session.id)
+    return Principal(
+        agency_id=session.user__agency_id,
+        actor=session.user__email,
+        user_id=session.user__id,
+        team_id=session.user__team_id,
+        role=_ROLE(session.user__role),
+        session_id=session.id,
+    )
+
+
+# The session behind a bearer token and its user: read on every request, so its statement is built once
+# (resolvers.statements), and its values converted as the models' fields convert them.
+_SESSION_FIELDS = (
+    "id",
+    "expires_at",
+    "last_seen_at",
+    "user__id",
+    "user__agency_id",
+    "user__email",
+    "user__team_id",
+    "user__role",
+    "user__active",
+)
+_EXPIRES_AT = Session._meta.fields_map["expires_at"].to_python_value
+_LAST_SEEN_AT = Session._meta.fields_map["last_seen_at"].to_python_value
+_ROLE = User._meta.fields_map["role"].to_python_value
+_ACTIVE = User._meta.fields_map["active"].to_python_value
+
+
+def _session_query(slots: list[str]) -> Any:
+    return queryset_sql(Session.filter(token_hash=slots[0], revoked=False).limit(1).values(*_SESSION_FIELDS))
 
 
 def session_policy(settings: Any) -> SessionPolicy:

@@ -147,12 +147,12 @@ def _personal_types_selected(info: Any) -> frozenset[str]:
         found = cache[key] = frozenset(
             name
             for node in raw.field_nodes
-            for name in _personal_types_below(raw.schema, raw.fragments, parent, node.selection_set)
+            for name in personal_types_below(raw.schema, raw.fragments, parent, node.selection_set)
         )
     return found
 
 
-def _personal_types_below(schema: Any, fragments: Any, parent: GraphQLNamedType, selection_set: Any) -> set[str]:
+def personal_types_below(schema: Any, fragments: Any, parent: GraphQLNamedType, selection_set: Any) -> set[str]:
     found: set[str] = set()
     pending = [(parent, selection_set, frozenset[str]())]
     while pending:

@@ -21,9 +21,9 @@ from schema.prefetch import PENDING, Relation, now_or_later
 
 # Enum members by value: rows give their text (or the member, equal to it) by the thousand, and a
 # dict lookup costs a fifth of calling the enum.
-_KIND = {member.value: member for member in ContactKind}
-_VISIBILITY = {member.value: member for member in Visibility}
-_STATUS = {member.value: member for member in RequestStatus}
+KINDS = {member.value: member for member in ContactKind}
+VISIBILITIES = {member.value: member for member in Visibility}
+STATUSES = {member.value: member for member in RequestStatus}
 
 
 @strawberry.type
@@ -284,8 +284,8 @@ class Contact:
                 "row": row,
                 "personal_data_visible": visible,
                 "id": strawberry.ID(encode_id("Contact", row.id)),
-                "kind": _KIND[row.kind],
-                "visibility": _VISIBILITY[row.visibility],
+                "kind": KINDS[row.kind],
+                "visibility": VISIBILITIES[row.visibility],
                 "created_at": row.created_at,
                 "last_activity_at": row.last_activity_at,
                 "restricted": bool(row.restricted),
@@ -357,7 +357,7 @@ class TravelRequest:
                 "contact_row": contact,
                 "personal_data_visible": visible,
                 "id": strawberry.ID(encode_id("TravelRequest", row.id)),
-                "status": _STATUS[row.status],
+                "status": STATUSES[row.status],
                 "destination": row.destination,
                 "departure_date": row.departure_date,
                 "return_date": row.return_date,

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -225,15 +226,30 @@ async def empty_postgres(url: str) -> None:
         await connection.close()
 
 
+# These also run with every contacts page compiled at first sight (schema.fastpath.compiled).
+COMPILED_TOO = frozenset({"test_leaks", "test_compartments", "test_query_count"})
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "fast_execution" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_PATHS:
-        metafunc.parametrize("fast_execution", [True, False], ids=["fast", "stock"], indirect=True)
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "fast_execution" in metafunc.fixturenames and module in BOTH_PATHS:
+        if module in COMPILED_TOO:
+            paths, ids = [True, "compiled", False], ["fast", "compiled", "stock"]
+        else:
+            paths, ids = [True, False], ["fast", "stock"]
+        metafunc.parametrize("fast_execution", paths, ids=ids, indirect=True)
 
 
 @pytest.fixture
-def fast_execution(request: pytest.FixtureRequest) -> bool:
-    """The executor of the in-process app: schema.fastpath's, or Strawberry's and graphql-core's as they come."""
-    return bool(getattr(request, "param", FAST_EXECUTION))
+def fast_execution(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """The executor of the in-process app: schema.fastpath's, or Strawberry's and graphql-core's as they come.
+    Parametrized, "fast" compiles no operation and "compiled" every contacts page it can."""
+    path = getattr(request, "param", None)
+    if path is not None:
+        from schema.fastpath import compiled
+
+        monkeypatch.setattr(compiled, "COMPILE_AFTER", 1 if path == "compiled" else sys.maxsize)
+    return bool(FAST_EXECUTION if path is None else path)
 
 
 # PostgreSQL needs an erasure journal outside the database (SQLite's defaults to a file beside it).

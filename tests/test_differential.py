@@ -1,6 +1,7 @@
-"""Both executors, the real schema: every query document of tests/ (and every root query of the leak tests, and the
-benchmark's page) answers byte for byte the same with schema.fastpath and with Strawberry's and graphql-core's own
-executor, as several viewers, on the same data.
+"""Every executor, the real schema: every query document of tests/ (and every root query of the leak tests, and the
+benchmark's page and variations of it) answers byte for byte the same with schema.fastpath's compiled operations,
+with schema.fastpath without them and with Strawberry's and graphql-core's own executor, as several viewers, on the
+same data.
 
 The two runs replay the same requests on two copies of one database with the clock stopped, so the state they
 read (audit events appended by the previous answers included) is the same in both.
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import shutil
+import sqlite3
+import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,16 +37,49 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from app.main import create_app
 from auth import export_links
+from auth.credentials import new_api_key_secret, secret_hash
 from bench.page import PAGE_QUERY
-from models import TravelRequest, Visibility
+from models import ApiKey, Contact, TravelRequest, Visibility
+from resolvers.pagination import encode_cursor
 from schema import build_schema
+from schema.fastpath import compiled, contact_page
 from tests.conftest import copy_sqlite_template, make_settings
 from tests.test_leaks import PROBE_COST, root_queries
 from tests.world import World, gid, make_world
 
 TESTS = Path(__file__).resolve().parent
 VIEWERS = ("owner", "other_team", "admin", "dpo", "foreign_advisor")
+# The contacts pages, which compile, are also read by a member of the owner's team and by an API key.
+PAGE_VIEWERS = (*VIEWERS, "mate", "api_key")
 STOPPED_CLOCK = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+MODES = ("compiled", "fast", "stock")
+
+# A page with every field the compiler knows, paged by variables.
+FULL_PAGE = """query Page($first: Int, $after: String, $n: Int) { contacts(first: $first, after: $after) {
+  edges { cursor node { id kind visibility restricted personalDataVisible firstName lastName email phone birthDate
+    address notes createdAt lastActivityAt owner { id name email role active } team { id name }
+    consents { purpose granted since }
+    requests(first: $n) { totalCount edges { cursor node { id status destination departureDate returnDate travelerCount
+      budgetCents createdAt lastActivityAt notes advisor { id name } } } pageInfo { hasNextPage endCursor } } } }
+  pageInfo { hasNextPage endCursor } } }"""
+# Compiled too, each revealing contacts in its own way, or none.
+SMALL_PAGES = (
+    "{ contacts { edges { node { id visibility owner { name } team { id } } } } }",
+    "{ contacts { edges { node { id requests { edges { node { notes destination } } } } } } }",
+    "{ contacts { edges { node { requests(first: 0) { totalCount edges { node { notes } } } } } } }",
+    """{ list: contacts(first: 10) { __typename info: pageInfo { __typename more: hasNextPage }
+      edges { __typename at: cursor person: node { __typename key: id given: firstName family: lastName
+      asks: requests(first: 1) { __typename all: totalCount edges { __typename n: node { __typename what: notes
+      by: advisor { __typename who: name } } } } } } } }""",
+)
+# Not compiled: a search, a fragment, a directive, a cursor on the requests, two root fields.
+DECLINED_PAGES = (
+    '{ contacts(search: "Nom") { edges { node { id firstName } } } }',
+    "{ contacts { ...F } } fragment F on ContactConnection { edges { node { id email } } }",
+    "query($b: Boolean!) { contacts { edges { node { id email @include(if: $b) } } } }",
+    "query($c: String) { contacts { edges { node { id requests(first: 1, after: $c) { edges { node { id } } } } } } }",
+    "{ contacts(first: 1) { edges { node { id email } } } me { email } }",
+)
 
 
 def query_documents() -> list[str]:
@@ -111,10 +148,55 @@ def variables_for(text: str, world: World) -> dict[str, Any]:
     return variables
 
 
-async def _answers(url: str, requests: list[tuple[str, dict[str, Any], str]], fast_execution: bool) -> list[bytes]:
+def page_requests(world: World, request_cursor: str) -> list[tuple[str, dict[str, Any]]]:
+    """The contacts pages and their variables: pages with and without a cursor, empty pages, refused arguments."""
+    ours = sorted(contact.id for contact in world.contacts.values())
+    newest, oldest = encode_cursor("Contact", ours[-1]), encode_cursor("Contact", ours[0])
+    full = [
+        {},
+        {"first": 2, "n": 1},
+        {"first": 2, "after": newest, "n": 5},
+        {"first": 0},
+        {"after": oldest},
+        {"n": 0},
+        {"first": -1},
+        {"after": "bm9wZQ"},
+        {"n": -2},
+        {"after": encode_cursor("TravelRequest", 1)},
+    ]
+    return [
+        (PAGE_QUERY, {}),
+        *((FULL_PAGE, variables) for variables in full),
+        *((text, {}) for text in SMALL_PAGES),
+        *((text, {"b": True, "c": request_cursor}) for text in DECLINED_PAGES),
+    ]
+
+
+def _audit_chain(database: Path) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as connection:
+        query = "SELECT actor, action, contact_ref, detail, hash FROM audit_event ORDER BY id"
+        return connection.execute(query).fetchall()
+
+
+async def _answers(
+    url: str, requests: list[tuple[str, dict[str, Any], str]], mode: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[bytes], int]:
+    """The answers, and how many of them compiled operations gave."""
     EXECUTOR_CACHE.clear()
+    compiled_answers = 0
+    run = contact_page.run
+
+    async def counted(*args: Any) -> Any:
+        nonlocal compiled_answers
+        answer = await run(*args)
+        compiled_answers += 1
+        return answer
+
+    monkeypatch.setattr(contact_page, "run", counted)
+    # Compiled: every document at first sight; fast: none (the documents are sent several times).
+    monkeypatch.setattr(compiled, "COMPILE_AFTER", 1 if mode == "compiled" else sys.maxsize)
     # The leak probes run whole, as in tests/test_leaks.py: refused by the cost guard, they would compare nothing.
-    app = create_app(make_settings(url, fast_execution=fast_execution, max_query_cost=PROBE_COST))
+    app = create_app(make_settings(url, fast_execution=mode != "stock", max_query_cost=PROBE_COST))
     answers = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4242))
@@ -126,7 +208,8 @@ async def _answers(url: str, requests: list[tuple[str, dict[str, Any], str]], fa
                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                 )
                 answers.append(response.content)
-    return answers
+    monkeypatch.setattr(contact_page, "run", run)
+    return answers, compiled_answers
 
 
 async def test_both_executors_answer_every_test_query_byte_for_byte(
@@ -140,6 +223,11 @@ async def test_both_executors_answer_every_test_query_byte_for_byte(
         world = await make_world()
         contact = world.contacts[Visibility.TEAM]
         request = await TravelRequest.filter(contact_id=contact.id).order_by("id").first()
+        # A restricted contact (Art. 18), and a partner's key reading the agency's AGENCY contacts.
+        await Contact.filter(id=world.contacts[Visibility.AGENCY].id).update(restricted=True)
+        secret = new_api_key_secret()
+        await ApiKey.create(agency=world.agency, name="crm", secret_hash=secret_hash(secret), scopes="READ_CONTACTS")
+        world.tokens["api_key"] = secret
     assert request is not None
     documents = query_documents()
     assert len(documents) >= 40, "the collector found the tests' documents"
@@ -153,21 +241,31 @@ async def test_both_executors_answer_every_test_query_byte_for_byte(
     leak_documents = root_queries(build_schema()._schema, arguments)  # type: ignore[attr-defined]
     texts = [*documents, *leak_documents.values(), PAGE_QUERY]
     requests = [(text, variables_for(text, world), world.tokens[viewer]) for text in texts for viewer in VIEWERS]
+    pages = page_requests(world, encode_cursor("TravelRequest", request.id))
+    requests += [(text, variables, world.tokens[viewer]) for text, variables in pages for viewer in PAGE_VIEWERS]
 
     # Export links carry a random nonce: the same one in both runs.
     monkeypatch.setattr(export_links, "os", SimpleNamespace(urandom=lambda size: b"n" * size))
-    runs = {}
-    for fast in (True, False):
-        copy = tmp_path / f"{'fast' if fast else 'stock'}.sqlite3"
+    runs, compiled_answers = {}, {}
+    for mode in MODES:
+        copy = tmp_path / f"{mode}.sqlite3"
         shutil.copyfile(base, copy)
-        runs[fast] = await _answers(f"sqlite://{copy}", requests, fast_execution=fast)
-    differing = [
-        (text[:120], fast)
-        for (text, _, _), fast, stock in zip(requests, runs[True], runs[False], strict=True)
-        if fast != stock
-    ]
-    assert not differing
-    answered = [orjson.loads(body) for body in runs[True] if body.startswith(b"{")]  # @stream answers: multipart
-    # Not vacuous: most answers carry data, personal data included, and some carry errors.
+        runs[mode], compiled_answers[mode] = await _answers(f"sqlite://{copy}", requests, mode, monkeypatch)
+    for mode in ("compiled", "fast"):
+        differing = [
+            (text[:120], variables, answer[:200], stock[:200])
+            for (text, variables, _), answer, stock in zip(requests, runs[mode], runs["stock"], strict=True)
+            if answer != stock
+        ]
+        assert not differing, mode
+    answered = [orjson.loads(body) for body in runs["stock"] if body.startswith(b"{")]  # @stream answers: multipart
+    # Not vacuous: most answers carry data, personal data included, and some carry errors; the compiled operations
+    # gave the pages' answers (all but the declined ones, the refused arguments and the API key's refused fields).
     assert sum(1 for a in answered if a.get("data")) > len(answered) // 2
-    assert any(b"PrenomXTEAMQ" in body for body in runs[True]) and any("errors" in a for a in answered)
+    assert any(b"PrenomXTEAMQ" in body for body in runs["stock"]) and any("errors" in a for a in answered)
+    # The same accountability: every copy holds the same audit chain (VIEW_PERSONAL events included).
+    chains = {mode: _audit_chain(tmp_path / f"{mode}.sqlite3") for mode in MODES}
+    assert chains["compiled"] == chains["stock"] == chains["fast"]
+    assert sum(1 for event in chains["stock"] if event[1] == "VIEW_PERSONAL") > 100
+    assert compiled_answers["fast"] == 0
+    assert compiled_answers["compiled"] >= len(PAGE_VIEWERS) * (len(SMALL_PAGES) + 6)

@@ -39,8 +39,10 @@ from graphql import (
 from graphql.execution import get_argument_values
 from graphql.pyutils import Path
 
-from schema.fastpath import _compat
+from schema.fastpath import _compat, compiled, contact_page
 from schema.fastpath._compat import ExecutorBase
+from schema.fastpath.compiled import ContactPagePlan, report_once
+from schema.fastpath.compiled_source import Decline
 from schema.fastpath.completers import Completer, generate
 from schema.fastpath.plans import SLOW, Attributes, FieldPlan, FieldPlans
 from schema.memo import MISSING, BoundedMemo
@@ -92,11 +94,24 @@ class OperationPlan:
     nodes graphql-core grouped for it), the fields' plans. It holds the operation, so the node ids in its keys
     stay those of live nodes."""
 
-    __slots__ = ("fields", "operation")
+    __slots__ = ("compiled_page", "fields", "operation", "runs")
 
     def __init__(self, operation: OperationDefinitionNode) -> None:
         self.operation = operation
         self.fields: dict[FieldSetKey, list[FieldPlan | None]] = {}
+        self.runs = 0
+        self.compiled_page: ContactPagePlan | object | None = MISSING  # not tried yet
+
+    def compiled_plan(self, schema: GraphQLSchema, trusted: bool) -> ContactPagePlan | None:
+        """The operation compiled (schema.fastpath.compiled), once it is trusted or has been seen often enough;
+        None until then, or when the compiler does not know its shape."""
+        if not trusted and self.runs < compiled.COMPILE_AFTER:
+            self.runs += 1
+            if self.runs < compiled.COMPILE_AFTER:
+                return None
+        if self.compiled_page is MISSING:
+            self.compiled_page = compiled.compile_contact_page(schema, self.operation)
+        return self.compiled_page  # type: ignore[return-value]
 
 
 def _field_set_key(object_type: GraphQLObjectType, grouped_field_set: Any) -> FieldSetKey:
@@ -184,6 +199,34 @@ class FastExecutor(ExecutorBase):
     ) -> Any:
         if position_context is not None or not self.plain:  # deferred fragments, middleware: graphql-core's way
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        if path is None and parent_type is self.schema.query_type:
+            trusted = getattr(self.context_value, "trusted_document", None) is not None
+            plan = self.operation_plan.compiled_plan(self.schema, trusted)
+            if plan is not None:
+                return self.execute_compiled(plan, parent_type, source_value, grouped_field_set)
+        return self.execute_planned_fields(parent_type, source_value, path, grouped_field_set)
+
+    async def execute_compiled(
+        self, plan: ContactPagePlan, parent_type: Any, source_value: Any, grouped_field_set: Any
+    ) -> Any:
+        """The root fields answered by the compiled operation; when it declines, by the loop below."""
+        context = self.context_value
+        try:
+            value, viewed = await contact_page.run(plan, context.principal, self.variable_values)
+        except Decline:
+            value = SLOW
+        except Exception as error:  # noqa: BLE001 - reported, then the loop meets it and answers it
+            report_once(error, plan.filename)
+            value = SLOW
+        if value is SLOW:
+            result = self.execute_planned_fields(parent_type, source_value, None, grouped_field_set)
+            return await result if self.is_awaitable(result) else result
+        context.viewed_contacts.update(viewed)
+        return {plan.response_name: value}
+
+    def execute_planned_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any) -> Any:
+        """The fields of one object: plain ones completed here (or by the selection's completer), others by
+        graphql-core's execute_field."""
         planned, selection = self.planned(parent_type, grouped_field_set)
         if selection is not None:
             completed = selection[1].run(source_value)

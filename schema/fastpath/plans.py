@@ -59,7 +59,7 @@ class FieldPlan:
         self.leaf = named if is_leaf_type(named) and not self.listed else None
         # A value of exactly this Python type is serialised by `convert` (None: passed through as it is;
         # SLOW when it cannot be), as graphql-core would; any other value takes graphql-core's path.
-        self.exact, self.convert = _exact_leaf(named) if self.leaf is not None else (None, None)
+        self.exact, self.convert = exact_leaf(named) if self.leaf is not None else (None, None)
         # An is_type_of check (none today) is graphql-core's to run.
         self.object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
 
@@ -96,7 +96,7 @@ def int32(value: int) -> Any:
     return value if GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else SLOW
 
 
-def _exact_leaf(leaf: Any) -> tuple[type | None, Callable[[Any], Any] | None]:
+def exact_leaf(leaf: Any) -> tuple[type | None, Callable[[Any], Any] | None]:
     if leaf.name in _UNCHANGED:
         return _UNCHANGED[leaf.name], None
     if leaf.name == GraphQLInt.name:
