@@ -53,7 +53,7 @@ async def answer_on_closing(
     holds no personal data beyond the name the person gave; a refusal gives the reason and the CNIL."""
     if not owes_mail(request):
         return
-    agency = await Agency.get(id=request.agency_id).using_db(conn)  # type: ignore[attr-defined]
+    agency = await Agency.get(id=request.agency_id, using_db=conn)
     values = {"name": request.requester_name, "agency": agency.name, "reference": request.reference}
     if status == SubjectRequestStatus.REJECTED:
         mail = render("rejected", request.language, reason=reason, **values)
