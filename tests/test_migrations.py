@@ -119,3 +119,45 @@ async def test_staff_emails_per_agency_keep_the_staff_and_take_admins_out_of_the
             assert len(indexes) == 4  # (agency_id, email) unique, email, (agency_id, name), (team_id, name)
     finally:
         await close_database()
+
+
+def _declared_indexes() -> set[tuple[str, tuple[str, ...]]]:
+    """(table, columns) of every index the models declare in their Meta."""
+    from tortoise import Tortoise
+
+    declared = set()
+    for model in Tortoise.apps["models"].values():
+        meta = model._meta
+        for index in getattr(meta, "indexes", ()) or ():
+            columns = tuple(index.fields if hasattr(index, "fields") else index)
+            declared.add((meta.db_table, columns))
+    return declared
+
+
+async def _existing_indexes(database_url: str) -> set[tuple[str, tuple[str, ...]]]:
+    conn = get_connection("default")
+    if database_url.startswith("sqlite"):
+        names = await conn.execute_query_dict("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")
+        found = set()
+        for row in names:
+            columns = await conn.execute_query_dict(f'PRAGMA index_info("{row["name"]}")')
+            found.add((row["tbl_name"], tuple(c["name"] for c in sorted(columns, key=lambda c: c["seqno"]))))
+        return found
+    rows = await conn.execute_query_dict(
+        "SELECT t.relname AS tbl, array_agg(a.attname ORDER BY k.n) AS cols"
+        " FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace s ON s.oid = t.relnamespace"
+        " CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)"
+        " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+        " WHERE s.nspname = 'public' GROUP BY x.indexrelid, t.relname"
+    )
+    return {(row["tbl"], tuple(row["cols"])) for row in rows}
+
+
+async def test_every_index_the_models_declare_exists_after_migrating(fresh_database: str) -> None:
+    """A migration that rebuilds a SQLite table (an AlterField) must not lose its indexes: 0006 once did."""
+    await open_database(make_settings(fresh_database))
+    try:
+        missing = _declared_indexes() - await _existing_indexes(fresh_database)
+    finally:
+        await close_database()
+    assert not missing, f"declared by the models but not in the migrated database: {sorted(missing)}"
