@@ -47,6 +47,20 @@ async def view_at(client, monkeypatch: pytest.MonkeyPatch, at: datetime, token: 
     monkeypatch.undo()
 
 
+async def breach_of_views(client, world: World, people: list, description: str) -> str:
+    """The owner's account viewed `people` just now; the DPO records its breach over that window."""
+    owner = world.users["owner"]
+    start = now() - timedelta(minutes=5)
+    for person in people:
+        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
+    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    recorded = await client.data(
+        RECORD, {"input": {**window, "description": description, "actorEmail": owner.email}}, world.tokens["dpo"]
+    )
+    assert recorded["recordBreach"]["affectedContactCount"] == len(people)
+    return recorded["recordBreach"]["id"]
+
+
 async def test_a_leaked_advisor_account_exposed_exactly_the_twelve_it_viewed_in_the_window(
     client, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,16 +192,8 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
     owner = world.users["owner"]
     people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"N{i}Q") for i in range(3)]
     await Contact.filter(id=people[2].id).update(email=None)  # no address: no letter, still in the register
-    start = now() - timedelta(minutes=5)
-    for person in people:
-        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
-    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    breach_id = await breach_of_views(client, world, people, "Stolen laptop.")
     dpo = world.tokens["dpo"]
-    recorded = await client.data(
-        RECORD, {"input": {**window, "description": "Stolen laptop.", "actorEmail": owner.email}}, dpo
-    )
-    breach_id = recorded["recordBreach"]["id"]
-    assert recorded["recordBreach"]["affectedContactCount"] == 3
 
     assert (await client.data(NOTIFY, {"id": breach_id}, dpo))["notifyBreachSubjects"] == 2
     letters = await OutboxMessage.all().order_by("id")
@@ -219,15 +225,8 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
 async def test_two_notifications_at_once_queue_the_letters_once(client, world: World) -> None:
     owner = world.users["owner"]
     people = [await make_contact(world.agency, owner, Visibility.AGENCY, f"R{i}Q") for i in range(2)]
-    start = now() - timedelta(minutes=5)
-    for person in people:
-        await client.data(VIEW, {"id": gid("Contact", person.id)}, world.tokens["owner"])
-    window = {"from": iso(start), "to": iso(now() + timedelta(minutes=5)), "discoveredAt": iso(now())}
+    breach_id = await breach_of_views(client, world, people, "Lost phone.")
     dpo = world.tokens["dpo"]
-    recorded = await client.data(
-        RECORD, {"input": {**window, "description": "Lost phone.", "actorEmail": owner.email}}, dpo
-    )
-    breach_id = recorded["recordBreach"]["id"]
     # Both read "not notified yet" before either writes: only the claim inside the transaction tells them apart.
     answers = await asyncio.gather(*(client.post(NOTIFY, {"id": breach_id}, dpo) for _ in range(2)))
     assert sorted("errors" in a for a in answers) == [False, True], answers
