@@ -31,6 +31,13 @@ PERSONAL = ("firstName", "lastName", "email", "phone", "birthDate", "address", "
 
 
 @pytest.fixture
+def fast_execution(request: pytest.FixtureRequest) -> bool:
+    """Compiled operations belong to the fast path: these tests run it whatever ALVEOLE_FAST_EXECUTION says, but
+    the one that asks for it off."""
+    return bool(getattr(request, "param", True))
+
+
+@pytest.fixture
 def compiled_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many answers compiled operations gave (one entry each), every document compiling at first sight."""
     answered: list[int] = []
