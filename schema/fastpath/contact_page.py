@@ -80,27 +80,18 @@ async def _contact_rows(plan: ContactPagePlan, principal: Principal, size: int, 
     return await statement(key, Contact, build, 0 if before is None else 1).rows([] if before is None else [before])
 
 
-async def _users(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[int, Any]:
+async def _agency_rows(
+    plan: ContactPagePlan, kind: str, model: Any, query: Any, agency_id: int, ids: list[int]
+) -> dict[int, Any]:
+    """Users or teams of the agency by id (`kind` "user" or "team", `query` the loader's own query set)."""
     if not ids:
         return {}
-    columns = _columns(plan, "user")
+    columns = _columns(plan, kind)
 
     def build(slots: list[int]) -> Any:
-        return queryset_sql(users_query(slots[0], slots[1:]).only(*columns))
+        return queryset_sql(query(slots[0], slots[1:]).only(*columns))
 
-    found = statement(("users", len(ids), columns), User, build, len(ids) + 1)
-    return {row.id: row for row in await found.rows([agency_id, *ids])}
-
-
-async def _teams(plan: ContactPagePlan, agency_id: int, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    columns = _columns(plan, "team")
-
-    def build(slots: list[int]) -> Any:
-        return queryset_sql(teams_query(slots[0], slots[1:]).only(*columns))
-
-    found = statement(("teams", len(ids), columns), Team, build, len(ids) + 1)
+    found = statement((kind, len(ids), columns), model, build, len(ids) + 1)
     return {row.id: row for row in await found.rows([agency_id, *ids])}
 
 
@@ -184,7 +175,8 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     needs, agency_id = plan.needs, principal.agency_id
     jobs = []
     if needs.teams:
-        jobs.append(_teams(plan, agency_id, sorted({r.team_id for r in items if r.team_id is not None})))
+        team_ids = sorted({r.team_id for r in items if r.team_id is not None})
+        jobs.append(_agency_rows(plan, "team", Team, teams_query, agency_id, team_ids))
     if needs.consents:
         jobs.append(_consents(plan, [r.id for r, visible in zip(items, data.visible, strict=True) if visible]))
     if needs.requests is not None:
@@ -199,6 +191,6 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     users = {r.owner_id for r in items} if needs.owners else set()
     if needs.advisors:
         users |= {request.advisor_id for head in data.heads.values() for request in head.items}
-    data.users = await _users(plan, agency_id, sorted(users))
+    data.users = await _agency_rows(plan, "user", User, users_query, agency_id, sorted(users))
     if any(user_id not in data.users for user_id in users):
         raise Decline  # the stock path reports it (rows of an agency only reference its users)
