@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging.config
 import os
 import select
@@ -153,29 +154,31 @@ def _serve(settings: settings_module.Settings, host: str, port: int, demo: bool,
     click.echo(f"GraphiQL: http://{host}:{port}/graphql")
     from app.serving import LOOP
 
-    options = {
-        "host": host,
-        "port": port,
-        "loop": LOOP,
-        "log_config": logs.config(settings.log_format),
-        "access_log": False,  # app.access_log writes one line per request, with its id
-        "timeout_keep_alive": settings.keep_alive_seconds,
-        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
-    }
+    # A partial rather than a dict of options, so that each keyword is checked against uvicorn.run's signature.
+    run = functools.partial(
+        uvicorn.run,
+        host=host,
+        port=port,
+        loop=LOOP,
+        log_config=logs.config(settings.log_format),
+        access_log=False,  # app.access_log writes one line per request, with its id
+        timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
     # uvicorn re-raises SIGTERM once it has drained, so that the process dies of it (exit status 143):
     # a handler that does nothing makes a drained shutdown what it is, a normal exit (0).
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     if workers > 1:
         # uvicorn kills a worker that does not answer its supervisor's ping within this; its default (5 s) is
-        # short enough for a loaded machine to trip, and a killed worker loses the requests it was handling.
-        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+        # short enough for a loaded machine to trip, and a killed worker loses the requests it was handling:
+        # timeout_worker_healthcheck below.
         with tempfile.TemporaryDirectory(prefix="alveole-metrics-") as shared:
             settings_module.share_metrics_between_workers(shared)  # /metrics adds up every worker's
-            uvicorn.run("app.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
+            run("app.asgi:app", workers=workers, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings, echo_held_mail=demo), **options)  # type: ignore[arg-type]
+        run(create_app(settings, echo_held_mail=demo))
 
 
 async def _replay_journal() -> None:

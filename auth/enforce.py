@@ -57,9 +57,17 @@ def authorize(principal: Principal | None, operation: str) -> None:
 def require_user(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthenticated()
-    if not principal.is_user:
-        raise Forbidden("This operation needs a signed-in user, not an API key")
+    require_user_id(principal)
     return principal
+
+
+def require_user_id(principal: Principal | None) -> int:
+    """The signed-in user's id, refused as require_user refuses (an API key has none)."""
+    if principal is None:
+        raise Unauthenticated()
+    if principal.user_id is None:
+        raise Forbidden("This operation needs a signed-in user, not an API key")
+    return principal.user_id
 
 
 def may_send_free_form_documents(principal: Principal | None, *, only_trusted_documents_run: bool) -> bool:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -113,6 +113,34 @@ async def _append(
     await conn.execute_many(spelled_for(conn, _INSERT), rows)
 
 
+# The event's agency and actor are the principal's, unless given; without a principal (a login that failed, the
+# system, the data subject), both must be given.
+@overload
+async def record(
+    principal: Principal,
+    action: str,
+    contact_id: int | None = None,
+    detail: str = "",
+    *,
+    agency_id: int | None = None,
+    actor: str | None = None,
+    connection: BaseDBAsyncClient | None = None,
+) -> None: ...
+
+
+@overload
+async def record(
+    principal: None,
+    action: str,
+    contact_id: int | None = None,
+    detail: str = "",
+    *,
+    agency_id: int,
+    actor: str,
+    connection: BaseDBAsyncClient | None = None,
+) -> None: ...
+
+
 async def record(
     principal: Principal | None,
     action: str,
@@ -123,8 +151,13 @@ async def record(
     actor: str | None = None,
     connection: BaseDBAsyncClient | None = None,
 ) -> None:
-    agency = agency_id if agency_id is not None else principal.agency_id  # type: ignore[union-attr]
-    who = actor if actor is not None else principal.actor  # type: ignore[union-attr]
+    if principal is None:
+        if agency_id is None or actor is None:  # what the overloads require of the callers
+            raise TypeError("audit.record without a principal needs agency_id and actor")
+        agency, who = agency_id, actor
+    else:
+        agency = agency_id if agency_id is not None else principal.agency_id
+        who = actor if actor is not None else principal.actor
     await record_many(agency, who, [Entry(action, contact_id, detail)], connection)
 
 

@@ -99,7 +99,9 @@ async def create_contact(
     owner_id: int | None,
 ) -> Contact:
     cleaned = _clean(data)
-    owner = await _active_user(principal, owner_id if owner_id is not None else principal.user_id, "ownerId")  # type: ignore[arg-type]
+    # auth.policy lets signed-in users only create contacts: the principal has a user id.
+    owner_id = owner_id if owner_id is not None else enforce.require_user_id(principal)
+    owner = await _active_user(principal, owner_id, "ownerId")
     if visibility is None:
         visibility = (await Agency.get(id=principal.agency_id)).default_visibility
     at = now()

@@ -27,7 +27,7 @@ from resolvers import audit, export, list_caps, outbox
 from resolvers.clock import now
 from resolvers.contacts import get_contact
 from resolvers.mail_templates import render
-from resolvers.subject_mail import day, owes_mail
+from resolvers.subject_mail import day, mail_address
 from resolvers.subject_requests import get_request
 
 DELIVERY_PATH = "/delivery/"
@@ -46,7 +46,8 @@ async def deliver(
         raise BadInput("requestId", "this request is closed")
     if request.contact_id is None:
         raise BadInput("requestId", "link the request to its contact first (linkSubjectRequest)")
-    if not owes_mail(request):
+    to = mail_address(request)
+    if to is None:
         raise BadInput("requestId", "this request has no confirmed email address to deliver to")
     contact = await get_contact(principal, request.contact_id)
     token = new_link_token()
@@ -77,7 +78,7 @@ async def deliver(
         await outbox.enqueue_mail(
             conn,
             agency_id=agency.id,
-            to=request.requester_email,  # type: ignore[arg-type]
+            to=to,
             subject=mail.subject,
             text=mail.text,
             contact_id=contact.id,

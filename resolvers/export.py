@@ -48,7 +48,7 @@ async def generate(principal: Principal, contact_id: int, *, secret: str, link_l
     viewer = enforce.require_user(principal)
     contact = await get_visible_contact(viewer, contact_id, "export this contact's data")
     at = now()
-    link = ExportLink(agency_id=viewer.agency_id, contact_id=contact.id, user_id=viewer.user_id)  # type: ignore[arg-type]
+    link = ExportLink(agency_id=viewer.agency_id, contact_id=contact.id, user_id=enforce.require_user_id(viewer))
     token = export_links.sign(secret, link, issued_at=at, lifetime=link_lifetime)
     minutes = int(link_lifetime.total_seconds() // 60)
     await audit.record(viewer, "EXPORT", contact.id, f"subject access export; download links valid {minutes} min")

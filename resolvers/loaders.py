@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
@@ -27,8 +27,16 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _by_id(rows: Iterable[V], keys: list[int]) -> list[V | None]:
-    found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=_Row)
+
+
+def _by_id(rows: Iterable[Row], keys: list[int]) -> list[Row | None]:
+    found = {row.id: row for row in rows}
     return [found.get(key) for key in keys]
 
 

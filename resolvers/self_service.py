@@ -150,7 +150,10 @@ async def _by_verification(token: str) -> SubjectRequest:
         raise NotFound("Link")
     if request.verified:
         raise Gone("used")
-    if request.status != SubjectRequestStatus.OPEN or request.verification_expires_at <= now():  # type: ignore[operator]
+    # The expiry is written with the hash that found the row (submit) and never cleared: None cannot
+    # happen, and would count as expired.
+    expires_at = request.verification_expires_at
+    if request.status != SubjectRequestStatus.OPEN or expires_at is None or expires_at <= now():
         raise Gone("expired")
     return request
 

@@ -41,9 +41,12 @@ def day(at: datetime, language: str) -> str:
     return at.astimezone(UTC).strftime(DATE_FORMATS[language])
 
 
-def owes_mail(request: SubjectRequest) -> bool:
-    """Only to a confirmed address: an unconfirmed one may not be the requester's at all."""
-    return request.channel == SubjectRequestChannel.WEB_FORM and request.verified and bool(request.requester_email)
+def mail_address(request: SubjectRequest) -> str | None:
+    """Where the request's mails go, None when none is owed: only to a confirmed address (an unconfirmed one may
+    not be the requester's at all)."""
+    if request.channel == SubjectRequestChannel.WEB_FORM and request.verified and request.requester_email:
+        return request.requester_email
+    return None
 
 
 async def answer_on_closing(
@@ -51,7 +54,8 @@ async def answer_on_closing(
 ) -> None:
     """The short answer to a closed web request, written in the closing transaction. An erasure's mail
     holds no personal data beyond the name the person gave; a refusal gives the reason and the CNIL."""
-    if not owes_mail(request):
+    to = mail_address(request)
+    if to is None:
         return
     agency = await Agency.get(id=request.agency_id, using_db=conn)
     values = {"name": request.requester_name, "agency": agency.name, "reference": request.reference}
@@ -64,7 +68,7 @@ async def answer_on_closing(
     await outbox.enqueue_mail(
         conn,
         agency_id=agency.id,
-        to=request.requester_email,  # type: ignore[arg-type]
+        to=to,
         subject=mail.subject,
         text=mail.text,
         subject_request_id=request.id,

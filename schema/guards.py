@@ -42,7 +42,7 @@ from auth.policy import ANYONE, OPERATIONS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.introspection import INTROSPECTION_FIELDS, introspection_problem
 from schema.list_bounds import Per, bound, lists_objects
-from schema.memo import MISSING, BoundedMemo
+from schema.memo import BoundedMemo
 from schema.selections import selected_fields
 
 CONNECTION_DEFAULT_PAGE = DEFAULT_PAGE  # what a connection's resolver takes when `first` is null
@@ -318,13 +318,14 @@ class GuardMemo:
 
     def problem(self, context: Any, limits: Limits, caller: Caller) -> Refusal | None:
         variables = context.variables or {}
+
+        def verdict() -> Refusal | None:
+            return problem_with(context.graphql_document, context.schema._schema, variables, limits, caller)
+
+        if not context.query:
+            return verdict()
         key = (context.query, json.dumps(variables, sort_keys=True, default=repr), caller, limits)
-        verdict = self._verdicts.get(key) if context.query else MISSING
-        if verdict is MISSING:
-            verdict = problem_with(context.graphql_document, context.schema._schema, variables, limits, caller)
-            if context.query:
-                self._verdicts.put(key, verdict)
-        return verdict  # type: ignore[return-value]
+        return self._verdicts.get_or_make(key, verdict)
 
 
 GUARDS = GuardMemo()

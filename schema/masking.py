@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 from strawberry.extensions import FieldExtension
+from strawberry.types import get_object_definition
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.private import is_private
@@ -37,6 +38,19 @@ T = TypeVar("T", bound="DataclassInstance")  # a Strawberry type is a dataclass
 
 # GraphQL type name -> the GraphQL names of its personal fields (attributes and resolvers alike).
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Compartment:
+    """What `compartmented` worked out for a type, for `build`."""
+
+    type_name: str  # the GraphQL type's
+    personal_attributes: tuple[str, ...]  # the plain fields nulled outside the compartment
+    init_fields: frozenset[str]  # what `build` is given, all of them
+
+
+# Compartmented class -> its Compartment.
+COMPARTMENTS: dict[type, Compartment] = {}
 
 
 class MaskOutsideCompartment(FieldExtension):
@@ -64,7 +78,7 @@ def compartmented(type_name: str) -> Callable[[type[T]], type[T]]:
     public = enforce.public_fields(type_name)
 
     def decorate(cls: type[T]) -> type[T]:
-        fields: list[StrawberryField] = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        fields = get_object_definition(cls, strict=True).fields
         attributes, names = [], set()
         for field in fields:
             if field.python_name in public or _is_private(field):
@@ -76,9 +90,9 @@ def compartmented(type_name: str) -> Callable[[type[T]], type[T]]:
                 attributes.append(field.python_name)
             else:
                 field.extensions.append(MaskOutsideCompartment())
-        cls.__personal_attributes__ = tuple(attributes)  # type: ignore[attr-defined]
-        cls.__init_fields__ = frozenset(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[attr-defined]
-        cls.__compartment_type__ = type_name  # type: ignore[attr-defined]
+        init_fields = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+        COMPARTMENTS[cls] = Compartment(type_name, tuple(attributes), init_fields)
+        cls.__personal_attributes__ = tuple(attributes)  # type: ignore[attr-defined]  # schema.fastpath.compiled reads it
         PERSONAL_FIELDS[type_name] = frozenset(names)
         return cls
 
@@ -92,7 +106,7 @@ def audited(type_name: str) -> Callable[[type[T]], type[T]]:
     public = enforce.public_fields(type_name)
 
     def decorate(cls: type[T]) -> type[T]:
-        fields: list[StrawberryField] = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        fields = get_object_definition(cls, strict=True).fields
         PERSONAL_FIELDS[type_name] = frozenset(
             field.graphql_name or to_camel_case(field.python_name)
             for field in fields
@@ -121,12 +135,13 @@ def build(cls: type[T], info: Any, contact_id: int, visible: bool, values: dict[
     """An instance of a compartmented type from all its fields' values: personal attributes nulled outside
     the compartment, the contact noted as viewed inside it when the selection asks for personal fields
     of this type."""
-    if values.keys() != cls.__init_fields__:  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__name__} is built from exactly {sorted(cls.__init_fields__)}")  # type: ignore[attr-defined]
+    compartment = COMPARTMENTS[cls]
+    if values.keys() != compartment.init_fields:
+        raise TypeError(f"{cls.__name__} is built from exactly {sorted(compartment.init_fields)}")
     if visible:
-        note_viewed(info, contact_id, cls.__compartment_type__)  # type: ignore[attr-defined]
+        note_viewed(info, contact_id, compartment.type_name)
     else:
-        for name in cls.__personal_attributes__:  # type: ignore[attr-defined]
+        for name in compartment.personal_attributes:
             values[name] = None
     # What the dataclass __init__ does for these types (every field given, checked above, no
     # __post_init__), at a quarter of its cost: an export builds tens of thousands of them.

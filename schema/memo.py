@@ -7,7 +7,7 @@ evicts the oldest entries, so memory stays bounded.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -29,6 +29,15 @@ class BoundedMemo(Generic[K, V]):
             return MISSING
         self._entries.move_to_end(key)
         return self._entries[key]
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The remembered value, else make's, remembered."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = make()
+        self.put(key, value)
+        return value
 
     def put(self, key: K, value: V) -> None:
         self._entries[key] = value

@@ -7,6 +7,7 @@ from inspect import isawaitable
 from typing import Any
 
 from strawberry.extensions import FieldExtension
+from strawberry.types import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from auth import enforce
@@ -27,7 +28,7 @@ class Authorized(FieldExtension):
 
 
 def authorized_root(cls: type) -> type:
-    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    for field in get_object_definition(cls, strict=True).fields:
         name = field.graphql_name or to_camel_case(field.python_name)
         if name not in OPERATIONS and not any(name in ops for ops in API_KEY_OPERATIONS.values()):
             raise TypeError(f"root field {name} has no entry in auth.policy.OPERATIONS")

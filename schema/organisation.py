@@ -22,8 +22,8 @@ def _optional_id(type_name: str, value: strawberry.ID | None) -> int | None:
 class OrganisationQueries:
     @strawberry.field
     async def me(self, info: Info) -> User:
-        viewer = info.context.viewer
-        return User.of(await organisation.get_user(viewer, viewer.user_id))  # type: ignore[arg-type]
+        viewer = info.context.viewer  # a signed-in user: auth.policy refuses `me` to anyone else
+        return User.of(await organisation.get_user(viewer, enforce.require_user_id(viewer)))
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from functools import partial
 
@@ -253,22 +254,25 @@ class Contact:
         description="personal: what the notes detector found in this person's texts (their requests' included)"
     )
 
-    @strawberry.field
-    def requests(self, info: Info, first: int | None = 50, after: str | None = None) -> TravelRequestConnection:
+    # At once when the page prefetched the contact's requests, else later: graphql_type is what the schema says.
+    @strawberry.field(graphql_type="TravelRequestConnection")
+    def requests(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> TravelRequestConnection | Awaitable[TravelRequestConnection]:
         if after is None:
             # The newest page of requests only, whatever the contact's count (one windowed query per page).
             def connection(head: Head[models.TravelRequest]) -> TravelRequestConnection:
                 return self._request_connection(page_of_head(head, first, kind="TravelRequest"), info)
 
             key = (self.row.id, page_size(first) + 1)
-            return now_or_later(info.context.loaders.request_heads, key, connection)  # type: ignore[return-value]
+            return now_or_later(info.context.loaders.request_heads, key, connection)
 
         # A cursor is rare (the UI pages contacts, not their requests): all of the contact's requests.
         async def later() -> TravelRequestConnection:
             rows = await info.context.loaders.requests_of_contact.load(self.row.id)
             return self._request_connection(page_of(rows, first, after, kind="TravelRequest"), info)
 
-        return later()  # type: ignore[return-value]
+        return later()
 
     @classmethod
     def of(cls, row: models.Contact, info: Info, visible: bool | None = None) -> Contact:

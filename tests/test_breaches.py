@@ -197,7 +197,7 @@ async def test_notify_breach_subjects_sends_one_letter_per_affected_person_with_
 
     assert (await client.data(NOTIFY, {"id": breach_id}, dpo))["notifyBreachSubjects"] == 2
     letters = await OutboxMessage.all().order_by("id")
-    assert [(m.recipient, m.contact_id) for m in letters] == [(p.email, p.id) for p in people[:2]]  # type: ignore[attr-defined]
+    assert [(m.recipient, m.contact_id) for m in letters] == [(p.email, p.id) for p in people[:2]]
     with smtp_server() as mailbox:
         report = await outbox.send_due(dispatcher.transports(make_settings(database_url, smtp=mailbox.server)))
         assert report.sent == 2

@@ -79,14 +79,14 @@ class Watch:
     problems: list[str] = field(default_factory=list)
 
 
-def watched(page, server: str) -> Watch:  # type: ignore[no-untyped-def]
+def watched(page, server: str) -> Watch:
     watch = Watch()
 
-    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+    def on_request(request) -> None:
         if not request.url.startswith(server + "/") and not request.url.startswith("data:"):
             watch.outside.append(request.url)
 
-    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+    def on_console(message) -> None:
         if message.type == "error" or "Content Security Policy" in message.text:
             watch.problems.append(f"console {message.type}: {message.text}")
 
@@ -101,7 +101,7 @@ def test_the_dpo_logs_in_and_finds_a_person_by_name(server: str) -> None:
     expect = sync_api.expect
     find_requests: list[dict[str, str]] = []
 
-    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+    def on_request(request) -> None:
         if request.method == "POST" and "FindAndExport" in (request.post_data or ""):
             find_requests.append(request.headers)
 

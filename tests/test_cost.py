@@ -228,7 +228,7 @@ async def long_lists(world: World) -> Contact:
                 agency=world.agency,
                 owner=owner,
                 team_id=owner.team_id,
-                visibility=Visibility.AGENCY,  # type: ignore[attr-defined]
+                visibility=Visibility.AGENCY,
                 first_name="Bulk",
                 last_name=str(i),
                 created_at=at,
@@ -305,7 +305,7 @@ async def long_lists(world: World) -> Contact:
 async def test_the_measured_cost_is_never_below_what_executes(client) -> None:
     world = await make_world()
     busy = await long_lists(world)
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     run = in_loop(asyncio.get_running_loop())
     seen = {"ran": 0, "refused": 0, "largest": 0}
 

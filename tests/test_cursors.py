@@ -128,7 +128,7 @@ async def world(client) -> World:
 
 
 async def test_every_connection_refuses_junk_cursors_as_bad_input(client, world: World) -> None:
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     documents = paths_to_after(schema)
     assert set(documents) == set(ROWS), "a new connection: say which rows it pages in ROWS"
     token = world.tokens["dpo"]

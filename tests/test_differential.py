@@ -84,7 +84,7 @@ DECLINED_PAGES = (
 
 def query_documents() -> list[str]:
     """Every string of tests/*.py that is a valid query document of the served schema."""
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     found: set[str] = set()
     for path in sorted(TESTS.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -238,7 +238,7 @@ async def test_both_executors_answer_every_test_query_byte_for_byte(
         "contacts": {"search": contact.last_name},
         "travelRequests": {"filter": None},
     }
-    leak_documents = root_queries(build_schema()._schema, arguments)  # type: ignore[attr-defined]
+    leak_documents = root_queries(build_schema()._schema, arguments)
     texts = [*documents, *leak_documents.values(), PAGE_QUERY]
     requests = [(text, variables_for(text, world), world.tokens[viewer]) for text in texts for viewer in VIEWERS]
     pages = page_requests(world, encode_cursor("TravelRequest", request.id))

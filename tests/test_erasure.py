@@ -132,7 +132,7 @@ async def test_deleting_several_contacts_at_once_takes_all_of_theirs_and_nothing
     assert not await TravelRequest.filter(id__in=request_ids).exists()
     assert not await Traveler.filter(request_id__in=request_ids).exists()
     assert not await ConsentRecord.filter(contact_id__in=ids).exists()
-    assert (await SubjectRequest.get(id=subject.id)).contact_id is None  # type: ignore[attr-defined]
+    assert (await SubjectRequest.get(id=subject.id)).contact_id is None
     after = {
         c.id: (await TravelRequest.filter(contact_id=c.id).count(), await ConsentRecord.filter(contact_id=c.id).count())
         for c in world.contacts.values()

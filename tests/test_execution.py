@@ -322,7 +322,7 @@ class Exploding:
 
 async def test_an_exception_in_generated_code_is_logged_once_with_its_source(caplog: pytest.LogCaptureFixture) -> None:
     query = "{ boxes { items { name count } } }"
-    root = Query(boxes=[box(items=[item("a"), Exploding()])], spare=None)  # type: ignore[list-item]
+    root = Query(boxes=[box(items=[item("a"), Exploding()])], spare=None)
     schema, stock = schema_with(short_path=True), schema_with(short_path=False)
     with caplog.at_level(logging.ERROR, logger="alveole.fastpath"):
         for _ in range(2):

@@ -67,7 +67,7 @@ async def person(world: World) -> Person:
         agency=world.agency,
         owner=owner,
         team_id=owner.team_id,
-        visibility=Visibility.ADVISOR,  # type: ignore[attr-defined]
+        visibility=Visibility.ADVISOR,
         first_name="Éloïse",
         last_name="Müller",
         email="eloise@example.fr",

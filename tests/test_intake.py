@@ -66,7 +66,7 @@ async def test_a_form_creates_a_prospect_its_request_and_its_consents(client, wo
     secret = (await make_key(client, world, ["INTAKE"]))["secret"]
     request_id = await submit(client, secret)
     request = await TravelRequest.get(id=request_id)
-    contact_id = gid("Contact", request.contact_id)  # type: ignore[attr-defined]
+    contact_id = gid("Contact", request.contact_id)
     data = await client.data(DETAILS, {"id": gid("TravelRequest", request_id), "c": contact_id}, world.tokens["dpo"])
 
     mate = world.users["mate"]  # the active advisor with the fewest contacts, lowest id first
@@ -116,7 +116,7 @@ async def test_a_form_creates_a_prospect_its_request_and_its_consents(client, wo
     assert found["contacts"]["totalCount"] == 1
 
     event = await AuditEvent.get(action="INTAKE")
-    assert event.agency_id == world.agency.id  # type: ignore[attr-defined]
+    assert event.agency_id == world.agency.id
     assert (event.actor, event.contact_ref) == ("api-key:Site web", contact_id)
     assert event.detail == f"request {request_id}, 2 consent records"
 
@@ -125,7 +125,7 @@ async def test_the_agency_default_visibility_applies(client, world: World) -> No
     await client.data("mutation { updateAgencySettings(defaultVisibility: TEAM) { id } }", token=world.tokens["dpo"])
     secret = (await make_key(client, world, ["INTAKE"]))["secret"]
     request = await TravelRequest.get(id=await submit(client, secret, {**FORM, "consents": []}))
-    contact = await Contact.get(id=request.contact_id)  # type: ignore[attr-defined]
+    contact = await Contact.get(id=request.contact_id)
     assert contact.visibility == "TEAM" and contact.kind == "PROSPECT"
     assert await ConsentRecord.filter(contact_id=contact.id).count() == 0
 
@@ -135,7 +135,7 @@ async def test_intake_spreads_prospects_over_active_advisors(client, world: Worl
 
     async def owner_of_next() -> str:
         request = await TravelRequest.get(id=await submit(client, secret)).prefetch_related("contact__owner")
-        assert request.advisor_id == request.contact.owner_id  # type: ignore[attr-defined]
+        assert request.advisor_id == request.contact.owner_id
         return next(p for p, u in world.users.items() if u.id == request.contact.owner.id)
 
     # owner already has 3 contacts; mate, other_team and no_team none: fewest first, ties by lowest id.

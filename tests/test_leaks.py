@@ -34,7 +34,7 @@ def literal(value: object) -> str:
     return str(value) if isinstance(value, EnumValue) else json.dumps(value)
 
 
-def _named(t):  # type: ignore[no-untyped-def]
+def _named(t):
     while isinstance(t, (GraphQLNonNull, GraphQLList)):
         t = t.of_type
     return t
@@ -98,7 +98,7 @@ async def test_no_query_reveals_a_hidden_contact(client, world: World, outsider:
         "contacts": {"search": hidden.last_name},
         "travelRequests": {"filter": None},
     }
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     documents = root_queries(schema, args)
     documents["travelRequestsOfContact"] = (
         f'{{ travelRequests(filter: {{contactId: "{contact_id}"}}) '
@@ -167,7 +167,7 @@ async def test_the_probes_do_see_what_the_owner_may_see(client, world: World) ->
     """Control: the same documents and searches, as the owner, do show the values the outsiders never get."""
     hidden = world.contacts[Visibility.ADVISOR]
     contact_id = gid("Contact", hidden.id)
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     documents = root_queries(schema, {"*": {"id": contact_id, "contactId": contact_id}})
     body = await client.post(documents["contact"], token=world.tokens["owner"])
     text = json.dumps(body, ensure_ascii=False)
@@ -188,7 +188,7 @@ async def test_no_query_reveals_a_hidden_contacts_note_findings(client, world: W
     await client.data(patch, {"id": contact_id}, world.tokens["owner"])
     patch = 'mutation($id: ID!) { updateTravelRequest(id: $id, patch: {notes: "Syndicaliste CGT"}) { id } }'
     await client.data(patch, {"id": gid("TravelRequest", request.id)}, world.tokens["owner"])
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     args = {
         "*": {"id": contact_id, "contactId": contact_id},
         "travelRequest": {"id": gid("TravelRequest", request.id)},
@@ -220,7 +220,7 @@ async def test_a_key_sees_staff_as_ids_and_names_only(client, world: World) -> N
         'mutation { createApiKey(name: "crm", scopes: [READ_CONTACTS]) { secret } }', token=world.tokens["admin"]
     )
     secret = created["createApiKey"]["secret"]
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     shared = gid("Contact", world.contacts[Visibility.AGENCY].id)
     roots = {"contacts": "contacts", "contact": f'contact(id: "{shared}")'}
     staff_values = [u.email for u in await User.all()] + [role.value for role in Role]
@@ -238,10 +238,10 @@ async def test_a_key_sees_staff_as_ids_and_names_only(client, world: World) -> N
         everything = await client.post(f"{{ {call} {{ {selection(target, DEPTH)} }} }}", token=secret)
         assert "data" not in everything and everything["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     for type_name, readable_fields in API_KEY_STAFF_FIELDS.items():
-        for field in set(schema.type_map[type_name].fields) - readable_fields:  # type: ignore[union-attr]
+        for field in set(schema.type_map[type_name].fields) - readable_fields:
             inner = (
                 field if is_leaf_type(_named(schema.type_map[type_name].fields[field].type)) else f"{field} {{ id }}"
-            )  # type: ignore[union-attr]
+            )
             owner = f"owner {{ {inner} }}" if type_name == "User" else f"team {{ {inner} }}"
             body = await client.post(f"{{ contacts {{ edges {{ node {{ id {owner} }} }} }} }}", token=secret)
             assert "data" not in body, body
@@ -279,7 +279,7 @@ async def test_admin_tries_to_become_more(client, world: World) -> None:
     )
     assert login["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await User.filter(role=Role.DPO, agency_id=world.agency.id).count() == 1
-    assert (await User.get(id=world.users["admin"].id)).team_id is None  # type: ignore[attr-defined]
+    assert (await User.get(id=world.users["admin"].id)).team_id is None
     hidden = [world.contacts[Visibility.ADVISOR], world.contacts[Visibility.TEAM]]
     contact_id = gid("Contact", hidden[1].id)
     request = await hidden[1].requests.all().first()
@@ -288,7 +288,7 @@ async def test_admin_tries_to_become_more(client, world: World) -> None:
         "travelRequest": {"id": gid("TravelRequest", request.id)},
         "contacts": {"search": hidden[1].last_name},
     }
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     for name, document in root_queries(schema, args).items():
         text = json.dumps(await client.post(document, token=admin), ensure_ascii=False)
         for contact in hidden:

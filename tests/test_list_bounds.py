@@ -63,7 +63,7 @@ EXAMPLES = js_documents(STATIC / "graphiql" / "examples.js", "query:")
 
 
 def verdict(document: str, limits: Limits = LIMITS) -> str | None:
-    refusal = problem_with(parse(document), build_schema()._schema, {}, limits, Caller.USER)  # type: ignore[attr-defined]
+    refusal = problem_with(parse(document), build_schema()._schema, {}, limits, Caller.USER)
     return refusal.message if refusal else None
 
 
@@ -71,7 +71,7 @@ def verdict(document: str, limits: Limits = LIMITS) -> str | None:
 
 
 def test_the_served_schema_has_a_bound_for_every_list() -> None:
-    check(build_schema()._schema)  # type: ignore[attr-defined]
+    check(build_schema()._schema)
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ async def test_request_notes_and_intake_messages_are_checked(client, world: Worl
     assert rows == [("TravelRequest.notes", "SEXUAL_ORIENTATION"), ("TravelRequest.notes", "RELIGION")]
     assert {e[0] for e in (await flagged_events())[-2:]} == {"api-key:Site"}
     # The prospect is its owner's (the agency's default visibility is ADVISOR): masked for the others.
-    prospect = gid("Contact", (await TravelRequest.get(id=request_id)).contact_id)  # type: ignore[attr-defined]
+    prospect = gid("Contact", (await TravelRequest.get(id=request_id)).contact_id)
     owner_email = (await client.data(OWNER, {"id": prospect}, world.tokens["dpo"]))["contact"]["owner"]["email"]
     insider = next(p for p, u in world.users.items() if u.email == owner_email)
     outsider = next(p for p in ("owner", "mate", "other_team", "no_team") if p != insider)

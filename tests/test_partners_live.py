@@ -307,7 +307,7 @@ async def after_the_story(database_url: str) -> tuple[list[tuple[OutboxStatus, i
     async def look() -> tuple[list[tuple[OutboxStatus, int]], list[str]]:
         rows = await OutboxMessage.filter(transport="webhook").values_list("status", "attempts")
         views = AuditEvent.filter(action="VIEW_PERSONAL", actor=f"api-key:{KEY_NAME}")
-        return rows, sorted(await views.values_list("contact_ref", flat=True))  # type: ignore[return-value]
+        return rows, sorted(await views.values_list("contact_ref", flat=True))
 
     return await inspect(database_url, look)
 

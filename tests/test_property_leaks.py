@@ -102,7 +102,7 @@ async def test_no_random_query_shows_what_the_viewer_may_not_see(
 ) -> None:
     world = await make_world()
     await make_web_request(world.agency, *REQUESTER, MAIL_BODY)
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     pages = await client.data(CURSORS, token=world.tokens["dpo"])
     cursors = [edge["cursor"] for connection in pages.values() for edge in connection["edges"]]
     scalars = scalar_strategies(world, await world_ids(world), cursors)

@@ -289,7 +289,7 @@ async def test_subject_requests_of_a_purged_contact_are_kept_unlinked(client) ->
     )
     await retention.purge(world.agency, "system", dry_run=False)
     await assert_gone(contact)
-    assert (await SubjectRequest.get(id=subject.id)).contact_id is None  # type: ignore[attr-defined]
+    assert (await SubjectRequest.get(id=subject.id)).contact_id is None
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

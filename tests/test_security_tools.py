@@ -45,7 +45,7 @@ CLAIRVOYANCE_SECONDS = 300  # a guard against a hang: a run takes seconds to a m
 def schema_words() -> list[str]:
     """Every name of our schema: types, fields, arguments, input fields (what a good word list would hold)."""
     words: set[str] = set()
-    for name, type_ in build_schema()._schema.type_map.items():  # type: ignore[attr-defined]
+    for name, type_ in build_schema()._schema.type_map.items():
         if name.startswith("__"):
             continue
         words.add(name)
@@ -57,7 +57,7 @@ def schema_words() -> list[str]:
 
 
 def our_field_names() -> set[str]:
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     return {
         name
         for type_name, type_ in schema.type_map.items()
@@ -72,7 +72,7 @@ def control_words() -> list[str]:
     that the probe works (it rebuilds Query and Contact from them), without typing every type of the schema,
     which takes clairvoyance minutes on a busy machine. Mutations that run without arguments are left out:
     `logout` would end the session."""
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     words: set[str] = set()
     for type_name in ("Query", "Contact"):
         for name, field_ in schema.type_map[type_name].fields.items():
@@ -82,7 +82,7 @@ def control_words() -> list[str]:
 
 
 def mutations_runnable_without_arguments() -> set[str]:
-    mutation = build_schema()._schema.mutation_type  # type: ignore[attr-defined]
+    mutation = build_schema()._schema.mutation_type
     return {
         name
         for name, field_ in mutation.fields.items()
@@ -271,7 +271,7 @@ def _graphql_schema() -> Any:
     # Our own introspection, not the server's: graphql-core only runs it with incremental delivery on.
     introspection = experimental_execute_incrementally(
         build_schema()._schema,
-        parse(get_introspection_query()),  # type: ignore[attr-defined]
+        parse(get_introspection_query()),
     )
     return schemathesis.graphql.from_dict(introspection.data)  # type: ignore[union-attr]
 

@@ -222,7 +222,7 @@ async def test_revoked_expired_and_erased_links(client, world: World, settings: 
     # Every mail about the person went with them; the request stays, unlinked and without their details.
     assert not await OutboxMessage.filter(subject_request_id__isnull=False).exists()
     row = await SubjectRequest.get()
-    assert (row.contact_id, row.requester_email, row.requester_name, row.message) == (None, None, None, None)  # type: ignore[attr-defined]
+    assert (row.contact_id, row.requester_email, row.requester_name, row.message) == (None, None, None, None)
     assert not await ExportDelivery.exists()
 
 
@@ -306,7 +306,7 @@ async def test_unverified_requests_cannot_be_linked_or_delivered(client, world: 
     contact_id = gid("Contact", world.contacts[Visibility.AGENCY].id)
     assert await client.error_code(LINK, {"id": listed["id"], "c": contact_id}, dpo) == "FORBIDDEN"
     assert await client.error_code(DELIVER, {"id": listed["id"]}, dpo) == "FORBIDDEN"
-    assert (await SubjectRequest.get()).contact_id is None  # type: ignore[attr-defined]
+    assert (await SubjectRequest.get()).contact_id is None
 
 
 async def test_delivery_needs_a_linked_access_request(client, world: World, settings, mailbox) -> None:

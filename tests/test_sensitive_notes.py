@@ -58,7 +58,7 @@ def test_the_corpus_is_big_enough_and_labelled_with_known_categories() -> None:
     for category in CATEGORIES:
         assert sum(category in row["categories"] for row in rows) >= 5, category  # type: ignore[operator]
     assert sum(not row["categories"] for row in rows) >= 100  # traps: notes with nothing to find
-    assert all(set(row["categories"]) <= set(CATEGORIES) for row in rows)  # type: ignore[arg-type]
+    assert all(set(row["categories"]) <= set(CATEGORIES) for row in rows)
 
 
 def test_precision_and_recall_reach_the_goal_per_category() -> None:

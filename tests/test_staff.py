@@ -59,7 +59,7 @@ async def test_admin_tries_to_become_more_and_gets_nothing(client, world: World)
     assert "no team" in reason
     assert "no team" in await forbidden(client, SET_TEAM, {"u": helper["id"], "t": gid("Team", world.team_a.id)}, admin)
     assert (await User.get(email="admin@1.test")).role == Role.ADMIN
-    assert (await User.get(email="admin@1.test")).team_id is None  # type: ignore[attr-defined]
+    assert (await User.get(email="admin@1.test")).team_id is None
     for visibility in (Visibility.ADVISOR, Visibility.TEAM):
         contact = world.contacts[visibility]
         body = await client.post(CONTACT, {"id": gid("Contact", contact.id)}, admin)

@@ -112,16 +112,16 @@ async def personal_values_in_database() -> dict[int, list[str]]:
         ]
     for request in await TravelRequest.all():
         if request.notes:
-            values[request.contact_id].append(request.notes)  # type: ignore[attr-defined]
+            values[request.contact_id].append(request.notes)
     for traveler in await Traveler.all().select_related("request"):
-        values[traveler.request.contact_id].extend([traveler.first_name, traveler.last_name])  # type: ignore[attr-defined]
+        values[traveler.request.contact_id].extend([traveler.first_name, traveler.last_name])
     for record in await ConsentRecord.all():
-        values[record.contact_id].extend([record.wording, record.source])  # type: ignore[attr-defined]
+        values[record.contact_id].extend([record.wording, record.source])
     return values
 
 
 def test_every_root_field_reaching_personal_data_is_checked() -> None:
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     assert personal_roots(schema) == set(ARGUMENTS), "add the new root field to ARGUMENTS"
 
 
@@ -132,7 +132,7 @@ async def world(client) -> World:
 
 @pytest.mark.parametrize("root", sorted(ARGUMENTS))
 async def test_one_view_event_per_contact_revealed(client, world: World, root: str) -> None:
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     kind, name = root.split(".")
     parent = schema.query_type if kind == "Query" else schema.mutation_type
     agency = world.contacts[Visibility.AGENCY]

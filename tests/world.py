@@ -103,7 +103,7 @@ async def make_contact(
         agency=agency,
         owner=owner,
         team_id=owner.team_id,
-        visibility=visibility,  # type: ignore[attr-defined]
+        visibility=visibility,
         first_name=first,
         last_name=last,
         email=email,

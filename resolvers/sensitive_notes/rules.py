@@ -18,6 +18,7 @@ subjective, excessive or insulting remarks).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from models.enums import SensitiveCategory
 
@@ -50,8 +51,19 @@ class Rule:
     needs_sentence: bool = False  # `needs` is looked for in the whole sentence, not only the clause
 
 
-def rule(categories: str | tuple[str, ...], pattern: str, **options: object) -> Rule:
-    return Rule((categories,) if isinstance(categories, str) else categories, pattern, **options)  # type: ignore[arg-type]
+class RuleOptions(TypedDict, total=False):
+    """Rule's optional fields, so that the type checker checks each rule's keywords."""
+
+    not_before: str | None
+    not_after: str | None
+    needs: str | None
+    negatable: bool
+    partner: str | None
+    needs_sentence: bool
+
+
+def rule(categories: str | tuple[str, ...], pattern: str, **options: Unpack[RuleOptions]) -> Rule:
+    return Rule((categories,) if isinstance(categories, str) else categories, pattern, **options)
 
 
 # -- building blocks --------------------------------------------------------------------------------
