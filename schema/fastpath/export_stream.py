@@ -25,6 +25,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLSchema
 
 from models.organisation import User
+from resolvers.ids import encode_id
 from resolvers.loaders import users_query
 from schema.export import RequestStream
 from schema.fastpath import compiled
@@ -65,6 +66,8 @@ def compile_items(schema: GraphQLSchema, nodes: list[FieldNode]) -> ExportItemsP
         return None
     compiler = _Compiler(schema)
     compiler.needs.columns["traveler"] = set()
+    # Each of an export's ids is shown once: its requests neither use nor flush the ids the pages keep.
+    compiler.writer.values["ENCODE_ID"] = encode_id.__wrapped__
     try:
         build = compiler.writer.function("r, ts, v, users", [], _request_fields(compiler, nodes[0]))
     except Unsupported:
