@@ -125,6 +125,7 @@ async def traveler_rows_by_request(
     principal: Principal, contact_id: int, request_ids: list[int]
 ) -> dict[int, list[ListedRow]]:
     """The travelers of an id-ordered chunk of the person's requests, as ListedRows."""
+
     def build(slots: list[int]) -> Any:
         return queryset_sql(_chunk_travelers(principal, slots[0], slots[1:]))
 

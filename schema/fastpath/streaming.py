@@ -5,7 +5,9 @@ errors and the incremental work it starts (a nested @defer or @stream) stay its 
 result with both. A streamed export sends tens of thousands of requests: for an item that a
 generated completer completes, there can be neither, and that bookkeeping was a sixth of the
 export's time. Such items go onto graphql-core's own queue as they are; any other item (SLOW)
-takes graphql-core's way exactly, on its own sub-executor.
+takes graphql-core's way exactly, on its own sub-executor. A streamed export whose items' selection
+schema.fastpath.export_stream compiles goes further: its items are built from the rows, not from
+objects (`export_item_queue`).
 
 The only module coupled to graphql-core's incremental delivery (its queue and item types, through
 schema.fastpath._compat): `build_stream_item_queue` mirrors graphql-core 3.3's for asynchronous
