@@ -9,7 +9,7 @@ files vendored under app/static/graphiql (no CDN, no inline script: see app/stat
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -133,6 +133,23 @@ class LegacyMultipart(MultipartTransport):
     def headers(self) -> dict[str, str]:
         return {"Content-Type": f'multipart/mixed; boundary="{self.separator}"; deferSpec={negotiation.DEFER_SPEC}'}
 
+    async def byte_stream(
+        self, parts: AsyncGenerator[dict[str, Any], None], encode: Callable[[object], bytes]
+    ) -> AsyncGenerator[bytes, None]:
+        """Strawberry's multipart framing, byte for byte, each part's JSON encoded once: its own stream decodes
+        the JSON to text, encodes it again to count its length, and Starlette encodes it a third time to send it
+        (a streamed export is megabytes)."""
+        separator = self.separator.encode()
+        yield b"--" + separator
+        async for part in parts:
+            body = encode(part)
+            length = str(len(body)).encode()
+            yield b"".join((_PART_HEAD, length, b"\r\n\r\n", body, b"\r\n--", separator))
+        yield b"--\r\n"
+
+
+_PART_HEAD = b"\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: "
+
 
 def request_error(error: AlveoleError) -> PreExecutionError:
     return PreExecutionError(data=None, errors=[coded(GraphQLError(error.message, original_error=error))])
@@ -236,8 +253,8 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         negotiated = sub_response.negotiated
         if isinstance(response_data, StreamedParts):
             transport = LegacyMultipart()
-            stream = transport.stream(lambda: response_data.parts, self.encode_json_string)
-            return StreamingResponse(stream(), headers=transport.headers)
+            stream = transport.byte_stream(response_data.parts, self.encode_json)
+            return StreamingResponse(stream, headers=transport.headers)
         status, headers = 200, {}
         if "data" not in response_data:
             code = (response_data["errors"][0].get("extensions") or {}).get("code")

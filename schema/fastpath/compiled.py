@@ -319,16 +319,22 @@ def compile_contact_page(schema: GraphQLSchema, operation: OperationDefinitionNo
         build = compiler.contacts(fields[0])
     except Unsupported:
         return None
-    source = "\n".join(compiler.writer.lines) + "\n"
+    namespace, filename = load(compiler.writer)
+    node = fields[0]
+    return ContactPagePlan(
+        node, query_type.fields["contacts"], (node.alias or node.name).value, compiler.needs, namespace[build], filename
+    )
+
+
+def load(writer: Writer) -> tuple[dict[str, Any], str]:
+    """The writer's functions, run, and the file name their code carries in tracebacks."""
+    source = "\n".join(writer.lines) + "\n"
     filename = f"{_FILENAME} {next(_serial)}>"
     # Tracebacks through the generated code show its lines (mtime None: never dropped by checkcache).
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     _registered.append(filename)
     if len(_registered) > MAX_REGISTERED:  # endless distinct documents: the oldest sources are dropped
         linecache.cache.pop(_registered.popleft(), None)
-    namespace = dict(compiler.writer.values)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - generated above from the schema; no text from the query
-    node = fields[0]
-    return ContactPagePlan(
-        node, query_type.fields["contacts"], (node.alias or node.name).value, compiler.needs, namespace[build], filename
-    )
+    namespace = dict(writer.values)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - generated from the schema; no text from the query
+    return namespace, filename

@@ -80,13 +80,13 @@ async def _contact_rows(plan: ContactPagePlan, principal: Principal, size: int, 
     return await statement(key, Contact, build, 0 if before is None else 1).rows([] if before is None else [before])
 
 
-async def _agency_rows(
-    plan: ContactPagePlan, kind: str, model: Any, query: Any, agency_id: int, ids: list[int]
+async def agency_rows(
+    kind: str, model: Any, query: Any, agency_id: int, ids: list[int], columns: tuple[str, ...]
 ) -> dict[int, Any]:
-    """Users or teams of the agency by id (`kind` "user" or "team", `query` the loader's own query set)."""
+    """Users or teams of the agency by id (`kind` "user" or "team", `query` the loader's own query set), with these
+    columns (a streamed export's advisors too: schema.fastpath.export_stream)."""
     if not ids:
         return {}
-    columns = _columns(plan, kind)
 
     def build(slots: list[int]) -> Any:
         return queryset_sql(query(slots[0], slots[1:]).only(*columns))
@@ -176,7 +176,7 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     jobs = []
     if needs.teams:
         team_ids = sorted({r.team_id for r in items if r.team_id is not None})
-        jobs.append(_agency_rows(plan, "team", Team, teams_query, agency_id, team_ids))
+        jobs.append(agency_rows("team", Team, teams_query, agency_id, team_ids, _columns(plan, "team")))
     if needs.consents:
         jobs.append(_consents(plan, [r.id for r, visible in zip(items, data.visible, strict=True) if visible]))
     if needs.requests is not None:
@@ -191,6 +191,6 @@ async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, dat
     users = {r.owner_id for r in items} if needs.owners else set()
     if needs.advisors:
         users |= {request.advisor_id for head in data.heads.values() for request in head.items}
-    data.users = await _agency_rows(plan, "user", User, users_query, agency_id, sorted(users))
+    data.users = await agency_rows("user", User, users_query, agency_id, sorted(users), _columns(plan, "user"))
     if any(user_id not in data.users for user_id in users):
         raise Decline  # the stock path reports it (rows of an agency only reference its users)

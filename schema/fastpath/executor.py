@@ -39,11 +39,12 @@ from graphql import (
 from graphql.execution import get_argument_values
 from graphql.pyutils import Path
 
-from schema.fastpath import _compat, compiled, contact_page
+from schema.fastpath import _compat, compiled, contact_page, export_stream
 from schema.fastpath._compat import ExecutorBase
 from schema.fastpath.compiled import ContactPagePlan, report_once
 from schema.fastpath.compiled_source import Decline
 from schema.fastpath.completers import Completer, generate
+from schema.fastpath.export_stream import ExportItemsPlan
 from schema.fastpath.plans import SLOW, Attributes, FieldPlan, FieldPlans
 from schema.memo import MISSING, BoundedMemo
 from schema.prefetch import PENDING, Relation
@@ -94,13 +95,23 @@ class OperationPlan:
     nodes graphql-core grouped for it), the fields' plans. It holds the operation, so the node ids in its keys
     stay those of live nodes."""
 
-    __slots__ = ("compiled_page", "fields", "operation", "runs")
+    __slots__ = ("compiled_page", "export_items", "fields", "operation", "runs")
 
     def __init__(self, operation: OperationDefinitionNode) -> None:
         self.operation = operation
         self.fields: dict[FieldSetKey, list[FieldPlan | None]] = {}
         self.runs = 0
         self.compiled_page: ContactPagePlan | object | None = MISSING  # not tried yet
+        # A streamed export's items compiled (schema.fastpath.export_stream), by the id of the field's first node.
+        self.export_items: dict[int, ExportItemsPlan | None] = {}
+
+    def export_items_plan(self, schema: GraphQLSchema, nodes: list[FieldNode]) -> ExportItemsPlan | None:
+        """The items of the export's `requests` field compiled, or None when the compiler does not know them. At
+        once: a streamed export is thousands of items."""
+        key = id(nodes[0])
+        if key not in self.export_items:
+            self.export_items[key] = export_stream.compile_items(schema, nodes)
+        return self.export_items[key]
 
     def compiled_plan(self, schema: GraphQLSchema, trusted: bool) -> ContactPagePlan | None:
         """The operation compiled (schema.fastpath.compiled), once it is trusted or has been seen often enough;
