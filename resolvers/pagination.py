@@ -191,13 +191,18 @@ async def heads(query: QuerySet[M], group: str, keys: list[int], limit: int) -> 
     return grouped_heads(await _read(*heads_statement(query, group, keys, limit)), group, keys)
 
 
-def heads_statement(query: QuerySet[Any], group: str, keys: list[int], limit: int) -> tuple[Any, Any]:
-    """heads' connection and statement: the scoped SELECT with both window columns, filtered by rank."""
+def heads_statement(
+    query: QuerySet[Any], group: str, keys: list[int], limit: int, values: tuple[str, ...] = ()
+) -> tuple[Any, Any]:
+    """heads' connection and statement: the scoped SELECT with both window columns, filtered by rank; of the
+    columns `values` names when given (related ones, `advisor__name`, joined as QuerySet.values joins them)."""
     table = query.model._meta.basetable
-    ranked = query.filter(**{f"{group}__in": keys}).annotate(
+    ranked: Any = query.filter(**{f"{group}__in": keys}).annotate(
         page_rank=RowNumber().over(table[group]).orderby(table.id, order=Order.desc),
         page_total=Count(Star()).over(table[group]),
     )
+    if values:
+        ranked = ranked.values(*values, "page_rank", "page_total")
     db, inner = built(ranked)
     return db, db.query_class.from_(inner).select("*").where(inner.page_rank <= limit)
 

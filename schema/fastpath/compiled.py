@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -100,6 +101,7 @@ USER_LEAVES = {
 TEAM_LEAVES = {"id": "ENCODE_ID('Team', r.id)", "name": "r.name"}
 CONSENT_STATE_LEAVES = {"purpose": "PURPOSES[r.purpose]", "granted": "bool(r.granted)", "since": "r.recorded_at"}
 PAGE_INFO_LEAVES = {"hasNextPage": "r.has_next_page", "endCursor": "r.end_cursor"}
+_ROW = re.compile(r"\br\.")
 
 
 class Needs:
@@ -121,12 +123,11 @@ class Needs:
         self.owners = self.teams = self.consents = self.advisors = False
         self.requests: FieldNode | None = None  # the `requests` field: its arguments are read per run
         self.requests_field: Any = None
-        # The columns each table's rows need: the compartment decision's and the selected fields' (by table).
+        # The columns each statement's rows need: the compartment decision's and the selected fields' (by table);
+        # an owner's, team's or advisor's are joined to their contact's or request's row (`owner__name`...).
         self.columns: dict[str, set[str]] = {
             "contact": {"id", "agency_id", "owner_id", "team_id", "visibility"},
             "request": {"id", "contact_id"},
-            "user": {"id"},
-            "team": {"id"},
             "consent": {"id", "contact_id", "purpose", "recorded_at"},
         }
         self.contact_viewed = self.request_viewed = False
@@ -176,10 +177,17 @@ class _Compiler:
             raise Unsupported(name)
         return found
 
-    def leaves(self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None) -> dict[str, str]:
-        """A staff, team, consent state or page info object's fields: leaves only (read from `table`'s rows)."""
+    def leaves(
+        self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None, joined: str
+    ) -> dict[str, str]:
+        """A staff, team, consent state or page info object's fields: leaves only (read from `table`'s rows, the
+        columns of the relation `joined` to them when given)."""
         graphql_type, result = self.object_type(type_name), {}
         columns = self.needs.columns[table] if table is not None else None
+        if joined and columns is not None:
+            sources = {name: _ROW.sub(f"r.{joined}__", source) for name, source in sources.items()}
+            # Its id and agency: contact_page declines a row whose relation is missing or of another agency.
+            columns.update((f"{joined}__id", f"{joined}__agency_id"))
         for field in _fields(node.selection_set):
             _arguments(field)
             name, key = field.name.value, (field.alias or field.name).value
@@ -191,8 +199,10 @@ class _Compiler:
                 raise Unsupported(f"{type_name}.{name}")
         return result
 
-    def object(self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None = None) -> str:
-        return self.writer.function("r", [], self.leaves(type_name, node, sources, table))
+    def object(
+        self, type_name: str, node: FieldNode, sources: dict[str, str], table: str | None = None, joined: str = ""
+    ) -> str:
+        return self.writer.function("r", [], self.leaves(type_name, node, sources, table, joined))
 
     def subject_leaf(self, cls: type, type_name: str, name: str, source: tuple[str, str], table: str) -> str:
         attribute, expression = source
@@ -212,8 +222,7 @@ class _Compiler:
                 result[key] = self.subject_leaf(TravelRequest, "TravelRequest", name, REQUEST_LEAVES[name], "request")
             elif name == "advisor":
                 self.needs.advisors = True
-                self.needs.columns["request"].add("advisor_id")
-                result[key] = f"{self.object('User', field, USER_LEAVES, 'user')}(page.users[r.advisor_id])"
+                result[key] = f"{self.object('User', field, USER_LEAVES, 'request', 'advisor')}(r)"
             else:
                 raise Unsupported(f"TravelRequest.{name}")
         return self.writer.function("r, v, page", [], result)
@@ -258,11 +267,11 @@ class _Compiler:
                 result[key] = self.subject_leaf(Contact, "Contact", name, CONTACT_LEAVES[name], "contact")
             elif name == "owner":
                 self.needs.owners = True
-                result[key] = f"{self.object('User', field, USER_LEAVES, 'user')}(page.users[r.owner_id])"
+                result[key] = f"{self.object('User', field, USER_LEAVES, 'contact', 'owner')}(r)"
             elif name == "team":
                 self.needs.teams = True
-                team = self.object("Team", field, TEAM_LEAVES, "team")
-                result[key] = f"({team}(_t) if (_t := page.teams.get(r.team_id)) is not None else None)"
+                team = self.object("Team", field, TEAM_LEAVES, "contact", "team")
+                result[key] = f"({team}(r) if r.team__id is not None else None)"
             elif name == "consents" and "consents" in Contact.__personal_attributes__:  # type: ignore[attr-defined]
                 self.needs.consents = True
                 state = self.object("ConsentState", field, CONSENT_STATE_LEAVES, "consent")
