@@ -49,10 +49,11 @@ async def _uncounted() -> int:
 class PageData:
     """What the generated functions read: each contact's compartment decision, and the related rows by key."""
 
-    __slots__ = ("consents", "heads", "request_first", "visible")
+    __slots__ = ("consents", "heads", "request_first", "request_size", "visible")
 
     def __init__(self, visible: list[bool], request_first: int | None) -> None:
         self.visible, self.request_first = visible, request_first
+        self.request_size = page_size(request_first)  # each contact's first page of requests: its head's first rows
         self.consents: dict[int, list[Any]] = {}
         self.heads: dict[int, Head[Any]] = {}
 
@@ -145,14 +146,10 @@ async def run(plan: ContactPagePlan, principal: Principal | None, variables: Any
     viewed: set[int] = set()
     for row, visible in zip(page.items, data.visible, strict=True):
         if visible and (
-            needs.contact_viewed or (needs.request_viewed and _shows_requests(data, row.id, request_first))
+            needs.contact_viewed or (needs.request_viewed and bool(data.heads[row.id].items[: data.request_size]))
         ):
             viewed.add(row.id)
     return built, viewed
-
-
-def _shows_requests(data: PageData, contact_id: int, first: int | None) -> bool:
-    return bool(data.heads[contact_id].items[: page_size(first)])
 
 
 async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, data: PageData, limit: int) -> None:
