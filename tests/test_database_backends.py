@@ -10,6 +10,7 @@ import asyncio
 import re
 from pathlib import Path
 
+import aiosqlite
 import asyncpg
 import pytest
 from tortoise.backends.asyncpg.client import TransactionWrapper
@@ -93,3 +94,30 @@ def test_no_code_leaves_session_state_on_a_pooled_connection() -> None:
         if SESSION_STATE.search(line)
     ]
     assert found == []
+
+
+async def test_a_sqlite_transaction_commits_first_only_what_is_open(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = get_connection("default")
+    if not isinstance(connection, AlveoleSqliteClient):
+        pytest.skip("aiosqlite's connection: SQLite only")
+    real_commit = aiosqlite.Connection.commit
+    commits: list[bool] = []
+
+    async def commit(self: aiosqlite.Connection) -> None:
+        commits.append(self.in_transaction)
+        await real_commit(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", commit)
+    async with in_transaction():
+        await Agency.create(name="Plain")
+    assert commits == [True]  # its own COMMIT only: nothing was open before its BEGIN
+    commits.clear()
+    await connection._connection.execute("BEGIN")  # left open, as Tortoise's BEGIN then commit guard against
+    await connection._connection.execute(
+        "INSERT INTO agency (name, retention_months, default_visibility, created_at)"
+        " VALUES ('Left open', 36, 'ADVISOR', '2026-01-01 00:00:00')"
+    )
+    async with in_transaction():
+        await Agency.create(name="After")
+    assert commits == [True, True]  # what was open, then its own
+    assert await Agency.filter(name__in=["Plain", "Left open", "After"]).count() == 3
