@@ -113,6 +113,7 @@ class Needs:
         "consents",
         "contact_viewed",
         "owners",
+        "request_total",
         "request_viewed",
         "requests",
         "requests_field",
@@ -131,6 +132,7 @@ class Needs:
             "consent": {"id", "contact_id", "purpose", "recorded_at"},
         }
         self.contact_viewed = self.request_viewed = False
+        self.request_total = False  # each contact's count of requests (totalCount) is read
 
 
 class ContactPagePlan:
@@ -251,6 +253,7 @@ class _Compiler:
             if name == "__typename":
                 result[key] = self.writer.value("TravelRequestConnection")
             elif name == "totalCount":
+                self.needs.request_total = True
                 result[key] = self.writer.leaf("head.total", requests_type.fields[name].type)
             elif name == "pageInfo":
                 result[key], paged = self.object("PageInfo", field, PAGE_INFO_LEAVES, row="p"), True

@@ -101,13 +101,14 @@ async def _consents(plan: ContactPagePlan, ids: list[int]) -> dict[int, list[Any
 async def _heads(plan: ContactPagePlan, principal: Principal, ids: list[int], limit: int) -> dict[int, Head[Any]]:
     if not ids:
         return {}
-    columns = _columns(plan, "request")
+    columns, counted = _columns(plan, "request"), plan.needs.request_total
 
     def build(slots: list[int]) -> Any:
-        return heads_statement(enforce.travel_requests(principal), "contact_id", slots, limit, columns)[1]
+        query = enforce.travel_requests(principal)
+        return heads_statement(query, "contact_id", slots, limit, columns, counted=counted)[1]
 
-    found = statement(("heads", principal, len(ids), limit, columns), TravelRequest, build, len(ids))
-    return grouped_heads(await found.rows(ids), "contact_id", ids)
+    found = statement(("heads", principal, len(ids), limit, columns, counted), TravelRequest, build, len(ids))
+    return grouped_heads(await found.rows(ids), "contact_id", ids, counted=counted)
 
 
 def _arguments(field: Any, node: Any, variables: Any) -> dict[str, Any]:
