@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import dispatcher, log_redaction, metrics_endpoint, probes
+from app import dispatcher, heap, log_redaction, metrics_endpoint, probes
 from app import settings as settings_module
 from app.access_log import AccessLog
 from app.database import close_database, open_database
@@ -60,6 +60,7 @@ def create_app(
         await open_database(settings)
         for hook in on_startup or []:
             await hook()
+        heap.settle()
         try:
             async with dispatcher.running(settings, _echo if echo_held_mail else None):
                 yield

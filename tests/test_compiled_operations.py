@@ -178,3 +178,25 @@ async def test_an_unexpected_error_in_compiled_code_is_logged_and_answered_as_be
     reports = [r for r in caplog.records if "compiled operation" in r.getMessage()]
     assert len(reports) == 1 and reports[0].exc_info is not None  # once, with its traceback
     assert await Contact.filter(id=contact.id).count() == 1
+
+
+@pytest.mark.parametrize(
+    "column", ["contact.owner_id", "contact.team_id", "travel_request.advisor_id"], ids=["owner", "team", "advisor"]
+)
+async def test_a_relation_of_another_agency_declines_and_is_answered_as_before(
+    client, world: World, compiled_runs: list[int], monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    # Owners, teams and advisors come joined to their rows: one of another agency (which the loaders, reading by id
+    # in the viewer's agency, would not find) makes the run decline, and graphql-core's path answers.
+    table, _, name = column.partition(".")
+    foreign = world.users["foreign_advisor"]
+    value = foreign.team_id if name == "team_id" else foreign.id
+    contact = world.contacts[Visibility.AGENCY]
+    key = "id" if table == "contact" else "contact_id"
+    db = connections.get("default")
+    await db.execute_query(spelled_for(db, f"UPDATE {table} SET {name} = $1 WHERE {key} = $2"), [value, contact.id])
+    page = f"query Page{secrets.token_hex(4)}{PAGE.removeprefix('query Page')}"
+    compiled_answer = await client.post(page, {"n": 10}, token=world.tokens["dpo"])
+    monkeypatch.setattr(compiled, "COMPILE_AFTER", sys.maxsize)
+    assert compiled_answer == await client.post(page, {"n": 10}, token=world.tokens["dpo"])
+    assert compiled_runs == []

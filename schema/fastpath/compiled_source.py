@@ -104,13 +104,16 @@ class Writer:
         self.values[name] = value
         return name
 
+    def dictionary(self, result: dict[str, str]) -> str:
+        """The expression of a response object: its response names (as values) to their sources."""
+        return "{" + ", ".join(f"{self.value(key)}: {source}" for key, source in result.items()) + "}"
+
     def function(self, parameters: str, body: list[str], result: dict[str, str]) -> str:
         self.count += 1
         name = f"f{self.count}"
         self.lines.append(f"def {name}({parameters}):")
         self.lines.extend("    " + line for line in body)
-        items = ", ".join(f"{self.value(key)}: {source}" for key, source in result.items())
-        self.lines.append(f"    return {{{items}}}")
+        self.lines.append(f"    return {self.dictionary(result)}")
         self.lines.append("")
         return name
 

@@ -1,9 +1,11 @@
 """A compiled contacts page's run: the rows it reads and the contacts it reveals.
 
-It reads what `Query.contacts` and schema.prefetch read for the same selection, with the same statements (the
-contacts in the viewer's scope, teams, consents of the contacts whose personal data the viewer sees, the heads of
-their requests, owners and advisors in one batch), each built once (resolvers.statements). Whose personal
-data is shown is auth.enforce.sees_personal_data's decision for each row; which contacts count as viewed is
+It reads what `Query.contacts` and schema.prefetch read for the same selection, from the same query sets, in three
+statements built once each (resolvers.statements): the contacts in the viewer's scope with their owner and team
+joined, the consents of the contacts whose personal data the viewer sees, and the heads of their requests with
+each request's advisor joined (schema.prefetch reads owners, teams and advisors by id in the agency, in statements
+of their own: a row whose owner, team or advisor is missing or of another agency declines). Whose personal data is
+shown is auth.enforce.sees_personal_data's decision for each row; which contacts count as viewed is
 schema.masking's rule; the VIEW_PERSONAL batch is written by schema.view_log, as for every response.
 
 Everything that would make the stock path answer an error (no principal, an operation the principal may not run,
@@ -13,6 +15,7 @@ an argument the field refuses, a search, a cursor on the requests) declines befo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from graphql.execution import get_argument_values
@@ -22,8 +25,7 @@ from auth.errors import AlveoleError
 from auth.principal import Principal
 from models.crm import Contact, TravelRequest
 from models.gdpr import ConsentRecord
-from models.organisation import Team, User
-from resolvers.loaders import consents_query, teams_query, users_query
+from resolvers.loaders import consents_query
 from resolvers.pagination import (
     Head,
     decode_cursor,
@@ -47,12 +49,11 @@ async def _uncounted() -> int:
 class PageData:
     """What the generated functions read: each contact's compartment decision, and the related rows by key."""
 
-    __slots__ = ("consents", "heads", "request_first", "teams", "users", "visible")
+    __slots__ = ("consents", "heads", "request_first", "request_size", "visible")
 
     def __init__(self, visible: list[bool], request_first: int | None) -> None:
         self.visible, self.request_first = visible, request_first
-        self.users: dict[int, Any] = {}
-        self.teams: dict[int, Any] = {}
+        self.request_size = page_size(request_first)  # each contact's first page of requests: its head's first rows
         self.consents: dict[int, list[Any]] = {}
         self.heads: dict[int, Head[Any]] = {}
 
@@ -74,7 +75,7 @@ async def _contact_rows(plan: ContactPagePlan, principal: Principal, size: int, 
 
     def build(slots: list[int]) -> Any:
         query = page_query(enforce.contacts(principal), size, slots[0] if before is not None else None)
-        return queryset_sql(query.only(*columns))
+        return queryset_sql(query.values(*columns))
 
     key = ("contacts", principal, size, before is None, columns)
     return await statement(key, Contact, build, 0 if before is None else 1).rows([] if before is None else [before])
@@ -115,13 +116,14 @@ async def _consents(plan: ContactPagePlan, ids: list[int]) -> dict[int, list[Any
 async def _heads(plan: ContactPagePlan, principal: Principal, ids: list[int], limit: int) -> dict[int, Head[Any]]:
     if not ids:
         return {}
-    columns = _columns(plan, "request")
+    columns, counted = _columns(plan, "request"), plan.needs.request_total
 
     def build(slots: list[int]) -> Any:
-        return heads_statement(enforce.travel_requests(principal).only(*columns), "contact_id", slots, limit)[1]
+        query = enforce.travel_requests(principal)
+        return heads_statement(query, "contact_id", slots, limit, columns, counted=counted)[1]
 
-    found = statement(("heads", principal, len(ids), limit, columns), TravelRequest, build, len(ids))
-    return grouped_heads(await found.rows(ids), "contact_id", ids)
+    found = statement(("heads", principal, len(ids), limit, columns, counted), TravelRequest, build, len(ids))
+    return grouped_heads(await found.rows(ids), "contact_id", ids, counted=counted)
 
 
 def _arguments(field: Any, node: Any, variables: Any) -> dict[str, Any]:
@@ -160,37 +162,30 @@ async def run(plan: ContactPagePlan, principal: Principal | None, variables: Any
     viewed: set[int] = set()
     for row, visible in zip(page.items, data.visible, strict=True):
         if visible and (
-            needs.contact_viewed or (needs.request_viewed and _shows_requests(data, row.id, request_first))
+            needs.contact_viewed or (needs.request_viewed and bool(data.heads[row.id].items[: data.request_size]))
         ):
             viewed.add(row.id)
     return built, viewed
 
 
-def _shows_requests(data: PageData, contact_id: int, first: int | None) -> bool:
-    return bool(data.heads[contact_id].items[: page_size(first)])
-
-
 async def _related(plan: ContactPagePlan, principal: Principal, items: Rows, data: PageData, limit: int) -> None:
-    """Teams, consents and request heads together, then owners and advisors in one batch (as schema.prefetch)."""
+    """Consents and request heads together (as schema.prefetch); owners, teams and advisors came joined."""
     needs, agency_id = plan.needs, principal.agency_id
-    jobs = []
-    if needs.teams:
-        team_ids = sorted({r.team_id for r in items if r.team_id is not None})
-        jobs.append(agency_rows("team", Team, teams_query, agency_id, team_ids, _columns(plan, "team")))
+    if needs.owners and any(r.owner__agency_id != agency_id for r in items):
+        raise Decline  # the stock path reports it (rows of an agency only reference its users)
+    if needs.teams and any(r.team__id is not None and r.team__agency_id != agency_id for r in items):
+        raise Decline
+    jobs: list[Awaitable[Any]] = []
     if needs.consents:
         jobs.append(_consents(plan, [r.id for r, visible in zip(items, data.visible, strict=True) if visible]))
     if needs.requests is not None:
         jobs.append(_heads(plan, principal, sorted({r.id for r in items}), limit))
     found = list(await asyncio.gather(*jobs)) if jobs else []
-    if needs.teams:
-        data.teams = found.pop(0)
     if needs.consents:
         data.consents = found.pop(0)
     if needs.requests is not None:
         data.heads = found.pop(0)
-    users = {r.owner_id for r in items} if needs.owners else set()
-    if needs.advisors:
-        users |= {request.advisor_id for head in data.heads.values() for request in head.items}
-    data.users = await agency_rows("user", User, users_query, agency_id, sorted(users), _columns(plan, "user"))
-    if any(user_id not in data.users for user_id in users):
-        raise Decline  # the stock path reports it (rows of an agency only reference its users)
+    if needs.advisors and any(
+        request.advisor__agency_id != agency_id for head in data.heads.values() for request in head.items
+    ):
+        raise Decline
