@@ -31,8 +31,11 @@ class RawDatabase:
         else:
             import asyncpg
 
+            from app.postgres_backend import nothing_to_reset
+
+            # Without the pool's reset statement on release, as the app's pool (app/postgres_backend.py): fair.
             self._pool = await asyncpg.create_pool(
-                self.url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5
+                self.url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5, reset=nothing_to_reset
             )
 
     async def close(self) -> None:
