@@ -169,6 +169,7 @@ class AlveoleGraphQL(GraphQL[Context, None]):
         self.session_policy = sessions.session_policy(settings)
         self.trusted_documents = TrustedDocuments(schema, sign_in_documents())
 
+    # Strawberry's base view types this as any context; ours is always a Context (mypy cannot see the generic).
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         secret = bearer_secret(request.headers.get("authorization"))
         principal = await sessions.authenticate(secret, self.session_policy)
@@ -194,6 +195,8 @@ class AlveoleGraphQL(GraphQL[Context, None]):
             document_id=data.get("documentId"),
         )
 
+    # Narrower than Strawberry's signature: get_sub_response always gives a NegotiatedResponse and get_context a
+    # Context, which Strawberry's generics do not carry through.
     async def execute_single(  # type: ignore[override]
         self,
         request: Request,
@@ -249,6 +252,7 @@ class AlveoleGraphQL(GraphQL[Context, None]):
     async def get_sub_response(self, request: Request | WebSocket) -> NegotiatedResponse:
         return NegotiatedResponse(Negotiated.of(request))
 
+    # Strawberry types sub_response as Response; get_sub_response always gives a NegotiatedResponse.
     def create_response(self, response_data: Any, sub_response: NegotiatedResponse) -> Response:  # type: ignore[override]
         negotiated = sub_response.negotiated
         if isinstance(response_data, StreamedParts):

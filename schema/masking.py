@@ -92,7 +92,6 @@ def compartmented(type_name: str) -> Callable[[type[T]], type[T]]:
                 field.extensions.append(MaskOutsideCompartment())
         init_fields = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
         COMPARTMENTS[cls] = Compartment(type_name, tuple(attributes), init_fields)
-        cls.__personal_attributes__ = tuple(attributes)  # type: ignore[attr-defined]  # schema.fastpath.compiled reads it
         PERSONAL_FIELDS[type_name] = frozenset(names)
         return cls
 

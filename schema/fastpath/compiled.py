@@ -35,7 +35,7 @@ from graphql import (
 )
 
 from schema.fastpath.compiled_source import Unsupported, Writer
-from schema.masking import personal_types_below
+from schema.masking import COMPARTMENTS, personal_types_below
 from schema.types import Contact, TravelRequest
 
 log = logging.getLogger("alveole.fastpath")
@@ -219,7 +219,7 @@ class _Compiler:
         attribute, expression = source
         graphql_type = self.object_type(type_name)
         value = self.writer.leaf(expression, graphql_type.fields[name].type, self.needs.columns[table])
-        personal = attribute in cls.__personal_attributes__  # type: ignore[attr-defined]
+        personal = attribute in COMPARTMENTS[cls].personal_attributes
         return f"({value} if v else None)" if personal else value
 
     def request_node(self, node: FieldNode) -> str:
@@ -289,7 +289,7 @@ class _Compiler:
                 self.needs.teams = True
                 team = self.object("Team", field, TEAM_LEAVES, "contact", "team")
                 result[key] = f"({team} if r.team__id is not None else None)"
-            elif name == "consents" and "consents" in Contact.__personal_attributes__:  # type: ignore[attr-defined]
+            elif name == "consents" and "consents" in COMPARTMENTS[Contact].personal_attributes:
                 self.needs.consents = True
                 state = self.object("ConsentState", field, CONSENT_STATE_LEAVES, "consent")
                 # The comprehension's `r` is a consent row; its iterable is read where `r` is the contact.

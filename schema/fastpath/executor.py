@@ -30,6 +30,7 @@ from weakref import WeakKeyDictionary
 from graphql import (
     FieldNode,
     GraphQLField,
+    GraphQLFieldResolver,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
@@ -46,7 +47,7 @@ from schema.fastpath.compiled_source import Decline
 from schema.fastpath.completers import Completer, generate
 from schema.fastpath.export_stream import ExportItemsPlan
 from schema.fastpath.plans import SLOW, Attributes, FieldPlan, FieldPlans
-from schema.memo import MISSING, BoundedMemo
+from schema.memo import BoundedMemo
 from schema.prefetch import PENDING, Relation
 
 Shape = Hashable  # a selection's fields and their plans, the same in every request that selects them
@@ -76,11 +77,7 @@ class SchemaPlans:
         return plan
 
     def completer(self, object_type: GraphQLObjectType, fields: list[Any], shape: Shape) -> Completer | None:
-        completer = self.completers.get(shape)
-        if completer is MISSING:
-            completer = generate(object_type, fields)
-            self.completers.put(shape, completer)
-        return completer  # type: ignore[return-value]
+        return self.completers.get_or_make(shape, lambda: generate(object_type, fields))
 
 
 _schemas: WeakKeyDictionary[GraphQLSchema, SchemaPlans] = WeakKeyDictionary()
@@ -95,13 +92,14 @@ class OperationPlan:
     nodes graphql-core grouped for it), the fields' plans. It holds the operation, so the node ids in its keys
     stay those of live nodes."""
 
-    __slots__ = ("compiled_page", "export_items", "fields", "operation", "runs")
+    __slots__ = ("compile_tried", "compiled_page", "export_items", "fields", "operation", "runs")
 
     def __init__(self, operation: OperationDefinitionNode) -> None:
         self.operation = operation
         self.fields: dict[FieldSetKey, list[FieldPlan | None]] = {}
         self.runs = 0
-        self.compiled_page: ContactPagePlan | object | None = MISSING  # not tried yet
+        self.compiled_page: ContactPagePlan | None = None
+        self.compile_tried = False
         # A streamed export's items compiled (schema.fastpath.export_stream), by the id of the field's first node.
         self.export_items: dict[int, ExportItemsPlan | None] = {}
 
@@ -120,9 +118,10 @@ class OperationPlan:
             self.runs += 1
             if self.runs < compiled.COMPILE_AFTER:
                 return None
-        if self.compiled_page is MISSING:
+        if not self.compile_tried:
             self.compiled_page = compiled.compile_contact_page(schema, self.operation)
-        return self.compiled_page  # type: ignore[return-value]
+            self.compile_tried = True
+        return self.compiled_page
 
 
 def _field_set_key(object_type: GraphQLObjectType, grouped_field_set: Any) -> FieldSetKey:
@@ -139,6 +138,7 @@ class Call(NamedTuple):
     """What graphql-core's execute_field works out for every object, worked out once per request."""
 
     field: GraphQLField
+    resolve: GraphQLFieldResolver  # the field's, checked not None
     arguments: dict[str, Any]
     nodes: list[FieldNode]
     object_type: GraphQLObjectType | None  # the named type when it is an object type with no is_type_of
@@ -305,7 +305,7 @@ class FastExecutor(ExecutorBase):
         return_type = call.field.type
         info = self.build_resolve_info(call.field, call.nodes, parent_type, path)
         try:
-            result = call.field.resolve(source, info, **call.arguments)  # type: ignore[misc]
+            result = call.resolve(source, info, **call.arguments)
             if self.is_awaitable(result):
                 return _compat.complete_awaitable_value(self, return_type, field_details_list, info, path, result)
             object_type = call.object_type
@@ -335,7 +335,7 @@ class FastExecutor(ExecutorBase):
             return None
         named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
         object_type = named if isinstance(named, GraphQLObjectType) and not named.is_type_of else None
-        return Call(field, arguments, _compat.to_nodes(field_details_list), object_type)
+        return Call(field, field.resolve, arguments, _compat.to_nodes(field_details_list), object_type)
 
     @staticmethod
     def complete_leaf(leaf: Any, value: Any) -> Any:

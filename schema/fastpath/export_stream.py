@@ -33,7 +33,7 @@ from schema.fastpath.compiled import REQUEST_LEAVES, USER_LEAVES, _arguments, _C
 from schema.fastpath.compiled_source import Decline, Unsupported
 from schema.fastpath.contact_page import agency_rows
 from schema.fastpath.plans import SLOW
-from schema.masking import note_viewed
+from schema.masking import COMPARTMENTS, note_viewed
 from schema.types import Traveler, TravelRequest
 
 TRAVELER_LEAVES = {
@@ -66,6 +66,7 @@ def compile_items(schema: GraphQLSchema, nodes: list[FieldNode]) -> ExportItemsP
         return None
     compiler = _Compiler(schema)
     compiler.needs.columns["traveler"] = set()
+    compiler.needs.columns["user"] = {"id"}  # advisors are read by id, not joined as on the page
     # Each of an export's ids is shown once: its requests neither use nor flush the ids the pages keep.
     compiler.writer.values["ENCODE_ID"] = encode_id.__wrapped__
     try:
@@ -90,8 +91,9 @@ def _request_fields(compiler: _Compiler, node: FieldNode) -> dict[str, str]:
             result[key] = compiler.subject_leaf(TravelRequest, "TravelRequest", name, REQUEST_LEAVES[name], "request")
         elif name == "advisor":
             compiler.needs.advisors = True
-            result[key] = f"{compiler.object('User', field, USER_LEAVES, 'user')}(users[r.advisor_id])"
-        elif name == "travelers" and "travelers" in TravelRequest.__personal_attributes__:  # type: ignore[attr-defined]
+            advisor = compiler.writer.function("r", [], compiler.leaves("User", field, USER_LEAVES, "user", "", "r"))
+            result[key] = f"{advisor}(users[r.advisor_id])"
+        elif name == "travelers" and "travelers" in COMPARTMENTS[TravelRequest].personal_attributes:
             traveler = compiler.writer.function("r, v", [], _traveler_fields(compiler, field))
             result[key] = f"([{traveler}(t, v) for t in ts] if v else None)"
         else:
