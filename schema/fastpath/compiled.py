@@ -222,7 +222,15 @@ class _Compiler:
         personal = attribute in COMPARTMENTS[cls].personal_attributes
         return f"({value} if v else None)" if personal else value
 
-    def request_node(self, node: FieldNode) -> str:
+    def request_fields(
+        self,
+        node: FieldNode,
+        advisor: Callable[[FieldNode], str],
+        travelers: Callable[[FieldNode], str] | None = None,
+    ) -> dict[str, str]:
+        """A request's response names and their expressions, from its row `r` and the compartment decision `v`
+        (schema.types.TravelRequest.of's values); its advisor's and travelers' expressions are the caller's, which
+        reads them from where it has them (joined on a page, read by id in an export)."""
         result = {}
         for field in _fields(node.selection_set):
             _arguments(field)
@@ -233,10 +241,16 @@ class _Compiler:
                 result[key] = self.subject_leaf(TravelRequest, "TravelRequest", name, REQUEST_LEAVES[name], "request")
             elif name == "advisor":
                 self.needs.advisors = True
-                result[key] = self.object("User", field, USER_LEAVES, "request", "advisor")
+                result[key] = advisor(field)
+            elif name == "travelers" and travelers is not None:
+                result[key] = travelers(field)
             else:
                 raise Unsupported(f"TravelRequest.{name}")
-        return self.writer.dictionary(result)
+        return result
+
+    def request_node(self, node: FieldNode) -> str:
+        joined = self.request_fields(node, lambda field: self.object("User", field, USER_LEAVES, "request", "advisor"))
+        return self.writer.dictionary(joined)
 
     def requests(self, node: FieldNode) -> str:
         """Contact.requests without a cursor: the page page_of_head makes of the contact's head (schema.types)."""

@@ -29,7 +29,7 @@ from resolvers.ids import encode_id
 from resolvers.loaders import users_query
 from schema.export import RequestStream
 from schema.fastpath import compiled
-from schema.fastpath.compiled import REQUEST_LEAVES, USER_LEAVES, _arguments, _Compiler, _fields, report_once
+from schema.fastpath.compiled import USER_LEAVES, _arguments, _Compiler, _fields, report_once
 from schema.fastpath.compiled_source import Decline, Unsupported
 from schema.fastpath.contact_page import agency_rows
 from schema.fastpath.plans import SLOW
@@ -79,26 +79,20 @@ def compile_items(schema: GraphQLSchema, nodes: list[FieldNode]) -> ExportItemsP
 
 
 def _request_fields(compiler: _Compiler, node: FieldNode) -> dict[str, str]:
-    """A request's response names and their expressions, from its row `r`, its travelers' rows `ts`, the compartment
-    decision `v` and the advisors' rows `users` (schema.types.TravelRequest.of's values)."""
-    result = {}
-    for field in _fields(node.selection_set):
-        _arguments(field)
-        name, key = field.name.value, (field.alias or field.name).value
-        if name == "__typename":
-            result[key] = compiler.writer.value("TravelRequest")
-        elif name in REQUEST_LEAVES:
-            result[key] = compiler.subject_leaf(TravelRequest, "TravelRequest", name, REQUEST_LEAVES[name], "request")
-        elif name == "advisor":
-            compiler.needs.advisors = True
-            advisor = compiler.writer.function("r", [], compiler.leaves("User", field, USER_LEAVES, "user", "", "r"))
-            result[key] = f"{advisor}(users[r.advisor_id])"
-        elif name == "travelers" and "travelers" in COMPARTMENTS[TravelRequest].personal_attributes:
-            traveler = compiler.writer.function("r, v", [], _traveler_fields(compiler, field))
-            result[key] = f"([{traveler}(t, v) for t in ts] if v else None)"
-        else:
-            raise Unsupported(f"TravelRequest.{name}")
-    return result
+    """A request's, from its row `r`, its travelers' rows `ts`, the compartment decision `v` and the advisors' rows
+    `users`."""
+
+    def advisor(field: FieldNode) -> str:
+        build = compiler.writer.function("r", [], compiler.leaves("User", field, USER_LEAVES, "user", "", "r"))
+        return f"{build}(users[r.advisor_id])"
+
+    def travelers(field: FieldNode) -> str:
+        if "travelers" not in COMPARTMENTS[TravelRequest].personal_attributes:
+            raise Unsupported("TravelRequest.travelers, not personal")
+        traveler = compiler.writer.function("r, v", [], _traveler_fields(compiler, field))
+        return f"([{traveler}(t, v) for t in ts] if v else None)"
+
+    return compiler.request_fields(node, advisor, travelers)
 
 
 def _traveler_fields(compiler: _Compiler, node: FieldNode) -> dict[str, str]:
