@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -178,6 +179,35 @@ def probes() -> list[bytes]:
     forms = {form for v in values for form in (v, v.lower(), fold(v))}
     forms.add(re.sub(r"\D", "", PERSON["phone"]))
     return [form.encode("utf-8") for form in forms]
+
+
+async def test_scrubs_run_one_at_a_time_and_those_waiting_share_the_next(client, monkeypatch) -> None:
+    """Side by side, PostgreSQL's VACUUMs of one table make each other wait out its 5 s truncation timeout."""
+    real, runs, running, most = deletion._scrub, [], [0], [0]
+    first_began, first_may_end = asyncio.Event(), asyncio.Event()
+
+    async def scrub(connection) -> None:
+        runs.append(len(runs) + 1)
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        if len(runs) == 1:
+            first_began.set()
+            await first_may_end.wait()
+        await real(connection)
+        running[0] -= 1
+
+    monkeypatch.setattr(deletion, "_scrub", scrub)
+    first = asyncio.create_task(deletion.scrub_free_space())
+    await first_began.wait()
+    # Their deletions committed while the first scrub ran (and maybe after it read a table): each needs a scrub
+    # that begins after its call, and one is enough for all three.
+    waiting = [asyncio.create_task(deletion.scrub_free_space()) for _ in range(3)]
+    await asyncio.sleep(0)
+    first_may_end.set()
+    await asyncio.gather(first, *waiting)
+    assert runs == [1, 2] and most[0] == 1
+    await deletion.scrub_free_space()  # alone, a caller gets its own
+    assert runs == [1, 2, 3]
 
 
 async def test_erased_values_leave_no_bytes_in_the_sqlite_files(tmp_path: Path) -> None:
