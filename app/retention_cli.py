@@ -62,7 +62,7 @@ async def _purge_with_progress(console: Console, agency: Agency) -> retention.Re
         requests = progress.add_task(f"{agency.name}: requests", total=expected.request_count)
         contacts = progress.add_task(f"{agency.name}: contacts", total=expected.contact_count)
 
-        def advance(kind: str, count: int, _seconds: float) -> None:
+        def advance(kind: str, count: int, _took: retention.Took) -> None:
             progress.advance(contacts if kind == retention.CONTACTS else requests, count)
 
         return await retention.purge(agency, SYSTEM_ACTOR, dry_run=False, on_batch=advance, cutoff=cutoff)

@@ -44,8 +44,10 @@ async def _finish(process: asyncio.subprocess.Process) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     rows = result["requests"] + result["contacts"]
     result["rows_per_s"] = round(rows / result["seconds"], 1) if result["seconds"] else 0.0
-    for key in ("seconds", "delete_seconds", "longest_transaction_ms"):
-        result[key] = round(result[key], 3 if key != "longest_transaction_ms" else 1)
+    for key in ("seconds", "delete_seconds"):
+        result[key] = round(result[key], 3)
+    for key in ("longest_transaction_ms", "longest_with_wait_ms"):
+        result[key] = round(result[key], 1)
     return result
 
 

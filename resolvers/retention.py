@@ -21,7 +21,7 @@ import asyncio
 import calendar
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -46,9 +46,19 @@ CONTACTS = "contacts"
 
 PAUSE_BETWEEN_BATCHES = 0.005  # seconds
 
-# Called after each committed batch with its kind (REQUESTS or CONTACTS), the rows it deleted and
-# how long its transaction took (seconds, the wait for the write lock included).
-OnBatch = Callable[[str, int, float], None]
+
+@dataclass(frozen=True)
+class Took:
+    """A batch's time, in seconds: `held` from BEGIN to COMMIT (on SQLite, while it held the database's one write
+    lock: what other writers may have waited for); `total` with the waits for the erasure journal's and the write
+    lock before it."""
+
+    held: float
+    total: float
+
+
+# Called after each committed batch with its kind (REQUESTS or CONTACTS), the rows it deleted and its time.
+OnBatch = Callable[[str, int, Took], None]
 
 
 @dataclass(frozen=True)
@@ -127,24 +137,33 @@ class Batch:
     requests: int
     contacts: int
     recipients: int  # webhooks told of the contacts' erasure
+    held: float = 0.0  # seconds from BEGIN to COMMIT
 
 
 async def _purge_batch(kind: str, agency_id: int, actor: str, cutoff: datetime, batch_size: int) -> Batch:
     """One transaction. The ids are chosen inside it, so a row touched since the run started is judged on its
     current state."""
     async with deletion.transaction("purge") as purging:
-        expired = EXPIRED_REQUESTS if kind == REQUESTS else EXPIRED_CONTACTS
-        # No ORDER BY: any expired rows will do, and sorting 200k candidates per batch costs more than the delete.
-        ids = await _first_column(purging.conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
-        if kind == REQUESTS:
-            return Batch(await purging.requests(ids), 0, 0)
-        if not ids:
-            return Batch(0, 0, 0)
-        requests, _consents = await purging.contacts(ids)
-        # Last, just before COMMIT: on PostgreSQL the audit chain's lock on the agency is held the shortest.
-        detail = f"retention purge: inactive since before {cutoff.isoformat()}"
-        told = await erasure.record_gone(purging.conn, agency_id, actor, erasure.PURGE, ids, detail)
-        return Batch(requests, len(ids), told)
+        began = time.perf_counter()
+        batch = await _delete_batch(purging, kind, agency_id, actor, cutoff, batch_size)
+    return replace(batch, held=time.perf_counter() - began)
+
+
+async def _delete_batch(
+    purging: deletion.Deletion, kind: str, agency_id: int, actor: str, cutoff: datetime, batch_size: int
+) -> Batch:
+    expired = EXPIRED_REQUESTS if kind == REQUESTS else EXPIRED_CONTACTS
+    # No ORDER BY: any expired rows will do, and sorting 200k candidates per batch costs more than the delete.
+    ids = await _first_column(purging.conn, f"{expired} LIMIT $3", [agency_id, cutoff, batch_size])
+    if kind == REQUESTS:
+        return Batch(await purging.requests(ids), 0, 0)
+    if not ids:
+        return Batch(0, 0, 0)
+    requests, _consents = await purging.contacts(ids)
+    # Last, just before COMMIT: on PostgreSQL the audit chain's lock on the agency is held the shortest.
+    detail = f"retention purge: inactive since before {cutoff.isoformat()}"
+    told = await erasure.record_gone(purging.conn, agency_id, actor, erasure.PURGE, ids, detail)
+    return Batch(requests, len(ids), told)
 
 
 async def purge(
@@ -176,9 +195,8 @@ async def purge(
                 contacts += batch.contacts
                 recipients = max(recipients, batch.recipients)
                 if on_batch is not None:
-                    on_batch(
-                        kind, batch.contacts if kind == CONTACTS else batch.requests, time.perf_counter() - started
-                    )
+                    rows = batch.contacts if kind == CONTACTS else batch.requests
+                    on_batch(kind, rows, Took(held=batch.held, total=time.perf_counter() - started))
                 if pause:
                     await asyncio.sleep(pause)
     except (Exception, asyncio.CancelledError):

@@ -67,7 +67,7 @@ def test_both_purges_delete_every_expired_request(report: dict) -> None:
     for side in ("app", "baseline"):
         assert purge[side]["requests"] == purge["expired_requests"]
         assert purge[side]["contacts"] > 0 and purge[side]["rows_per_s"] > 0
-        assert purge[side]["longest_transaction_ms"] > 0
+        assert 0 < purge[side]["longest_transaction_ms"] <= purge[side]["longest_with_wait_ms"]
     assert purge["page_during_purge"]["errors"] == 0
     assert purge["ratio"] > 0
 

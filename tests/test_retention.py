@@ -247,7 +247,7 @@ async def test_an_interrupted_purge_resumes_without_half_deleted_contacts(client
     assert (expected.request_count, expected.contact_count) == (5, 5)
     batches: list[tuple[str, int]] = []
 
-    def power_cut(kind: str, count: int, _seconds: float) -> None:
+    def power_cut(kind: str, count: int, _took: retention.Took) -> None:
         batches.append((kind, count))
         if kind == fail_after:
             raise RuntimeError("power cut")
