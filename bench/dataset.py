@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from auth.credentials import new_session_token, secret_hash
 from bench.storage import BENCH_AGENCY, Writer
+from resolvers.audit import GENESIS, chain_hash, contact_ref
 from resolvers.search import search_text
 
 TEAMS = ("Europe", "Long-courrier", "Groupes", "Croisières")
@@ -293,6 +294,28 @@ async def add_people(writer: Writer, agency: Agency, contacts: int, requests: in
         await _insert_people(writer, rows, batch, [rng.choice(batch) for _ in range(share)], ACTIVE)
         agency.contacts += len(batch)
         agency.requests += share
+
+
+async def add_history(writer: Writer, agency: Agency, events: int, seed: int = 17) -> None:
+    """The agency's audit trail so far, a valid hash chain: advisors viewing their contacts over the past weeks.
+
+    A database with this many contacts has a long trail, and the planner must see it: analysed while the table
+    was empty (and with autovacuum off, as on our CI machines), PostgreSQL kept a plan that sorts an agency's
+    whole trail to find its last event, for as long as the servers' prepared statements lived."""
+    rng, now = random.Random(seed), datetime.now(UTC)
+    emails = [f"advisor{user_id}@bench.alveole.test" for user_id, _team in agency.advisors]
+    start = now - timedelta(days=30)
+    step = timedelta(days=29) / max(events, 1)
+    prev, rows = GENESIS, []
+    for i in range(events):
+        at, actor, ref = start + step * i, rng.choice(emails), contact_ref(rng.randint(1, max(agency.contacts, 1)))
+        digest = chain_hash(agency.agency_id, at, actor, "VIEW_PERSONAL", ref, "", prev)
+        rows.append((i + 1, agency.agency_id, at, actor, "VIEW_PERSONAL", ref, "", prev, digest))
+        prev = digest
+    await writer.insert("audit_event", AUDIT_COLUMNS, rows)
+
+
+AUDIT_COLUMNS = ("id", "agency_id", "at", "actor", "action", "contact_ref", "detail", "prev_hash", "hash")
 
 
 async def add_export_person(writer: Writer, agency: Agency, requests: int, seed: int = 11) -> int:

@@ -81,6 +81,7 @@ async def _populate(
         for count in export_people:  # first: the lowest ids, never on the newest-first page
             await dataset.add_export_person(writer, agency, count)
         await dataset.add_people(writer, agency, contacts, requests)
+        await dataset.add_history(writer, agency, requests)
         await writer.finish()
     return agency
 

@@ -35,7 +35,7 @@ class Entry:
 
 
 def _digest(event: AuditEvent) -> str:
-    return _hash(
+    return chain_hash(
         event.agency_id,
         event.at,
         event.actor,
@@ -46,7 +46,7 @@ def _digest(event: AuditEvent) -> str:
     )
 
 
-def _hash(agency_id: int, at: datetime, actor: str, action: str, ref: str | None, detail: str, prev: str) -> str:
+def chain_hash(agency_id: int, at: datetime, actor: str, action: str, ref: str | None, detail: str, prev: str) -> str:
     payload = json.dumps(
         [agency_id, at.isoformat(), actor, action, ref, detail, prev], separators=(",", ":"), ensure_ascii=False
     )
@@ -105,7 +105,7 @@ async def _append(
     rows: list[list[Any]] = []  # the parameter lists execute_many takes
     for entry in entries:
         ref = contact_ref(entry.contact_id) if entry.contact_id is not None else None
-        digest = _hash(agency_id, at, actor, entry.action, ref, entry.detail, prev)
+        digest = chain_hash(agency_id, at, actor, entry.action, ref, entry.detail, prev)
         rows.append([agency_id, at, actor, entry.action, ref, entry.detail, prev, digest])
         prev = digest
     # One prepared statement for the whole batch (a page of 50 contacts viewed is 50 events): rows
