@@ -2,10 +2,15 @@
 
 Who may do what is auth.policy's (STAFF_MANAGERS, ROLE_GRANTORS, ROLES_WITHOUT_TEAM), applied by auth.enforce.
 Every change writes, in its own transaction, an audit event naming both sides: the actor, and the target user
-by id and email with the old and new value.
+by id and email with the old and new value. A role refused (a user created with a role its creator may not give, a
+role change its author may not make) is recorded too, as STAFF_CHANGE_REFUSED with the reason: an ADMIN reaching
+for the DPO's role is what the DPO most needs to know of.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -25,8 +30,10 @@ from resolvers.organisation import get_team, get_user
 from resolvers.pagination import Page, paginate
 from resolvers.sessions import end_sessions
 
-# The actions staffChanges lists (README, Security).
+# The changes staffChanges lists and staffChangesLast30Days counts (README, Security). Refusals are not changes:
+# auditLog(action: "STAFF_CHANGE_REFUSED") lists them.
 STAFF_CHANGES = ("CREATE_USER", "ROLE_CHANGED", "TEAM_CHANGED", "USER_DEACTIVATED")
+REFUSED = "STAFF_CHANGE_REFUSED"
 DUPLICATE_EMAIL = "a user with this email already exists in your agency"
 
 
@@ -78,10 +85,29 @@ async def _create(
         raise BadInput(email_field, DUPLICATE_EMAIL) from None
 
 
+# The operations that give roles: a refusal of any of them is recorded, at the door (schema.operations) too.
+ROLE_OPERATIONS = frozenset({"createUser", "setUserRole"})
+
+
+async def record_refusal(principal: Principal, attempt: str, refusal: Forbidden) -> None:
+    """In its own transaction: the refused operation wrote nothing."""
+    await audit.record(principal, REFUSED, detail=f"{attempt}: {refusal.message}")
+
+
+@asynccontextmanager
+async def _recording_refusal(principal: Principal, attempt: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except Forbidden as refusal:
+        await record_refusal(principal, attempt, refusal)
+        raise
+
+
 async def create_user(
     principal: Principal, email: str, name: str, password: str, role: Role, team_id: int | None
 ) -> User:
-    enforce.authorize_new_user(principal, role, team_id)
+    async with _recording_refusal(principal, f"createUser with role {role.value}"):
+        enforce.authorize_new_user(principal, role, team_id)
     team = await get_team(principal, team_id) if team_id is not None else None
     email, name, password_hash = _credentials(email, name, password)
     async with in_transaction() as conn:
@@ -125,8 +151,9 @@ async def set_user_team(principal: Principal, user_id: int, team_id: int | None)
 
 async def set_user_role(principal: Principal, user_id: int, role: Role) -> User:
     user = await get_user(principal, user_id)
-    enforce.authorize_role_change(principal, user, role)
     old = Role(user.role)
+    async with _recording_refusal(principal, f"{_user_ref(user)}: role {old.value} -> {role.value}"):
+        enforce.authorize_role_change(principal, user, role)
     if old is role:
         return user
     async with in_transaction() as conn:

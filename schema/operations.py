@@ -11,7 +11,9 @@ from strawberry.types import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from auth import enforce
+from auth.errors import Forbidden
 from auth.policy import API_KEY_OPERATIONS, OPERATIONS
+from resolvers import staff
 
 
 class Authorized(FieldExtension):
@@ -20,7 +22,13 @@ class Authorized(FieldExtension):
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any) -> Any:
-        enforce.authorize(info.context.principal, info.field_name)
+        principal = info.context.principal
+        try:
+            enforce.authorize(principal, info.field_name)
+        except Forbidden as refusal:
+            if principal is not None and info.field_name in staff.ROLE_OPERATIONS:  # an advisor reaching for a role
+                await staff.record_refusal(principal, info.field_name, refusal)
+            raise
         result = next_(source, info, **kwargs)
         if isawaitable(result):
             result = await result

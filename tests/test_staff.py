@@ -22,6 +22,7 @@ END_SESSIONS = "mutation($u: ID!) { endUserSessions(userId: $u) }"
 CONTACT = "query($id: ID!) { contact(id: $id) { personalDataVisible firstName email notes } }"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { role } } }"
 STAFF_CHANGES = "query($a: String) { staffChanges(first: 10, after: $a) { edges { node { actor action detail } } } }"
+REFUSALS = '{ auditLog(action: "STAFF_CHANGE_REFUSED") { edges { node { actor action detail } } } }'
 
 
 @pytest.fixture
@@ -145,6 +146,33 @@ async def test_promotion_to_admin_takes_the_user_and_its_contacts_out_of_the_tea
         ("TEAM_CHANGED", f"{ref}: team {gid('Team', world.team_a.id)} Team A -> none"),
         ("ROLE_CHANGED", f"{ref}: role ADVISOR -> ADMIN"),
     ]
+
+
+async def test_refused_role_grants_are_recorded_for_the_dpo_and_change_nothing(client, world: World) -> None:
+    admin, owner = world.tokens["admin"], world.tokens["owner"]
+    await forbidden(client, SET_ROLE, {"u": user_id(world, "admin"), "r": "DPO"}, admin)
+    await forbidden(client, CREATE_USER, {"email": "shadow@a.test", "role": "DPO"}, admin)
+    await forbidden(client, SET_ROLE, {"u": user_id(world, "dpo"), "r": "ADVISOR"}, admin)
+    await forbidden(client, SET_ROLE, {"u": user_id(world, "owner"), "r": "ADMIN"}, owner)
+    page = await client.data(REFUSALS, token=world.tokens["dpo"])
+    nodes = [edge["node"] for edge in page["auditLog"]["edges"]]
+    assert [(n["actor"], n["action"]) for n in nodes] == [
+        (world.users["owner"].email, "STAFF_CHANGE_REFUSED"),
+        ("admin@1.test", "STAFF_CHANGE_REFUSED"),
+        ("admin@1.test", "STAFF_CHANGE_REFUSED"),
+        ("admin@1.test", "STAFF_CHANGE_REFUSED"),
+    ]
+    admin_user, dpo = world.users["admin"], world.users["dpo"]
+    assert nodes[3]["detail"].startswith(f"user {user_id(world, 'admin')} {admin_user.email}: role ADMIN -> DPO: ")
+    assert "yourself" in nodes[3]["detail"]
+    assert nodes[2]["detail"].startswith("createUser with role DPO: createUser never makes a DPO")
+    assert nodes[1]["detail"].startswith(f"user {user_id(world, 'dpo')} {dpo.email}: role DPO -> ADVISOR: Only")
+    # Nothing changed: a refusal is neither a staff change nor counted as one in the DPO's dashboard.
+    assert (await client.data(STAFF_CHANGES, token=world.tokens["dpo"]))["staffChanges"]["edges"] == []
+    assert (await User.get(id=admin_user.id)).role == Role.ADMIN and (await User.get(id=dpo.id)).role == Role.DPO
+    assert not await User.filter(email="shadow@a.test").exists()
+    report = "{ complianceReport { staffChangesLast30Days } }"
+    assert (await client.data(report, token=world.tokens["dpo"]))["complianceReport"]["staffChangesLast30Days"] == 0
 
 
 async def test_staff_changes_name_both_sides_newest_first_for_the_dpo_only(client, world: World) -> None:
