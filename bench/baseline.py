@@ -140,9 +140,8 @@ async def log_views(agency_id: int, actor: str, contact_ids: list[int]) -> None:
     if not contact_ids:
         return
     async with db.transaction() as tx:
-        await tx.lock_agency(agency_id)
-        last = await tx.fetch("SELECT hash FROM audit_event WHERE agency_id = ? ORDER BY id DESC LIMIT 1", agency_id)
-        prev, at, rows = (last[0][0] if last else "0" * 64), datetime.now(UTC), []
+        # The chain's head, read by key and moved as the app does (models.gdpr.AuditChainHead).
+        prev, at, rows = await tx.chain_head(agency_id, "0" * 64), datetime.now(UTC), []
         for contact_id in sorted(contact_ids):
             ref = opaque("Contact", contact_id)
             digest = _digest(agency_id, at, actor, "VIEW_PERSONAL", ref, prev)
@@ -153,6 +152,7 @@ async def log_views(agency_id: int, actor: str, contact_ids: list[int]) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        await tx.execute("UPDATE audit_chain_head SET hash = ? WHERE agency_id = ?", prev, agency_id)
 
 
 def _cell(value: Any) -> str:

@@ -110,7 +110,12 @@ class Transaction:
         else:
             await self.connection.executemany(self.db.sql(text), rows)
 
-    async def lock_agency(self, agency_id: int) -> None:
-        # The app serialises appends to an agency's audit chain the same way; SQLite has one writer anyway.
-        if not self.db.sqlite:
-            await self.connection.execute("SELECT id FROM agency WHERE id = $1 FOR UPDATE", agency_id)
+    async def chain_head(self, agency_id: int, genesis: str) -> str:
+        """The agency's audit chain head, made the first time and locked in the same statement, as the app does."""
+        rows = await self.fetch(
+            "INSERT INTO audit_chain_head (agency_id, hash) VALUES (?, ?)"
+            " ON CONFLICT (agency_id) DO UPDATE SET hash = audit_chain_head.hash RETURNING hash",
+            agency_id,
+            genesis,
+        )
+        return str(rows[0][0])

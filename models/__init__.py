@@ -20,7 +20,7 @@ from models.enums import (
     Visibility,
     WebhookEvent,
 )
-from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.gdpr import AuditChainHead, AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
@@ -42,6 +42,7 @@ __models__ = [
     SubjectRequest,
     ExportDelivery,
     OutboxMessage,
+    AuditChainHead,
     AuditEvent,
     TrustedDocument,
     Webhook,

@@ -13,7 +13,7 @@ from tortoise.models import Model
 from models.breaches import Breach, BreachContact
 from models.credentials import ApiKey, LoginFailure, Session
 from models.crm import Contact, Traveler, TravelRequest
-from models.gdpr import AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
+from models.gdpr import AuditChainHead, AuditEvent, ConsentRecord, ExportDelivery, SubjectRequest
 from models.journal_mark import ErasureJournalMark
 from models.notes import NoteFinding
 from models.organisation import Agency, Team, User
@@ -233,6 +233,7 @@ DECLARATIONS: dict[type[Model], dict[str, Personal | None]] = {
         "prev_hash": NOT_PERSONAL,
         "hash": NOT_PERSONAL,
     },
+    AuditChainHead: {"agency_id": NOT_PERSONAL, "hash": NOT_PERSONAL},
     # The clients' code. A document that spelled a person's name as a literal would be a client's bug:
     # registration refuses nothing on that ground, so manifests are generated from source, never by hand.
     TrustedDocument: {

@@ -133,3 +133,19 @@ class AuditEvent(Model):
         table = "audit_event"
         # (agency_id, id): the chain's last event, read on every append, and the newest-first log.
         indexes = (("agency_id", "action"), ("agency_id", "actor"), ("agency_id", "id"))
+
+
+class AuditChainHead(Model):
+    """An agency's last audit event's hash: what the next append chains to (resolvers.audit), read by key.
+
+    Found in audit_event itself, the last event's lookup depended on the planner: on PostgreSQL, a plan made while
+    the trail was empty, and kept by a server's prepared statement while statistics went stale, sorted the agency's
+    whole trail on every append (every response showing personal data appends)."""
+
+    # The agency's id as the key, not a generated one: an append's upsert would draw from a sequence each time on
+    # PostgreSQL, until it ran out. No foreign key either, so that an append never locks the agency's row.
+    agency_id = fields.IntField(primary_key=True, generated=False)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_chain_head"

@@ -55,15 +55,14 @@ def chain_hash(agency_id: int, at: datetime, actor: str, action: str, ref: str |
 
 # Written by hand: every page appends its VIEW_PERSONAL batch, and the ORM's model objects and query
 # building for it were a twentieth of a page's time.
-_LOCK_AGENCY = {
-    # Locking the agency row serialises appends to its chain across processes (PostgreSQL); SQLite
-    # serialises writers by itself. FOR NO KEY UPDATE, not FOR UPDATE: the transaction has often just
-    # inserted a row referencing the agency (a contact, a request), which holds a KEY SHARE lock on
-    # it; FOR UPDATE conflicts with the other writers' KEY SHARE locks and deadlocks under load.
-    "postgres": "SELECT id FROM agency WHERE id = $1 FOR NO KEY UPDATE",
-    "sqlite": None,
-}
-_LAST_HASH = "SELECT hash FROM audit_event WHERE agency_id = $1 ORDER BY id DESC LIMIT 1"
+# The chain's head (models.gdpr.AuditChainHead says why it is not looked for in audit_event), made the first time and
+# locked in the same statement: the lock serialises an agency's appends, across processes on PostgreSQL (SQLite has
+# one writer anyway). The update sets nothing new, and RETURNING gives the head as it stands once locked.
+_HEAD = (
+    "INSERT INTO audit_chain_head (agency_id, hash) VALUES ($1, $2)"
+    " ON CONFLICT (agency_id) DO UPDATE SET hash = audit_chain_head.hash RETURNING hash"
+)
+_MOVE_HEAD = "UPDATE audit_chain_head SET hash = $2 WHERE agency_id = $1"
 _INSERT = (
     "INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -96,11 +95,9 @@ async def record_many(
 async def _append(
     agency_id: int, actor: str, entries: list[Entry], conn: BaseDBAsyncClient, at: datetime | None
 ) -> None:
-    lock = _LOCK_AGENCY[conn.capabilities.dialect]
-    if lock is not None:
-        await conn.execute_query(lock, [agency_id])
-    _, last = await conn.execute_query(spelled_for(conn, _LAST_HASH), [agency_id])
-    prev = last[0][0] if last else GENESIS
+    # Not execute_query: Tortoise's asyncpg client returns no rows for a statement that starts with INSERT.
+    [head] = await conn.execute_query_dict(spelled_for(conn, _HEAD), [agency_id, GENESIS])
+    prev: str = head["hash"]
     at = at or now()
     rows: list[list[Any]] = []  # the parameter lists execute_many takes
     for entry in entries:
@@ -111,6 +108,7 @@ async def _append(
     # One prepared statement for the whole batch (a page of 50 contacts viewed is 50 events): rows
     # are inserted in list order, so ids follow the chain.
     await conn.execute_many(spelled_for(conn, _INSERT), rows)
+    await conn.execute_query(spelled_for(conn, _MOVE_HEAD), [agency_id, prev])
 
 
 # The event's agency and actor are the principal's, unless given; without a principal (a login that failed, the

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from models import AuditEvent, Contact, Visibility
-from resolvers import deletion
+from models import Agency, AuditChainHead, AuditEvent, Contact, Visibility
+from resolvers import audit, deletion
 from tests.world import PASSWORD, World, gid, make_world, personal_values
 
 AUDIT_LOG = """query($contactId: ID, $actor: String, $action: String, $first: Int, $after: String) {
@@ -297,3 +298,15 @@ async def test_no_personal_value_appears_in_any_audit_event(client, world: World
     for value in secrets:
         assert value.casefold() not in stored, value
         assert value.casefold() not in served, value
+
+
+async def test_appends_side_by_side_to_a_new_agency_keep_one_chain_and_its_head(client) -> None:
+    """The first appends race to make the chain's head (models.gdpr.AuditChainHead): one makes it, the others wait
+    for it and chain after."""
+    agency = await Agency.create(name="Nouvelle agence")
+    actors = [f"advisor{i}@new.test" for i in range(12)]
+    await asyncio.gather(*(audit.record(None, "EXPORT", agency_id=agency.id, actor=actor) for actor in actors))
+    verification = await audit.verify_chain(agency.id)
+    assert verification.ok and verification.checked_events == len(actors)
+    last = await AuditEvent.filter(agency_id=agency.id).order_by("-id").first()
+    assert last is not None and (await AuditChainHead.get(agency_id=agency.id)).hash == last.hash

@@ -11,7 +11,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from app.database import close_database, open_database, tortoise_config_in_use
-from models import SubjectRequest
+from models import AuditChainHead, SubjectRequest
+from resolvers import audit
+from resolvers.clock import now
 from resolvers.sql import spelled_for
 from tests.conftest import POSTGRES_URL, make_settings, reset_postgres
 
@@ -161,3 +163,34 @@ async def test_every_index_the_models_declare_exists_after_migrating(fresh_datab
     finally:
         await close_database()
     assert not missing, f"declared by the models but not in the migrated database: {sorted(missing)}"
+
+
+BEFORE_THE_CHAIN_HEAD = MigrationTarget("models", "0009_consent_index_back")
+OLD_EVENT = (
+    "INSERT INTO audit_event (agency_id, at, actor, action, contact_ref, detail, prev_hash, hash)"
+    " VALUES ($1, $2, 'dpo@old.test', 'EXPORT', NULL, '', $3, $4)"
+)
+
+
+async def test_an_existing_trail_gets_its_head_and_appends_go_on_chaining(fresh_database: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await open_database(make_settings(fresh_database), run_migrations=False)
+    try:
+        await migrate(BEFORE_THE_CHAIN_HEAD)
+        connection = get_connection("default")
+        for name in ("With a trail", "Without"):
+            await connection.execute_query(spelled_for(connection, OLD_AGENCY), [name])
+        prev, at = audit.GENESIS, now()
+        for _ in range(3):
+            digest = audit.chain_hash(1, at, "dpo@old.test", "EXPORT", None, "", prev)
+            await connection.execute_query(spelled_for(connection, OLD_EVENT), [1, at, prev, digest])
+            prev = digest
+        await migrate(None)
+        heads = dict(await AuditChainHead.all().values_list("agency_id", "hash"))
+        assert heads == {1: prev}  # the agency without a trail gets its head with its first event
+        for agency_id in (1, 2):
+            await audit.record(None, "EXPORT", agency_id=agency_id, actor="dpo@old.test")
+            verification = await audit.verify_chain(agency_id)
+            assert verification.ok and verification.checked_events == (4 if agency_id == 1 else 1)
+    finally:
+        await close_database()
