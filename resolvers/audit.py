@@ -13,7 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models.gdpr import AuditEvent
+from models.gdpr import AuditChainHead, AuditEvent
 from resolvers.clock import now
 from resolvers.ids import encode_id
 from resolvers.metrics import AUDIT_WRITE_FAILURES
@@ -167,16 +167,21 @@ class Verification:
 
 
 async def verify_chain(agency_id: int, batch: int = 1000) -> Verification:
+    """Each event chains to the one before it, and the chain reaches its head: events cut off its end break it too
+    (with no event to name). The head is read first, so events appended meanwhile only walk past it."""
+    head = await AuditChainHead.filter(agency_id=agency_id).values_list("hash", flat=True)
+    reached = not head
     prev = GENESIS
     checked = 0
     last_id = 0
     while True:
         events = await AuditEvent.filter(agency_id=agency_id, id__gt=last_id).order_by("id").limit(batch)
         if not events:
-            return Verification(True, checked, None)
+            return Verification(reached, checked, None)
         for event in events:
             checked += 1
             if event.prev_hash != prev or _digest(event) != event.hash:
                 return Verification(False, checked, event.id)
             prev = event.hash
             last_id = event.id
+            reached = reached or event.hash == head[0]

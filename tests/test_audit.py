@@ -227,6 +227,15 @@ async def test_removing_an_event_breaks_the_chain_at_the_next_one(client, world:
     assert result == {"ok": False, "checkedEvents": 2, "firstBrokenEventId": gid("AuditEvent", ids[2])}
 
 
+async def test_removing_the_newest_events_breaks_the_chain_at_its_end(client, world: World) -> None:
+    """The chain's head (models.gdpr.AuditChainHead) remembers the last event: a trail cut short no longer verifies."""
+    await some_activity(client, world)
+    ids = await AuditEvent.filter(agency_id=world.agency.id).order_by("id").values_list("id", flat=True)
+    await get_connection("default").execute_query(f"DELETE FROM audit_event WHERE id >= {int(ids[-2])}")
+    result = (await client.data(VERIFY, token=world.tokens["dpo"]))["verifyAuditChain"]
+    assert result == {"ok": False, "checkedEvents": len(ids) - 2, "firstBrokenEventId": None}
+
+
 async def test_the_chain_survives_an_erased_contact(client, world: World) -> None:
     contact_id = await some_activity(client, world)
     await client.data("{ contacts { edges { node { firstName } } } }", token=world.tokens["dpo"])
