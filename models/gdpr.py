@@ -131,7 +131,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
-        # (agency_id, id): the chain's last event, read on every append, and the newest-first log.
+        # (agency_id, id): the chain's walk (verify_chain) and the newest-first log.
         indexes = (("agency_id", "action"), ("agency_id", "actor"), ("agency_id", "id"))
 
 

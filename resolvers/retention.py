@@ -160,7 +160,7 @@ async def _delete_batch(
     if not ids:
         return Batch(0, 0, 0)
     requests, _consents = await purging.contacts(ids)
-    # Last, just before COMMIT: on PostgreSQL the audit chain's lock on the agency is held the shortest.
+    # Last, just before COMMIT: on PostgreSQL the lock on the audit chain's head is held the shortest.
     detail = f"retention purge: inactive since before {cutoff.isoformat()}"
     told = await erasure.record_gone(purging.conn, agency_id, actor, erasure.PURGE, ids, detail)
     return Batch(requests, len(ids), told)

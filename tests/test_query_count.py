@@ -19,7 +19,7 @@ PAGE = """{ contacts(first: 50) { edges { node { id owner { name } team { name }
 
 # authenticate 1; contacts: page 1 (no COUNT: the page does not ask for totalCount); teams 1,
 # consents 1, requests 1 (the newest 6 of each contact, with its count), owners and advisors 1; the
-# VIEW_PERSONAL batch: the chain's head (with the agency's lock, on PostgreSQL), one insert for the batch, the
+# VIEW_PERSONAL batch: the chain's head (made, locked and read in one upsert), one insert for the batch, the
 # head moved.
 MAX_STATEMENTS = 9
 # A compiled page (schema.fastpath.contact_page) joins owners and teams to the contacts' statement and advisors
